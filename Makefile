@@ -1,0 +1,46 @@
+# The two commands a reader needs: `make book` and `make test`. Both set up .venv first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: book quick-book test test-fast serve bench venv clean distclean
+
+book: $(STAMP)  ## build the whole book (preset full) into _build/html
+	$(PY) scripts/build_book.py --preset full
+
+quick-book: $(STAMP)  ## build the book in the quick preset into _build/quick
+	$(PY) scripts/build_book.py --preset quick
+
+test: $(STAMP)  ## the whole test suite: unit, science, book build (quick) and browser tests
+	$(PY) -m pytest -ra
+
+test-fast: $(STAMP)  ## unit and science tests only
+	$(PY) -m pytest -ra -m "not book and not browser"
+
+serve:  ## serve the built book on http://127.0.0.1:$(PORT)
+	@test -f _build/html/index.html || { echo "no book built yet: run 'make book' first"; exit 1; }
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+bench: $(STAMP)  ## timings against plain PyTorch; writes benchmarks/RESULTS.md
+	$(PY) benchmarks/run.py
+
+venv: $(STAMP)
+
+# torch is installed first and pinned exactly: an unpinned torch would pull a CUDA build.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --no-deps -e .
+	touch $(STAMP)
+
+clean:  ## remove built books and caches (keeps .venv)
+	rm -rf _build .pytest_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

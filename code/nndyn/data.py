@@ -1,0 +1,213 @@
+"""Input distributions and target functions.
+
+All samplers are seeded: the same ``seed`` gives the same points. They return
+``torch.float64`` tensors unless a ``dtype`` is given, because the experiments of the
+book compare quantities that differ by many orders of magnitude.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ._validation import check_choice, check_positive_int, check_seed
+
+DEFAULT_DTYPE = torch.float64
+
+
+def generator(seed: int) -> torch.Generator:
+    """A CPU :class:`torch.Generator` seeded with ``seed`` (an integer >= 0)."""
+    return torch.Generator().manual_seed(check_seed(seed))
+
+
+def sample_gaussian(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Tensor:
+    """Draw ``n`` points from the standard Gaussian :math:`\\mathcal N(0, I_d)`.
+
+    Parameters
+    ----------
+    n, d : int
+        Number of points and dimension, both >= 1.
+    seed : int
+        Seed of the draw.
+    dtype : torch.dtype
+        Floating-point type of the result.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(n, d)``.
+    """
+    n = check_positive_int("n", n)
+    d = check_positive_int("d", d)
+    return torch.randn(n, d, generator=generator(seed), dtype=dtype)
+
+
+def sample_sphere(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Tensor:
+    """Draw ``n`` points uniformly from the unit sphere :math:`\\mathbb S^{d-1}\\subset\\mathbb R^d`.
+
+    A standard Gaussian vector divided by its norm is uniform on the sphere, because
+    the Gaussian law is invariant under rotations.
+
+    Parameters
+    ----------
+    n, d : int
+        Number of points and ambient dimension, both >= 1.
+    seed : int
+        Seed of the draw.
+    dtype : torch.dtype
+        Floating-point type of the result.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(n, d)``; every row has Euclidean norm 1.
+    """
+    g = sample_gaussian(n, d, seed=seed, dtype=dtype)
+    return g / g.norm(dim=1, keepdim=True)
+
+
+def sample_hypercube(
+    n: int,
+    d: int,
+    *,
+    seed: int = 0,
+    values: str = "pm1",
+    dtype: torch.dtype = DEFAULT_DTYPE,
+) -> torch.Tensor:
+    """Draw ``n`` points uniformly from the hypercube.
+
+    Parameters
+    ----------
+    n, d : int
+        Number of points and dimension, both >= 1.
+    seed : int
+        Seed of the draw.
+    values : {"pm1", "01"}
+        ``"pm1"`` draws from :math:`\\{-1, 1\\}^d`, ``"01"`` from :math:`\\{0, 1\\}^d`.
+    dtype : torch.dtype
+        Floating-point type of the result.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(n, d)`` with independent fair coordinates.
+    """
+    n = check_positive_int("n", n)
+    d = check_positive_int("d", d)
+    check_choice("values", values, ("pm1", "01"))
+    bits = torch.randint(0, 2, (n, d), generator=generator(seed)).to(dtype)
+    return 2 * bits - 1 if values == "pm1" else bits
+
+
+def single_neuron_target(x: torch.Tensor, coordinate: int = 0) -> torch.Tensor:
+    """The single-neuron target :math:`f^*(x) = \\mathrm{ReLU}(x_1)`.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Inputs of shape ``(n, d)``.
+    coordinate : int
+        Which coordinate the neuron reads (0-based; the notes use the first).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(n,)``.
+    """
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (n, d), got shape {tuple(x.shape)}")
+    if not 0 <= coordinate < x.shape[1]:
+        raise ValueError(f"coordinate must be in [0, {x.shape[1] - 1}], got {coordinate}")
+    return torch.relu(x[:, coordinate])
+
+
+@dataclass(frozen=True)
+class RegressionData:
+    """A training set and a test set drawn from the same law."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    @property
+    def n(self) -> int:
+        """Number of training points."""
+        return self.x_train.shape[0]
+
+    @property
+    def d(self) -> int:
+        """Input dimension."""
+        return self.x_train.shape[1]
+
+
+def single_neuron_data(
+    n: int, d: int, *, n_test: int = 1000, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE
+) -> RegressionData:
+    """Training and test points uniform on :math:`\\mathbb S^{d-1}`, labelled by ``ReLU(x_1)``.
+
+    The test set is drawn with a seed derived from ``seed``, so it never overlaps the
+    random stream of the training set.
+    """
+    check_seed(seed)
+    x = sample_sphere(n, d, seed=seed, dtype=dtype)
+    x_test = sample_sphere(n_test, d, seed=seed + 1_000_003, dtype=dtype)
+    return RegressionData(x, single_neuron_target(x), x_test, single_neuron_target(x_test))
+
+
+def hypercube_points(d: int, *, values: str = "pm1", dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Tensor:
+    """All :math:`2^d` points of the hypercube, one per row, in binary-counting order.
+
+    Row ``k`` holds the binary digits of ``k`` (most significant first), mapped to
+    :math:`\\{0,1\\}` or, with ``values="pm1"``, to :math:`\\{-1,1\\}` by :math:`b\\mapsto 2b-1`.
+
+    Parameters
+    ----------
+    d : int
+        Dimension, between 1 and 24 (the table has :math:`2^d` rows).
+    values : {"pm1", "01"}
+        Which hypercube.
+    """
+    d = check_positive_int("d", d)
+    if d > 24:
+        raise ValueError(f"d must be in [1, 24] to enumerate the hypercube, got {d}")
+    check_choice("values", values, ("pm1", "01"))
+    k = torch.arange(2**d).unsqueeze(1)
+    shifts = torch.arange(d - 1, -1, -1)
+    bits = ((k >> shifts) & 1).to(dtype)
+    return 2 * bits - 1 if values == "pm1" else bits
+
+
+def parity_target(x: torch.Tensor, v: torch.Tensor | None = None, *, values: str = "pm1") -> torch.Tensor:
+    """The parity :math:`f_v(x)` of the coordinates selected by ``v``.
+
+    On :math:`\\{0,1\\}^d` (``values="01"``) this is :math:`(-1)^{v^\\top x}`; on
+    :math:`\\{-1,1\\}^d` (``values="pm1"``) it is :math:`\\prod_{i: v_i=1} x_i`, the same
+    function after the change of variables :math:`x\\mapsto(1-x)/2`.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Points of shape ``(n, d)``.
+    v : torch.Tensor, optional
+        A 0/1 vector of length ``d`` (default: all ones, the full parity).
+    values : {"pm1", "01"}
+        Which hypercube ``x`` lives on.
+
+    Returns
+    -------
+    torch.Tensor
+        Labels in :math:`\\{-1,1\\}`, shape ``(n,)``, dtype of ``x``.
+    """
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (n, d), got shape {tuple(x.shape)}")
+    check_choice("values", values, ("pm1", "01"))
+    d = x.shape[1]
+    v = torch.ones(d, dtype=x.dtype) if v is None else torch.as_tensor(v, dtype=x.dtype)
+    if v.shape != (d,):
+        raise ValueError(f"v must have shape ({d},) to match x, got {tuple(v.shape)}")
+    if values == "01":
+        return 1 - 2 * torch.remainder(x @ v, 2)
+    signs = torch.where(v.bool(), x, torch.ones_like(x))
+    return signs.prod(dim=1)

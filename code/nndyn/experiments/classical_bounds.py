@@ -1,0 +1,163 @@
+"""Chapter 1: gradient descent next to the bounds of Theorems 1-3.
+
+Three objectives, one per theorem:
+
+* non-convex: the empirical risk of a narrow two-layer ReLU network fitting the single
+  neuron :math:`\\mathrm{ReLU}(x_1)` (trained through Lightning), against Theorem 1;
+* convex: an ill-conditioned least-squares problem, against Theorem 2;
+* Polyak-Łojasiewicz: :math:`\\theta^2+3\\sin^2\\theta`, against Theorem 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .. import theory
+from ..data import single_neuron_data
+from ..models import TwoLayerNet
+from ..objectives import DescentPath, descend, ill_conditioned_least_squares, pl_example
+from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from ..training import Trajectory, probes, train
+from .base import ExperimentConfig
+
+TITLE = "Gradient descent against the bounds of Theorems 1-3"
+CHAPTER = 1
+
+
+@dataclass(frozen=True)
+class Config(ExperimentConfig):
+    """Parameters of the three runs.
+
+    Attributes
+    ----------
+    n, d, m : int
+        Training points, input dimension and width of the non-convex network problem.
+    net_lr : float
+        Learning rate of gradient descent on the network.
+    net_steps : int
+        Gradient steps on the network.
+    lsq_dim : int
+        Number of parameters of the least-squares problem.
+    lsq_lr, lsq_steps
+        Step and number of steps on the least-squares problem (its smoothness is 1).
+    pl_start : float
+        Starting point on :math:`\\theta^2+3\\sin^2\\theta`.
+    pl_lr, pl_steps
+        Step and number of steps there (its smoothness is 8).
+    """
+
+    n: int = 50
+    d: int = 20
+    m: int = 10
+    net_lr: float = 0.2
+    net_steps: int = 20_000
+    lsq_dim: int = 100
+    lsq_lr: float = 0.5
+    lsq_steps: int = 20_000
+    pl_start: float = 4.0
+    pl_lr: float = 0.01
+    pl_steps: int = 300
+
+    PRESETS = {
+        "quick": {"net_steps": 2_000, "lsq_steps": 2_000, "pl_steps": 300},
+        "full": {},
+        "lecture": {"m": 20, "net_lr": 0.1, "net_steps": 100_000, "lsq_steps": 100_000, "pl_lr": 0.001, "pl_steps": 10_000},
+    }
+
+
+@dataclass
+class Result:
+    """Trajectories and the constants the bounds need."""
+
+    config: Config
+    network: Trajectory
+    least_squares: DescentPath
+    least_squares_distance: float
+    pl: DescentPath
+    pl_constant: float
+    pl_smoothness: float
+
+    def nonconvex_bound(self) -> np.ndarray:
+        """Theorem 1 along the network trajectory, with :math:`\\inf R` replaced by its lower bound 0."""
+        return theory.nonconvex_gradient_bound(self.network.loss[0], self.network.t[1:])
+
+    def running_min_gradient(self) -> np.ndarray:
+        """:math:`\\min_{s<t}\\|\\nabla R(\\theta_s)\\|` along the network trajectory."""
+        return np.minimum.accumulate(self.network["grad_norm"])[:-1]
+
+    def convex_bound(self) -> np.ndarray:
+        """Theorem 2 along the least-squares trajectory."""
+        c = self.config
+        return theory.convex_gap_bound(self.least_squares_distance, self.least_squares.t[1:], lr=c.lsq_lr, smoothness=1.0)
+
+    def pl_bound(self, discrete: bool = True) -> np.ndarray:
+        """Theorem 3 along the PL trajectory, for gradient descent (default) or for the flow."""
+        lr = self.config.pl_lr if discrete else 0.0
+        return theory.pl_gap_bound(self.pl.value[0], self.pl_constant, self.pl.t, lr=lr, smoothness=self.pl_smoothness)
+
+    def worst_ratio(self) -> dict[str, float]:
+        """Largest ratio of measurement to bound along each trajectory (<= 1 when the bound holds)."""
+        pos = self.pl.value > 1e-300
+        return {
+            "nonconvex": float(np.max(self.running_min_gradient() / self.nonconvex_bound())),
+            "convex": float(np.max(self.least_squares.value[1:] / self.convex_bound())),
+            "pl": float(np.max(self.pl.value[pos] / self.pl_bound()[pos])),
+        }
+
+
+def run(config: Config) -> Result:
+    """Run gradient descent on the three objectives."""
+    data = single_neuron_data(config.n, config.d, seed=config.seed)
+    net = TwoLayerNet(config.d, config.m, init="balanced", seed=config.seed)
+    network = train(
+        net,
+        data.x_train,
+        data.y_train,
+        lr=config.net_lr,
+        steps=config.net_steps,
+        record_every=max(1, config.net_steps // 400),
+        probes={"grad_norm": probes.gradient_norm},
+    )
+    lsq = ill_conditioned_least_squares(config.lsq_dim, seed=config.seed)
+    theta0 = torch.zeros(config.lsq_dim, dtype=torch.float64)
+    least_squares = descend(lsq, theta0, lr=config.lsq_lr, steps=config.lsq_steps)
+    pl = pl_example()
+    pl_path = descend(pl, torch.tensor([config.pl_start], dtype=torch.float64), lr=config.pl_lr, steps=config.pl_steps)
+    return Result(
+        config=config,
+        network=network,
+        least_squares=least_squares,
+        least_squares_distance=float((lsq.minimizer - theta0).norm()),
+        pl=pl_path,
+        pl_constant=pl.pl_constant,
+        pl_smoothness=pl.smoothness,
+    )
+
+
+def plot(result: Result):
+    """Three panels: each measured quantity next to its theorem's bound."""
+    fig, (ax1, ax2, ax3) = figure(3, height=3.3)
+    net = result.network
+    ax1.loglog(net.t[1:], net["grad_norm"][1:], color=OKABE_ITO[5], lw=1.0, label=r"$\|\nabla R(\theta_t)\|$")
+    ax1.loglog(net.t[1:], result.running_min_gradient(), color=OKABE_ITO[0], label=r"$\min_{s<t}\|\nabla R(\theta_s)\|$")
+    ax1.loglog(net.t[1:], result.nonconvex_bound(), **BOUND_STYLE, label="Theorem 1")
+    ax1.set(title="Non-convex: two-layer network", xlabel="time $t$", ylabel="gradient norm")
+    ax1.legend(loc="lower left")
+
+    ls = result.least_squares
+    ax2.loglog(ls.t[1:], ls.value[1:], color=OKABE_ITO[1], label=r"$R(\theta_t)-R(\theta^*)$")
+    ax2.loglog(ls.t[1:], result.convex_bound(), **BOUND_STYLE, label="Theorem 2")
+    ax2.set(title="Convex: ill-conditioned least squares", xlabel="time $t$", ylabel="optimality gap")
+    ax2.legend(loc="lower left")
+
+    pl = result.pl
+    keep = pl.value > 1e-12
+    ax3.semilogy(pl.t[keep], pl.value[keep], color=OKABE_ITO[2], label=r"$R(\theta_t)-\inf R$")
+    ax3.semilogy(pl.t[keep], result.pl_bound(discrete=False)[keep], **{**BOUND_STYLE, "linestyle": ":"}, label="Theorem 3 (flow)")
+    ax3.semilogy(pl.t[keep], result.pl_bound()[keep], **BOUND_STYLE, label="Theorem 3 (GD)")
+    ax3.set(title=r"PL: $\theta^2+3\sin^2\theta$", xlabel="time $t$", ylabel="optimality gap", ylim=(1e-12, None))
+    ax3.legend(loc="lower left")
+    return fig

@@ -1,0 +1,130 @@
+"""Two-layer ReLU networks and their random feature models.
+
+The network of the notes is
+
+.. math:: f_m(x;\\theta) = \\alpha \\sum_{j=1}^m a_j\\,\\sigma(b_j^\\top x),
+   \\qquad \\sigma(z)=\\max(z,0),\\quad \\theta=(a,B),
+
+with an output scale :math:`\\alpha` that is 1 in the notes (other values give the
+mean-field and lazy-training scalings discussed in later chapters).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._validation import check_choice, check_positive, check_positive_int, check_seed
+from .data import DEFAULT_DTYPE, generator, sample_sphere
+
+INITIALIZATIONS: tuple[str, ...] = ("notes", "balanced")
+"""Known initialisations of :class:`TwoLayerNet`."""
+
+
+def _check_inputs(x: torch.Tensor, d: int) -> None:
+    if x.ndim != 2 or x.shape[1] != d:
+        raise ValueError(f"x must have shape (n, {d}), got shape {tuple(x.shape)}")
+
+
+class TwoLayerNet(nn.Module):
+    """Two-layer ReLU network :math:`f(x) = \\alpha\\sum_j a_j\\,\\mathrm{ReLU}(b_j^\\top x)`.
+
+    Parameters
+    ----------
+    d : int
+        Input dimension (>= 1).
+    m : int
+        Width, the number of neurons (>= 1).
+    init : {"notes", "balanced"}
+        ``"notes"``: :math:`a_j=0` and :math:`b_j` uniform on the sphere
+        :math:`\\mathbb S^{d-1}` (the initialisation of the notes' kernel-regime part).
+        ``"balanced"``: :math:`a_j\\sim\\mathcal N(0,1/m)` and
+        :math:`b_j\\sim\\mathcal N(0, I_d/(md))`.
+    output_scale : float
+        The factor :math:`\\alpha>0` in front of the sum (1 in the notes).
+    seed : int
+        Seed of the initialisation.
+    dtype : torch.dtype
+        Floating-point type of the parameters.
+
+    Attributes
+    ----------
+    a : torch.nn.Parameter
+        Output weights, shape ``(m,)``.
+    B : torch.nn.Parameter
+        First-layer weights, shape ``(m, d)``; row ``j`` is :math:`b_j`.
+    """
+
+    def __init__(
+        self,
+        d: int,
+        m: int,
+        *,
+        init: str = "notes",
+        output_scale: float = 1.0,
+        seed: int = 0,
+        dtype: torch.dtype = DEFAULT_DTYPE,
+    ) -> None:
+        super().__init__()
+        self.d = check_positive_int("d", d)
+        self.m = check_positive_int("m", m)
+        self.init = check_choice("init", init, INITIALIZATIONS)
+        self.output_scale = check_positive("output_scale", output_scale)
+        check_seed(seed)
+        if init == "notes":
+            a = torch.zeros(m, dtype=dtype)
+            B = sample_sphere(m, d, seed=seed, dtype=dtype)
+        else:
+            g = generator(seed)
+            a = torch.randn(m, generator=g, dtype=dtype) / m**0.5
+            B = torch.randn(m, d, generator=g, dtype=dtype) / (m * d) ** 0.5
+        self.a = nn.Parameter(a)
+        self.B = nn.Parameter(B)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The hidden activations :math:`\\sigma(Bx)`, shape ``(n, m)``."""
+        _check_inputs(x, self.d)
+        return torch.relu(x @ self.B.T)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Evaluate the network on inputs ``x`` of shape ``(n, d)``; returns shape ``(n,)``."""
+        return self.output_scale * (self.features(x) @ self.a)
+
+    def path_norm(self) -> torch.Tensor:
+        """The path norm :math:`\\alpha\\sum_j |a_j|\\,\\|b_j\\|_2`."""
+        return self.output_scale * (self.a.abs() * self.B.norm(dim=1)).sum()
+
+    def extra_repr(self) -> str:
+        return f"d={self.d}, m={self.m}, init={self.init!r}, output_scale={self.output_scale}"
+
+
+class RandomFeatureModel(TwoLayerNet):
+    """The random feature model: a :class:`TwoLayerNet` whose first layer is frozen.
+
+    Only :math:`a` is trained; :math:`B` stays at its initial value, so the model is
+    linear in its parameters, with features :math:`\\sigma(b_j^\\top x)`.
+
+    Parameters are those of :class:`TwoLayerNet`. Use :meth:`from_network` to build the
+    random feature model that shares the first layer of a given network.
+    """
+
+    def __init__(self, d: int, m: int, **kwargs) -> None:
+        super().__init__(d, m, **kwargs)
+        self.B.requires_grad_(False)
+
+    @classmethod
+    def from_network(cls, net: TwoLayerNet, *, zero_output: bool = True) -> "RandomFeatureModel":
+        """The random feature model with the first layer of ``net``.
+
+        Parameters
+        ----------
+        net : TwoLayerNet
+            The network whose :math:`B` becomes the frozen features.
+        zero_output : bool
+            Start from :math:`a=0` (the notes' choice) instead of copying ``net.a``.
+        """
+        rfm = cls(net.d, net.m, output_scale=net.output_scale, dtype=net.B.dtype)
+        with torch.no_grad():
+            rfm.B.copy_(net.B)
+            rfm.a.copy_(torch.zeros_like(net.a) if zero_output else net.a)
+        return rfm

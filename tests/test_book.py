@@ -1,0 +1,90 @@
+"""Build tests: the whole book in the quick preset, its HTML, and a planted failure."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.book
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+def executed_chapters() -> list[str]:
+    return [f for f in toc_files() if "jupytext" in (ROOT / f"{f}.md").read_text()[:200]]
+
+
+def test_every_toc_page_is_built(built_book):
+    for f in toc_files():
+        assert (built_book / f"{f}.html").exists(), f
+
+
+@pytest.mark.parametrize("chapter", executed_chapters())
+def test_chapter_html_has_figures_and_no_error_output(built_book, chapter):
+    html = (built_book / f"{chapter}.html").read_text()
+    tags = re.findall(r"<img[^>]+\.png[^>]*>", html)
+    assert tags, f"{chapter} has no figure"
+    for tag in tags:
+        src = re.search(r'src="([^"]+)"', tag).group(1)
+        assert (built_book / Path(chapter).parent / src).resolve().exists(), src
+        assert re.search(r'alt="[^"]{10,}"', tag), f"figure without alt text in {chapter}: {tag[:120]}"
+    # stderr, warnings and tracebacks are rendered with these classes
+    for css in ("output stderr", "output traceback", "output error"):
+        assert css not in html, (chapter, css)
+    outputs = " ".join(re.findall(r'<div class="cell_output[^"]*">(.*?)</div>', html, flags=re.S))
+    for marker in ("Traceback", "Warning", "it/s]", "GPU available", "LeafSpec", "Lightning"):
+        assert marker not in outputs, (chapter, marker)
+    assert "{glue" not in html, "an unresolved glue reference"
+
+
+def test_no_cdn_in_built_html(built_book):
+    for page in built_book.rglob("*.html"):
+        text = page.read_text()
+        for host in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "polyfill.io", "fonts.googleapis.com"):
+            assert host not in text, (page, host)
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").exists()
+
+
+def test_a_failing_cell_fails_the_build(tmp_path):
+    """Plant a cell that raises in a copy of the book: the build must fail."""
+    src = tmp_path / "book_copy"
+    src.mkdir()
+    for name in ("_config.yml",):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "book", src / "book", ignore=shutil.ignore_patterns("_build"))
+    (src / "book" / "broken.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
+        "  display_name: Python 3\n  language: python\n  name: python3\n---\n\n# Broken\n\n"
+        "```{code-cell} ipython3\nraise RuntimeError('planted failure')\n```\n"
+    )
+    (src / "_toc.yml").write_text("format: jb-book\nroot: book/broken\n")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(jb), "build", str(src), "--all", "-W"], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "planted failure" in proc.stdout + proc.stderr
+
+
+def test_build_script_detects_code_changes(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_book
+
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "a.py").write_text("x = 1\n")
+    (tmp_path / "requirements.txt").write_text("numpy\n")
+    before = build_book.code_hash(tmp_path)
+    assert build_book.code_hash(tmp_path) == before
+    (tmp_path / "code" / "a.py").write_text("x = 2\n")
+    assert build_book.code_hash(tmp_path) != before

@@ -1,0 +1,41 @@
+"""Presets and the experiment contract."""
+
+import dataclasses
+
+import pytest
+
+from nndyn import current_preset
+from nndyn.experiments import ExperimentConfig, preset_table, registry
+from nndyn.presets import PRESETS
+
+
+def test_default_and_explicit_presets(monkeypatch):
+    monkeypatch.delenv("NNDYN_PRESET", raising=False)
+    assert current_preset() == "full"
+    for name in PRESETS:
+        monkeypatch.setenv("NNDYN_PRESET", name)
+        assert current_preset() == name
+
+
+def test_unknown_preset_is_an_error(monkeypatch):
+    monkeypatch.setenv("NNDYN_PRESET", "huge")
+    with pytest.raises(ValueError, match="NNDYN_PRESET"):
+        current_preset()
+
+
+def test_every_experiment_follows_the_contract():
+    experiments = registry()
+    assert "classical_bounds" in experiments
+    for name, module in experiments.items():
+        assert issubclass(module.Config, ExperimentConfig), name
+        assert isinstance(module.TITLE, str) and module.TITLE
+        assert callable(module.run) and callable(module.plot)
+        table = preset_table(module)
+        assert set(table) == set(PRESETS)
+        with pytest.raises(ValueError, match="preset"):
+            module.Config.preset("huge")
+        with pytest.raises(ValueError, match="unknown parameter"):
+            module.Config.preset("quick", not_a_parameter=1)
+        with pytest.raises(ValueError, match="seed"):
+            module.Config.preset("quick", seed=-1)
+        assert dataclasses.is_dataclass(module.Config)
