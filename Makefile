@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: book quick-book test test-fast serve bench venv clean distclean
 
@@ -15,7 +16,7 @@ book: $(STAMP)  ## build the whole book (preset full) into _build/html
 quick-book: $(STAMP)  ## build the book in the quick preset into _build/quick
 	$(PY) scripts/build_book.py --preset quick
 
-test: $(STAMP)  ## the whole test suite: unit, science, book build (quick) and browser tests
+test: $(STAMP) $(AXE)  ## the whole test suite: unit, science, book build (quick) and browser tests
 	$(PY) -m pytest -ra
 
 test-fast: $(STAMP)  ## unit and science tests only
@@ -37,6 +38,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PIP) install --quiet -r requirements.txt
 	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# axe-core (accessibility checks injected by the browser tests), from the npm registry.
+$(AXE): package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $(AXE); \
+	else echo "npm not found: the accessibility tests will be skipped (under CI=true they fail)"; fi
 
 clean:  ## remove built books and caches (keeps .venv)
 	rm -rf _build .pytest_cache

@@ -24,7 +24,8 @@ def toc_files() -> list[str]:
 
 
 def executed_chapters() -> list[str]:
-    return [f for f in toc_files() if "jupytext" in (ROOT / f"{f}.md").read_text()[:200]]
+    """The numbered chapters: executed notebooks that each make at least one figure."""
+    return [f for f in toc_files() if Path(f).name[:2].isdigit() and "jupytext" in (ROOT / f"{f}.md").read_text()[:200]]
 
 
 def test_every_toc_page_is_built(built_book):
@@ -35,7 +36,7 @@ def test_every_toc_page_is_built(built_book):
 @pytest.mark.parametrize("chapter", executed_chapters())
 def test_chapter_html_has_figures_and_no_error_output(built_book, chapter):
     html = (built_book / f"{chapter}.html").read_text()
-    tags = re.findall(r"<img[^>]+\.png[^>]*>", html)
+    tags = re.findall(r"<img[^>]+_images/[^>]+>", html)
     assert tags, f"{chapter} has no figure"
     for tag in tags:
         src = re.search(r'src="([^"]+)"', tag).group(1)
@@ -88,3 +89,29 @@ def test_build_script_detects_code_changes(tmp_path):
     assert build_book.code_hash(tmp_path) == before
     (tmp_path / "code" / "a.py").write_text("x = 2\n")
     assert build_book.code_hash(tmp_path) != before
+
+
+def test_every_internal_link_resolves(built_book):
+    """Every relative link of every page points to an existing file and, with a #fragment, to an existing id."""
+    ids: dict[Path, set[str]] = {}
+
+    def ids_of(path: Path) -> set[str]:
+        if path not in ids:
+            ids[path] = set(re.findall(r'id="([^"]+)"', path.read_text()))
+        return ids[path]
+
+    broken = []
+    for page in built_book.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        for href in re.findall(r'<a [^>]*href="([^"]+)"', page.read_text()):
+            if re.match(r"^[a-z]+:", href) or href.startswith("//"):
+                continue  # external (repository, launch buttons) or mailto
+            target, _, fragment = href.partition("#")
+            target_path = (page.parent / target).resolve() if target else page
+            target_path = target_path.with_suffix("") if target_path.suffix == "" and target_path.is_dir() else target_path
+            if not target_path.exists():
+                broken.append(f"{page.relative_to(built_book)} -> {href}")
+            elif fragment and target_path.suffix == ".html" and fragment not in ids_of(target_path):
+                broken.append(f"{page.relative_to(built_book)} -> {href} (no such id)")
+    assert not broken, "\n".join(broken[:30])

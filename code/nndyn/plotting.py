@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import matplotlib
-
-matplotlib.use("Agg")  # noqa: E402  (no display while the book builds)
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue

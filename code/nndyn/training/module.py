@@ -63,10 +63,12 @@ class GDModule(pl.LightningModule):
         return torch.optim.SGD(self.trainable_parameters(), lr=self.lr)
 
     def training_step(self, batch: int, batch_idx: int) -> None:
+        # Plain autograd inside the loop: the full-batch problem runs on one device, and
+        # Lightning's backward hooks would cost more than a small network's step.
         optimizer = self.optimizers(use_pl_optimizer=False)
         for _ in range(int(batch)):
             optimizer.zero_grad(set_to_none=True)
-            self.manual_backward(self.training_risk())
+            self.training_risk().backward()
             optimizer.step()
         self.steps_done += int(batch)
 

@@ -1,0 +1,27 @@
+// Small accessibility repairs of the theme's markup, applied on every page once the
+// theme's and the toggle buttons' own scripts have run.
+function nndynRepairAccessibility() {
+  // Controls whose aria-label omits their visible text (search "Ctrl+K", the colour-mode
+  // switch, "Show code cell source"): the accessible name must contain what a sighted
+  // user reads.
+  document.querySelectorAll("button[aria-label], a[aria-label], summary[aria-label]").forEach((el) => {
+    const visible = (el.innerText || "").replace(/\s+/g, " ").trim();
+    const label = el.getAttribute("aria-label") || "";
+    if (visible && !label.toLowerCase().includes(visible.toLowerCase())) {
+      el.setAttribute("aria-label", visible);
+    }
+  });
+  // Icons inside a labelled control are decorative: the control's label already names it.
+  document.querySelectorAll("button[aria-label] svg, a[aria-label] svg").forEach((svg) => {
+    svg.setAttribute("aria-hidden", "true");
+    svg.removeAttribute("aria-labelledby");
+    svg.removeAttribute("role");
+    svg.querySelectorAll("title").forEach((t) => t.remove());
+  });
+  // The bibliography's citation list says role="list" but holds doc-biblioentry items.
+  document.querySelectorAll('.citation-list[role="list"]').forEach((el) => el.removeAttribute("role"));
+}
+window.addEventListener("load", () => {
+  nndynRepairAccessibility();
+  setTimeout(nndynRepairAccessibility, 200);
+});

@@ -1,0 +1,8 @@
+"""``python -m nndyn``: see :mod:`nndyn.cli`."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Gradient descent on the sine neuron from a grid of starting points.
+
+For each frequency :math:`L`, gradient descent with step :math:`c/L^2` runs on the
+population risk and on the empirical risk from every point of a grid of
+:math:`[-\\ell,\\ell]^2`; a start succeeds if it ends within ``tolerance`` of :math:`w_*`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_positive, check_positive_int
+from .. import landscape as ls
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
+
+from ..plotting import BOUND_STYLE, figure
+from .base import ExperimentConfig
+
+TITLE = "Gradient descent on the sine neuron from a grid of starts"
+CHAPTER = 5
+
+
+@dataclass(frozen=True)
+class Config(ExperimentConfig):
+    """Parameters of the grid-of-starts experiment.
+
+    Attributes
+    ----------
+    frequencies : tuple of float
+        The values of :math:`L`.
+    w_star : tuple of float
+        The target weight.
+    n : int
+        Samples of the empirical risk.
+    limit : float
+        Half-width of the square of starting points.
+    starts_per_side : int
+        The starts form a ``starts_per_side`` x ``starts_per_side`` grid.
+    lr_times_L2 : float
+        The step size is ``lr_times_L2 / L**2`` (the curvature at :math:`w_*` grows like :math:`L^2`).
+    steps : int
+        Gradient steps from each start.
+    tolerance : float
+        A start succeeds if it ends within this distance of :math:`w_*`.
+    """
+
+    frequencies: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    w_star: tuple[float, float] = (1.0, 0.5)
+    n: int = 100
+    limit: float = 2.0
+    starts_per_side: int = 41
+    lr_times_L2: float = 0.25
+    steps: int = 1000
+    tolerance: float = 0.05
+
+    PRESETS = {"quick": {"starts_per_side": 17, "steps": 300}, "full": {}, "lecture": {"starts_per_side": 81, "steps": 3000}}
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for L in self.frequencies:
+            check_positive("frequencies", L)
+        if len(self.frequencies) < 2:
+            raise ValueError("frequencies must hold at least two values of L")
+        if len(self.w_star) != 2:
+            raise ValueError(f"w_star must have 2 coordinates, got {self.w_star}")
+        check_positive_int("n", self.n)
+        check_positive("limit", self.limit)
+        if check_positive_int("starts_per_side", self.starts_per_side) < 2:
+            raise ValueError(f"starts_per_side must be an integer >= 2, got {self.starts_per_side}")
+        check_positive("lr_times_L2", self.lr_times_L2)
+        check_positive_int("steps", self.steps)
+        check_positive("tolerance", self.tolerance)
+
+
+@dataclass
+class Result:
+    """Where gradient descent ends, by frequency.
+
+    Attributes
+    ----------
+    config : Config
+    starts : numpy.ndarray
+        Starting points, shape ``(starts_per_side**2, 2)``.
+    population_success, empirical_success : dict[float, numpy.ndarray]
+        Boolean success of each start, by :math:`L`.
+    """
+
+    config: Config
+    starts: np.ndarray
+    population_success: dict[float, np.ndarray] = field(default_factory=dict)
+    empirical_success: dict[float, np.ndarray] = field(default_factory=dict)
+
+    def fractions(self, which: str = "population") -> np.ndarray:
+        """Fraction of successful starts for each :math:`L` (``which``: ``"population"`` or ``"empirical"``)."""
+        table = {"population": self.population_success, "empirical": self.empirical_success}
+        if which not in table:
+            raise ValueError(f"which must be 'population' or 'empirical', got {which!r}")
+        return np.array([table[which][L].mean() for L in self.config.frequencies])
+
+
+def run(config: Config) -> Result:
+    """Run gradient descent from every start, on both risks, for every frequency."""
+    starts = ls.grid(config.limit, config.starts_per_side).reshape(-1, 2)
+    x = ls.sample_inputs(config.n, seed=config.seed)
+    w_star = np.asarray(config.w_star, dtype=float)
+    result = Result(config, starts)
+    for L in config.frequencies:
+        lr = config.lr_times_L2 / L**2
+        pop = ls.gradient_descent(lambda w: ls.population_gradient(w, w_star, L), starts, lr=lr, steps=config.steps)
+        emp = ls.gradient_descent(lambda w: ls.empirical_gradient(w, w_star, L, x), starts, lr=lr, steps=config.steps)
+        result.population_success[L] = np.linalg.norm(pop - w_star, axis=1) < config.tolerance
+        result.empirical_success[L] = np.linalg.norm(emp - w_star, axis=1) < config.tolerance
+    return result
+
+
+def plot(result: Result):
+    """Left: fraction of successful starts against :math:`L`. Right: the successful starts for the largest :math:`L`."""
+    config = result.config
+    fig, (ax_f, ax_s) = figure(2, width=8.6, height=3.4)
+    L = np.asarray(config.frequencies)
+    ax_f.loglog(L, result.fractions("population"), "o-", label="population risk")
+    ax_f.loglog(L, result.fractions("empirical"), "s-", label=f"empirical risk, n = {config.n}")
+    pop = result.fractions("population")
+    if pop[-1] > 0:
+        ax_f.loglog(L, pop[-1] * (L / L[-1]) ** -2.0, **BOUND_STYLE, label=r"$\propto L^{-2}$")
+    ax_f.set_xticks(L, labels=[f"{v:g}" for v in L])
+    ax_f.xaxis.set_minor_formatter(NullFormatter())
+    ax_f.yaxis.set_minor_formatter(NullFormatter())
+    ax_f.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax_f.set(xlabel="frequency $L$", ylabel="fraction of starts that reach $w_*$", title="success of gradient descent")
+    ax_f.legend(loc="lower left")
+    L_max = config.frequencies[-1]
+    for success, marker, label in ((result.population_success[L_max], "o", "population"),
+                                   (result.empirical_success[L_max], "x", "empirical")):
+        pts = result.starts[success]
+        ax_s.plot(pts[:, 0], pts[:, 1], marker, linestyle="none", markersize=4, label=label)
+    ax_s.plot(*config.w_star, "*", color="black", markersize=10, label="$w_*$")
+    ax_s.set(xlim=(-config.limit, config.limit), ylim=(-config.limit, config.limit), xlabel="$w_1$", ylabel="$w_2$",
+             title=f"starts that reach $w_*$, L = {L_max:g}")
+    ax_s.set_aspect("equal")
+    ax_s.legend(loc="lower left")
+    return fig

@@ -1,0 +1,118 @@
+"""How much the population gradient of a sine neuron knows about its target.
+
+At a fixed point :math:`w`, take targets :math:`w_*` on the circle of radius :math:`r`
+around :math:`w` and compute the population gradients :math:`\\nabla R_L(w;w_*)`. Their
+spread over the targets is the information a gradient step receives about the target;
+it decays like :math:`L^2 r\\,e^{-L^2r^2/2}` as :math:`L` grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_positive, check_positive_int
+from .. import landscape as ls
+from ..plotting import BOUND_STYLE, colors, figure
+from .base import ExperimentConfig
+
+TITLE = "The target information in the gradient of a sine neuron"
+CHAPTER = 5
+
+
+@dataclass(frozen=True)
+class Config(ExperimentConfig):
+    """Parameters of the gradient-information experiment.
+
+    Attributes
+    ----------
+    w : tuple of float
+        The point :math:`w` where the gradients are taken.
+    radii : tuple of float
+        Distances :math:`r=|w-w_*|`.
+    frequencies : tuple of float
+        The values of :math:`L`.
+    targets : int
+        Number of targets :math:`w_*` on each circle (evenly spaced angles).
+    """
+
+    w: tuple[float, float] = (1.5, 0.0)
+    radii: tuple[float, ...] = (0.25, 0.5, 1.0)
+    frequencies: tuple[float, ...] = tuple(float(L) for L in np.linspace(0.5, 8.0, 31))
+    targets: int = 16
+
+    PRESETS = {"quick": {}, "full": {}, "lecture": {}}
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.w) != 2:
+            raise ValueError(f"w must have 2 coordinates, got {self.w}")
+        for r in self.radii:
+            check_positive("radii", r)
+        if len(self.frequencies) < 2:
+            raise ValueError("frequencies must hold at least two values of L")
+        for L in self.frequencies:
+            check_positive("frequencies", L)
+        if check_positive_int("targets", self.targets) < 2:
+            raise ValueError(f"targets must be an integer >= 2, got {self.targets}")
+
+
+@dataclass
+class Result:
+    """Spread of the gradients over the targets.
+
+    Attributes
+    ----------
+    config : Config
+    spread : dict[float, numpy.ndarray]
+        For each radius, :math:`\\big(\\frac1K\\sum_k\\|g_k-\\bar g\\|^2\\big)^{1/2}` for each :math:`L`.
+    mean_gradient_norm : numpy.ndarray
+        :math:`\\|\\bar g\\|` for the smallest radius, for each :math:`L`.
+    prediction : dict[float, numpy.ndarray]
+        :math:`L^2 r\\,e^{-L^2r^2/2}` for each radius and :math:`L`.
+    fitted_rate : dict[float, float]
+        Slope of :math:`\\log(\\text{spread}/(L^2r))` against :math:`L^2`; the claim is :math:`-r^2/2`.
+    """
+
+    config: Config
+    spread: dict[float, np.ndarray] = field(default_factory=dict)
+    mean_gradient_norm: np.ndarray | None = None
+    prediction: dict[float, np.ndarray] = field(default_factory=dict)
+    fitted_rate: dict[float, float] = field(default_factory=dict)
+
+
+def run(config: Config) -> Result:
+    """Compute the population gradients for every target, radius and frequency."""
+    w = np.asarray(config.w, dtype=float)
+    L = np.asarray(config.frequencies, dtype=float)
+    angles = 2 * np.pi * np.arange(config.targets) / config.targets
+    directions = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    result = Result(config)
+    for r in config.radii:
+        grads = np.stack([
+            np.stack([ls.population_gradient(w, w + r * u, float(freq)) for u in directions]) for freq in L
+        ])  # (len(L), K, 2)
+        mean = grads.mean(axis=1, keepdims=True)
+        spread = np.sqrt(np.mean(np.sum((grads - mean) ** 2, axis=-1), axis=1))
+        result.spread[r] = spread
+        result.prediction[r] = L**2 * r * np.exp(-(L**2) * r**2 / 2)
+        if result.mean_gradient_norm is None:
+            result.mean_gradient_norm = np.linalg.norm(mean[:, 0], axis=-1)
+        result.fitted_rate[r] = float(np.polyfit(L**2, np.log(spread / (L**2 * r)), 1)[0])
+    return result
+
+
+def plot(result: Result):
+    """The spread of the gradient over the targets against :math:`L`, one curve per radius, with the prediction."""
+    L = np.asarray(result.config.frequencies)
+    fig, ax = figure(1, width=5.2, height=3.4)
+    for r, color in zip(result.config.radii, colors(len(result.config.radii))):
+        ax.semilogy(L, result.spread[r], "o", color=color, markersize=3.5, label=f"measured, $|w-w_*|={r:g}$")
+        ax.semilogy(L, result.prediction[r], color=color, linestyle="--", linewidth=1.2)
+    ax.plot([], [], **BOUND_STYLE, label=r"$L^2 r\,e^{-L^2r^2/2}$")
+    ax.set(xlabel="frequency $L$", ylabel="spread of $\\nabla R_L(w)$ over targets",
+           title=f"gradients at w = {tuple(result.config.w)}")
+    ax.set_ylim(bottom=max(1e-30, ax.get_ylim()[0]))
+    ax.legend(loc="lower left")
+    return fig

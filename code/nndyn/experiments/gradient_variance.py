@@ -1,0 +1,131 @@
+"""Chapter 3: Theorem 7 for the parity class, computed exactly.
+
+For a small network :math:`h(x;\\theta)` at a random :math:`\\theta` and the :math:`2^d`
+parities on :math:`\\{0,1\\}^d`, the variance over targets of the population gradient
+of :math:`R^f=\\mathbb E_x(h-f)^2` is computed with exact expectations over all points
+(a Walsh-Hadamard transform of the per-example gradients), next to the bound
+:math:`4\\,\\mathbb E_x\\|\\nabla_\\theta h\\|^2/2^d` of Theorem 7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._validation import check_positive_int, check_seed
+from ..orthonormal import parity_gradient_variance
+from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from .base import ExperimentConfig
+
+TITLE = "Theorem 7: the gradient barely depends on the parity target"
+CHAPTER = 3
+
+
+def tanh_network(d: int, width: int, *, seed: int = 0, dtype: torch.dtype = torch.float64) -> nn.Module:
+    """A two-layer tanh network :math:`h(x)=a^\\top\\tanh(Wx+c)+e` with PyTorch's default random init.
+
+    Parameters
+    ----------
+    d, width : int
+        Input dimension and number of hidden units, both >= 1.
+    seed : int
+        Seed of the initialisation.
+    """
+    d = check_positive_int("d", d)
+    width = check_positive_int("width", width)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_seed(seed))
+        return nn.Sequential(
+            nn.Linear(d, width, dtype=dtype), nn.Tanh(), nn.Linear(width, 1, dtype=dtype), nn.Flatten(0)
+        )
+
+
+@dataclass(frozen=True)
+class Config(ExperimentConfig):
+    """Parameters of the computation.
+
+    Attributes
+    ----------
+    dims : tuple of int
+        Dimensions :math:`d` (each at most 20; the cost grows like :math:`d\\,2^d`).
+    width : int
+        Hidden units of the tanh network.
+    """
+
+    dims: tuple[int, ...] = tuple(range(2, 17))
+    width: int = 8
+
+    PRESETS = {
+        "quick": {"dims": tuple(range(2, 13))},
+        "full": {},
+        "lecture": {"dims": tuple(range(2, 21)), "width": 16},
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.dims) < 2 or any(int(d) != d or not 1 <= d <= 20 for d in self.dims):
+            raise ValueError(f"dims must hold at least 2 integers in [1, 20], got {self.dims}")
+        check_positive_int("width", self.width)
+
+
+@dataclass
+class Result:
+    """Both sides of Theorem 7 per dimension.
+
+    Attributes
+    ----------
+    dims, variance, bound, mean_squared_gradient, mean_gradient_norm : numpy.ndarray
+        See :class:`nndyn.orthonormal.GradientVariance`.
+    """
+
+    config: Config
+    dims: np.ndarray
+    variance: np.ndarray
+    bound: np.ndarray
+    mean_squared_gradient: np.ndarray
+    mean_gradient_norm: np.ndarray
+
+    @property
+    def worst_ratio(self) -> float:
+        """Largest variance / bound (at most 1 by Theorem 7)."""
+        return float(np.max(self.variance / self.bound))
+
+    @property
+    def log2_slope(self) -> float:
+        """Least-squares slope of :math:`\\log_2` (variance) against :math:`d` (about -1)."""
+        return float(np.polyfit(self.dims, np.log2(self.variance), 1)[0])
+
+    @property
+    def normalised(self) -> np.ndarray:
+        """:math:`2^d\\,\\mathrm{variance}/\\mathbb E_x\\|\\nabla h\\|^2`, at most 4."""
+        return self.variance * 2.0**self.dims / self.mean_squared_gradient
+
+
+def run(config: Config) -> Result:
+    """Compute the exact variance and the bound for each dimension."""
+    rows = []
+    for d in config.dims:
+        model = tanh_network(d, config.width, seed=config.seed * 1_000_003 + d)
+        r = parity_gradient_variance(model, d)
+        rows.append((r.variance, r.bound, r.mean_squared_gradient, r.mean_gradient_norm))
+    v, b, m, g = map(np.array, zip(*rows))
+    return Result(config, np.array(config.dims, dtype=int), v, b, m, g)
+
+
+def plot(result: Result):
+    """Variance over the parity class and the bound of Theorem 7, on a log scale."""
+    fig, ax = figure(1, width=5.6, height=3.6)
+    d = result.dims
+    ax.semilogy(d, result.bound, **BOUND_STYLE, label=r"Theorem 7: $4\,\mathbb{E}_x\|\nabla_\theta h\|^2/2^d$")
+    ax.semilogy(d, result.variance, "o", color=OKABE_ITO[0], ms=5,
+                label=r"$\mathbb{E}_v\|\nabla R^{f_v}(\theta)-g(\theta)\|^2$ (exact)")
+    ax.semilogy(d, result.mean_gradient_norm**2, "s", color=OKABE_ITO[1], ms=4, mfc="none",
+                label=r"$\|g(\theta)\|^2$ (same for every target)")
+    ax.set(xlabel="dimension $d$ (class of $2^d$ parities)", ylabel="squared gradient size",
+           title=f"Tanh network of width {result.config.width}, fitted slope {result.log2_slope:.2f} in $\\log_2$")
+    ax.set_xticks(list(d))
+    ax.legend(loc="lower left")
+    return fig

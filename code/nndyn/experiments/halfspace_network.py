@@ -1,0 +1,184 @@
+"""Chapter 2: a two-layer ReLU network that computes an intersection of halfspaces.
+
+For random integer halfspaces :math:`w_i^\\top x \\ge b_i + 1/2` on :math:`\\{-1,1\\}^d`, the
+network :class:`nndyn.constructions.HalfspaceIntersectionNet` is evaluated on every point
+of the cube and its sign compared with the AND of the halfspaces; its path norm is set
+next to the corrected bound and next to the expression printed in the notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..constructions import HalfspaceIntersectionNet, random_integer_halfspaces, relu_step
+from ..data import hypercube_points
+from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from ..theory.hardness import halfspace_path_norm, halfspace_path_norm_bound, notes_halfspace_path_norm
+from .base import ExperimentConfig
+
+TITLE = "A ReLU network that computes an intersection of halfspaces"
+CHAPTER = 2
+
+
+@dataclass(frozen=True)
+class Config(ExperimentConfig):
+    """Parameters of the exhaustive check.
+
+    Attributes
+    ----------
+    dims : tuple of int
+        Dimensions :math:`d` of the cube :math:`\\{-1,1\\}^d` (each at most 16).
+    ks : tuple of int
+        Numbers :math:`k` of halfspaces.
+    instances : int
+        Random instances per pair :math:`(d,k)`.
+    weight_bound : int
+        Integer weights are drawn from :math:`\\{-B,\\dots,B\\}`.
+    slopes : tuple of float
+        Slopes :math:`a` of the ReLU steps :math:`\\sigma(az)-\\sigma(az-1)` drawn in the figure.
+    """
+
+    dims: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
+    ks: tuple[int, ...] = (1, 2, 3, 5, 8)
+    instances: int = 20
+    weight_bound: int = 3
+    slopes: tuple[float, ...] = (1.0, 2.0, 8.0)
+
+    PRESETS = {
+        "quick": {"dims": (2, 4, 6, 8, 10, 12), "ks": (1, 2, 3, 5), "instances": 4},
+        "full": {},
+        "lecture": {"dims": (2, 4, 6, 8, 10, 12, 14, 16), "ks": (1, 2, 3, 5, 8, 16), "instances": 50},
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.dims or any(int(d) != d or not 1 <= d <= 16 for d in self.dims):
+            raise ValueError(f"dims must be a non-empty tuple of integers in [1, 16], got {self.dims}")
+        if not self.ks or any(int(k) != k or k < 1 for k in self.ks):
+            raise ValueError(f"ks must be a non-empty tuple of integers >= 1, got {self.ks}")
+        if int(self.instances) != self.instances or self.instances < 1:
+            raise ValueError(f"instances must be an integer >= 1, got {self.instances}")
+        if int(self.weight_bound) != self.weight_bound or self.weight_bound < 1:
+            raise ValueError(f"weight_bound must be an integer >= 1, got {self.weight_bound}")
+        if not self.slopes or any(not a > 0 for a in self.slopes):
+            raise ValueError(f"slopes must be a non-empty tuple of numbers > 0, got {self.slopes}")
+
+
+@dataclass
+class Result:
+    """One row per random instance.
+
+    Attributes
+    ----------
+    d, k : numpy.ndarray
+        Dimension and number of halfspaces of each instance.
+    mismatches : numpy.ndarray
+        Points of :math:`\\{-1,1\\}^d` where :math:`\\mathrm{sign}(g)` differs from the AND.
+    positive_fraction : numpy.ndarray
+        Fraction of the cube inside the intersection.
+    path_norm : numpy.ndarray
+        Path norm of the network, read from its weights.
+    exact_formula, bound, notes_expression : numpy.ndarray
+        The closed-form path norm, the corrected bound and the notes' expression.
+    """
+
+    config: Config
+    d: np.ndarray
+    k: np.ndarray
+    mismatches: np.ndarray
+    positive_fraction: np.ndarray
+    path_norm: np.ndarray
+    exact_formula: np.ndarray
+    bound: np.ndarray
+    notes_expression: np.ndarray
+
+    @property
+    def points_checked(self) -> int:
+        """Total number of (instance, point) pairs evaluated."""
+        return int(np.sum(2.0 ** self.d))
+
+    @property
+    def total_mismatches(self) -> int:
+        """Total number of points where the network's sign is wrong (0 when the construction is exact)."""
+        return int(self.mismatches.sum())
+
+    @property
+    def notes_violations(self) -> int:
+        """Instances whose path norm exceeds the notes' expression."""
+        return int(np.sum(self.path_norm > self.notes_expression * (1 + 1e-12)))
+
+    @property
+    def worst_bound_ratio(self) -> float:
+        """Largest path norm / corrected bound (at most 1)."""
+        return float(np.max(self.path_norm / self.bound))
+
+
+def run(config: Config) -> Result:
+    """Build the network for every random instance and check it on the whole cube."""
+    rows = []
+    counter = 0
+    for d in config.dims:
+        x = hypercube_points(d, values="pm1")
+        for k in config.ks:
+            for _ in range(config.instances):
+                W, b = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, seed=config.seed * 1_000_003 + counter)
+                counter += 1
+                net = HalfspaceIntersectionNet(W, b)
+                with torch.no_grad():
+                    target = net.target(x)
+                    wrong = int((net.classify(x) != target).sum())
+                    rows.append(
+                        (
+                            d,
+                            k,
+                            wrong,
+                            float((target > 0).double().mean()),
+                            float(net.path_norm()),
+                            halfspace_path_norm(W, b),
+                            halfspace_path_norm_bound(W, b),
+                            notes_halfspace_path_norm(W, b),
+                        )
+                    )
+    cols = list(zip(*rows))
+    return Result(
+        config=config,
+        d=np.array(cols[0], dtype=int),
+        k=np.array(cols[1], dtype=int),
+        mismatches=np.array(cols[2], dtype=int),
+        positive_fraction=np.array(cols[3]),
+        path_norm=np.array(cols[4]),
+        exact_formula=np.array(cols[5]),
+        bound=np.array(cols[6]),
+        notes_expression=np.array(cols[7]),
+    )
+
+
+def plot(result: Result):
+    """Left: the ReLU step against the step function. Right: path norm against the two bounds."""
+    fig, (ax1, ax2) = figure(2, width=9.0, height=3.4)
+    z = torch.linspace(-1.5, 1.5, 601, dtype=torch.float64)
+    ax1.axvspan(-0.5, 0.5, color="0.9", lw=0, label=r"$|z|<1/2$ (never reached)")
+    ax1.plot(z, (z >= 0).double(), color="black", lw=1.2, label="step $1(z\\geq 0)$")
+    for color, a in zip((OKABE_ITO[1], OKABE_ITO[0], OKABE_ITO[2]), result.config.slopes):
+        ax1.plot(z, relu_step(z, slope=a), color=color, lw=1.6 if a == 2 else 1.1,
+                 ls="-" if a == 2 else "--", label=rf"$\sigma({a:g}z)-\sigma({a:g}z-1)$")
+    half = torch.tensor([-1.5, -0.5, 0.5, 1.5], dtype=torch.float64)
+    ax1.plot(half, relu_step(half, 2.0), "o", color=OKABE_ITO[0], ms=5, zorder=5)
+    ax1.set(xlabel="$z = c_i(x)$", ylabel="value", title="ReLU step, exact on $|z|\\geq 1/2$", ylim=(-0.15, 1.45))
+    ax1.legend(loc="upper left", fontsize=7.5)
+
+    rng = np.random.default_rng(result.config.seed)
+    jitter = rng.uniform(-0.35, 0.35, size=result.d.shape)
+    ax2.axhline(1.0, **BOUND_STYLE)
+    ax2.scatter(result.d + jitter, result.path_norm / result.bound, s=10, color=OKABE_ITO[0], alpha=0.7,
+                label="path norm / corrected bound")
+    ax2.scatter(result.d + jitter, result.path_norm / result.notes_expression, s=12, marker="x", color=OKABE_ITO[1],
+                alpha=0.7, label="path norm / notes' expression")
+    ax2.set(xlabel="dimension $d$", ylabel="ratio (a bound needs $\\leq 1$)",
+            title=f"{len(result.d)} random networks, $k\\in\\{{{', '.join(map(str, result.config.ks))}\\}}$")
+    ax2.set_xticks(list(result.config.dims))
+    ax2.legend(loc="lower right")
+    return fig

@@ -1,0 +1,172 @@
+"""Chapter 7: how far a network trained by gradient descent is from its random feature model (Theorem 13, Lemma 14).
+
+Both models start from the notes' initialisation with the same first layer
+:math:`B_0`; the network trains :math:`(a,B)`, the random feature model only :math:`a`
+(from :math:`a=0`). Gradient descent runs with learning rate ``lr_scale / m`` at every
+width, and the largest gap :math:`|f_{\\rm NN}(x)-f_{\\rm RFM}(x)|` over the recorded
+times and over test points on the sphere is measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .._validation import check_positive, check_positive_int, check_seed
+from ..data import single_neuron_data
+from ..kernels import min_eigenvalue, relu_kernel
+from ..models import RandomFeatureModel, TwoLayerNet
+from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from ..theory.kernel_regime import theorem13_bound
+from ..training import probes, train
+from ._kernel_runs import fitted_slope, single_thread, train_widths
+from .base import ExperimentConfig
+
+TITLE = "Network against random feature model: the uniform gap of Theorem 13"
+CHAPTER = 7
+
+
+@dataclass(frozen=True)
+class Config(ExperimentConfig):
+    """Parameters.
+
+    Attributes
+    ----------
+    n, d : int
+        Training points on :math:`\\mathbb S^{d-1}` and dimension.
+    widths : tuple of int
+        Widths :math:`m`.
+    lr_scale : float
+        The learning rate is ``lr_scale / m``.
+    steps, record_every : int
+        Gradient steps and steps between records (the sup over time runs over the records).
+    n_probe : int
+        Test points on the sphere where the gap is measured.
+    delta : float
+        Failure probability in Theorem 13's bound.
+    """
+
+    n: int = 50
+    d: int = 20
+    widths: tuple = (100, 300, 1000, 3000)
+    lr_scale: float = 80.0
+    steps: int = 600
+    record_every: int = 20
+    n_probe: int = 200
+    delta: float = 0.1
+
+    PRESETS = {
+        "quick": {"widths": (100, 200, 400), "steps": 400, "record_every": 10},
+        "full": {},
+        "lecture": {"widths": (100, 300, 1000, 3000, 10000, 30000), "lr_scale": 10.0, "steps": 8000, "record_every": 40, "n_probe": 1000},
+    }
+
+
+@dataclass
+class Result:
+    """Measurements.
+
+    Attributes
+    ----------
+    gap : numpy.ndarray
+        :math:`\\max_{t,x}|f_{\\rm NN}-f_{\\rm RFM}|` at each width.
+    lam : float
+        :math:`\\lambda_n(K)`.
+    final_test_risk : numpy.ndarray
+        Shape ``(2, widths)``: test risk of the network and of the random feature model at the end.
+    """
+
+    config: Config
+    gap: np.ndarray
+    lam: float
+    final_test_risk: np.ndarray
+
+    @property
+    def slope(self) -> float:
+        """Log-log slope of the gap against the width."""
+        return fitted_slope(self.config.widths, self.gap)
+
+    def bound(self) -> np.ndarray:
+        """Theorem 13's bound with its constant set to 1."""
+        return theorem13_bound(np.asarray(self.config.widths), lam=self.lam, delta=self.config.delta)
+
+
+def run(config: Config) -> Result:
+    """Train both models at every width and measure the gap."""
+    data = single_neuron_data(config.n, config.d, n_test=config.n_probe, seed=config.seed)
+    kw = dict(widths=config.widths, lr_scale=config.lr_scale, steps=config.steps, record_every=config.record_every,
+              seed=config.seed, x_probe=data.x_test, y_probe=data.y_test)
+    _, nn = train_widths(data.x_train, data.y_train, **kw)
+    _, rf = train_widths(data.x_train, data.y_train, random_features=True, **kw)
+    gap = np.abs(nn["pred"] - rf["pred"]).max(axis=(0, 1))
+    lam = float(min_eigenvalue(relu_kernel(data.x_train)))
+    return Result(config, gap, lam, np.stack([nn["test_risk"][-1], rf["test_risk"][-1]]))
+
+
+def plot(result: Result):
+    """The measured gap against the width, Theorem 13's bound and a reference slope :math:`-2`."""
+    c = result.config
+    m = np.asarray(c.widths, dtype=float)
+    fig, ax = figure(1, width=5.6, height=3.8)
+    ax.loglog(m, result.gap, "o-", color=OKABE_ITO[0], label=f"measured: slope {result.slope:.2f}")
+    ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"E-Ma-Wu bound ($C=1$, $\delta={c.delta}$): slope $-1/2$")
+    ax.loglog(m, result.gap[0] * (m / m[0]) ** -2.0, color=OKABE_ITO[1], linestyle=":", label=r"slope $-2$ (first layer moves by $O(m^{-2})$)")
+    ax.set(xlabel="width $m$", ylabel=r"$\max_{t,x}|f_{NN}(x)-f_{RFM}(x)|$", title=f"n = {c.n}, d = {c.d}, lr = {c.lr_scale:g}/m, {c.steps} steps")
+    ax.legend(loc="lower left")
+    return fig
+
+
+@dataclass
+class RepresenterCheck:
+    """Lemma 14 checked on gradient descent: :math:`f(x;\\tilde a_k,B_0)` against :math:`\\sum_iw_i(k)k_m(x_i,x)`."""
+
+    direct: np.ndarray
+    representer: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def relative_error(self) -> float:
+        """:math:`\\max_x|f-\\sum_iw_ik_m(x_i,x)|/\\max_x|f|`."""
+        return float(np.abs(self.direct - self.representer).max() / np.abs(self.direct).max())
+
+
+def representer_check(n: int = 50, d: int = 20, m: int = 200, *, lr_scale: float = 40.0, steps: int = 100, n_test: int = 200, seed: int = 0) -> RepresenterCheck:
+    """Train a random feature model from :math:`a=0` and rebuild it from Lemma 14.
+
+    Gradient descent :math:`\\tilde a_{k+1}=\\tilde a_k-\\frac{\\eta}{n}\\Phi^\\top e_k` gives
+    :math:`f(\\cdot;\\tilde a_k,B_0)=\\sum_iw_i(k)k_m(x_i,\\cdot)` with
+    :math:`w_i(k)=-\\frac{m\\eta}{n}\\sum_{k'<k}e_i(k')`, the discrete form of
+    :math:`w_i(t)=-\\frac mn\\int_0^te_i(s)\\,ds`. The residuals are recorded after every step.
+
+    Parameters
+    ----------
+    n, d, m : int
+        Training points, dimension and width (all >= 1).
+    lr_scale : float
+        Learning rate times the width (> 0).
+    steps : int
+        Gradient steps (>= 1).
+    n_test : int
+        Test points on the sphere (>= 1).
+    seed : int
+        Seed of data and features.
+    """
+    n, d, m = (check_positive_int(k, v) for k, v in (("n", n), ("d", d), ("m", m)))
+    lr = check_positive("lr_scale", lr_scale) / m
+    steps = check_positive_int("steps", steps)
+    check_seed(seed)
+    data = single_neuron_data(n, d, n_test=check_positive_int("n_test", n_test), seed=seed)
+    rfm = RandomFeatureModel.from_network(TwoLayerNet(d, m, seed=seed))
+    with single_thread():
+        traj = train(rfm, data.x_train, data.y_train, lr=lr, steps=steps, record_every=1,
+                     probes={"train_pred": probes.predictions_on(data.x_train)})
+    residuals = traj["train_pred"][:-1] - data.y_train.numpy()
+    weights = -m * lr / n * residuals.sum(axis=0)
+    with torch.no_grad():
+        phi_train = rfm.features(data.x_train)
+        phi_test = rfm.features(data.x_test)
+        k_m = (phi_train @ phi_test.T / m).numpy()
+        direct = rfm(data.x_test).numpy()
+    return RepresenterCheck(direct, weights @ k_m, weights)

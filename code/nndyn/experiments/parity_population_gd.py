@@ -1,0 +1,218 @@
+"""Theorem 8 measured: gradient descent on the exact hinge risk of every parity stays put.
+
+For each dimension :math:`d` the experiment takes one initialisation :math:`\\theta_0`
+of a two-layer ReLU network and runs gradient descent on the *population* hinge risk
+:math:`R^f(\\theta)=\\mathbb E_x\\max(0,1-h(x;\\theta)f(x))` (an exact average over all
+:math:`2^d` points of :math:`\\{-1,1\\}^d`) for *every* parity :math:`f=\\chi_S`,
+:math:`S\\subseteq\\{1,\\dots,d\\}`, all at once. It records the mean over the
+:math:`2^d` targets of :math:`\\|\\theta^f_k-\\theta_0\\|^2`, which Theorem 8 bounds by
+:math:`G_0 t^2/2^d` to first order in :math:`t=\\eta k`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .._validation import check_positive, check_positive_int
+from ..data import hypercube_points
+from ..models import TwoLayerNet
+from ..plotting import BOUND_STYLE, colors, figure
+from .base import ExperimentConfig
+
+TITLE = "Gradient descent on every parity stays at its initialisation (Theorem 8)"
+CHAPTER = 4
+
+
+@dataclass(frozen=True)
+class Config(ExperimentConfig):
+    """Parameters of the population-GD experiment.
+
+    Attributes
+    ----------
+    dims : tuple of int
+        Dimensions :math:`d` (each between 1 and 14; the cost grows like :math:`4^d`).
+    width : int
+        Number of neurons :math:`m` of the network :math:`h=m^{-1/2}\\sum_j a_j\\sigma(b_j^\\top x)`.
+    lr : float
+        Step size :math:`\\eta`.
+    steps : int
+        Number of gradient steps :math:`k`; the time is :math:`t=\\eta k`.
+    chunk : int
+        Targets trained together in one batched computation (memory only).
+    """
+
+    dims: tuple[int, ...] = tuple(range(3, 12))
+    width: int = 8
+    lr: float = 0.1
+    steps: int = 20
+    chunk: int = 256
+
+    PRESETS = {
+        "quick": {"dims": tuple(range(3, 9))},
+        "full": {},
+        "lecture": {"dims": tuple(range(3, 13)), "width": 16},
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.dims) < 2:
+            raise ValueError(f"dims must hold at least 2 dimensions, got {self.dims}")
+        for d in self.dims:
+            if not 1 <= check_positive_int("dims", d) <= 14:
+                raise ValueError(f"dims must be integers in [1, 14], got {d}")
+        check_positive_int("width", self.width)
+        check_positive("lr", self.lr)
+        check_positive_int("steps", self.steps)
+        check_positive_int("chunk", self.chunk)
+
+
+@dataclass
+class Result:
+    """Mean squared distance from the initialisation, by dimension.
+
+    Attributes
+    ----------
+    config : Config
+    time : numpy.ndarray
+        :math:`t=\\eta k` for :math:`k=0,\\dots,` ``steps``.
+    mean_sq_distance : dict[int, numpy.ndarray]
+        :math:`\\frac1{2^d}\\sum_f\\|\\theta^f_k-\\theta_0\\|^2` at each step, by dimension.
+    G0 : dict[int, float]
+        :math:`G_0=\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2` (exact).
+    mean_initial_speed_sq : dict[int, float]
+        :math:`\\frac1{2^d}\\sum_f\\|\\nabla R^f(\\theta_0)\\|^2`, equal to :math:`G_0/2^d` by Parseval.
+    max_abs_output : dict[int, float]
+        :math:`\\max_{f,k,x}|h(x;\\theta^f_k)|`: Theorem 8 assumes it is at most 1.
+    final_risk_range : dict[int, tuple[float, float]]
+        Smallest and largest final hinge risk over the targets.
+    slope_log2 : float
+        Least-squares slope of :math:`\\log_2` (final mean squared distance) against :math:`d`.
+    """
+
+    config: Config
+    time: np.ndarray
+    mean_sq_distance: dict[int, np.ndarray] = field(default_factory=dict)
+    G0: dict[int, float] = field(default_factory=dict)
+    mean_initial_speed_sq: dict[int, float] = field(default_factory=dict)
+    max_abs_output: dict[int, float] = field(default_factory=dict)
+    final_risk_range: dict[int, tuple[float, float]] = field(default_factory=dict)
+    slope_log2: float = float("nan")
+
+    def final(self) -> np.ndarray:
+        """The final mean squared distance of each dimension, in the order of ``config.dims``."""
+        return np.array([self.mean_sq_distance[d][-1] for d in self.config.dims])
+
+    def first_order_bound(self) -> np.ndarray:
+        """:math:`G_0 t^2/2^d` at the final time, in the order of ``config.dims``."""
+        t = self.time[-1]
+        return np.array([self.G0[d] * t**2 / 2.0**d for d in self.config.dims])
+
+
+def all_parities(x: torch.Tensor) -> torch.Tensor:
+    """The values of all :math:`2^d` parities :math:`\\chi_S(x)=\\prod_{i\\in S}x_i` on the rows of ``x``.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Points of :math:`\\{-1,1\\}^d`, shape ``(n, d)`` with ``d <= 20``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(2**d, n)``; row ``s`` is the parity of the set whose indicator is the binary expansion of ``s``.
+    """
+    if x.ndim != 2 or x.shape[1] > 20:
+        raise ValueError(f"x must have shape (n, d) with d <= 20, got shape {tuple(x.shape)}")
+    d = x.shape[1]
+    sets = hypercube_points(d, values="01", dtype=x.dtype)  # (2^d, d) indicators
+    bits = (1 - x) / 2  # x_i = (-1)^{bits_i}
+    return 1 - 2 * torch.remainder(sets @ bits.T, 2)
+
+
+def gradient_energy(net: TwoLayerNet, x: torch.Tensor) -> float:
+    """:math:`G(\\theta)=\\frac1n\\sum_i\\|\\nabla_\\theta h(x_i;\\theta)\\|^2` for a :class:`~nndyn.models.TwoLayerNet`, exactly.
+
+    Uses :math:`\\partial h/\\partial a_j=\\alpha\\sigma(b_j^\\top x)` and
+    :math:`\\partial h/\\partial b_j=\\alpha a_j\\sigma'(b_j^\\top x)x`.
+    """
+    with torch.no_grad():
+        pre = x @ net.B.T
+        energy = torch.relu(pre).pow(2).sum(1) + ((pre > 0).to(x.dtype) * net.a.pow(2)).sum(1) * x.pow(2).sum(1)
+        return float(net.output_scale**2 * energy.mean())
+
+
+def _train_chunk(net: TwoLayerNet, x: torch.Tensor, f: torch.Tensor, lr: float, steps: int):
+    """GD on the hinge risk of each row of ``f``, all from ``net``'s parameters; batched over rows."""
+    k = f.shape[0]
+    a0, B0 = net.a.detach(), net.B.detach()
+    a = a0.expand(k, -1).clone().requires_grad_(True)
+    B = B0.expand(k, -1, -1).clone().requires_grad_(True)
+    sq = torch.zeros(steps + 1, dtype=x.dtype)
+    speed_sq = torch.zeros((), dtype=x.dtype)
+    max_out = 0.0
+    for step in range(steps + 1):
+        h = net.output_scale * torch.einsum("knm,km->kn", torch.relu(torch.einsum("nd,kmd->knm", x, B)), a)
+        max_out = max(max_out, float(h.detach().abs().max()))
+        risk = torch.relu(1 - h * f).mean(1)
+        with torch.no_grad():
+            sq[step] = ((a - a0).pow(2).sum() + (B - B0).pow(2).sum())
+        if step == steps:
+            break
+        ga, gB = torch.autograd.grad(risk.sum(), (a, B))
+        if step == 0:
+            speed_sq = ga.pow(2).sum() + gB.pow(2).sum()
+        with torch.no_grad():
+            a -= lr * ga
+            B -= lr * gB
+    return sq, float(speed_sq), max_out, risk.detach()
+
+
+def run(config: Config) -> Result:
+    """Run GD from one initialisation for every parity target, in every dimension of ``config``."""
+    result = Result(config, time=config.lr * np.arange(config.steps + 1))
+    for d in config.dims:
+        net = TwoLayerNet(d, config.width, init="notes", output_scale=config.width**-0.5, seed=config.seed + d)
+        x = hypercube_points(d)
+        targets = all_parities(x)
+        total_sq = torch.zeros(config.steps + 1, dtype=x.dtype)
+        speed_sq, max_out, risks = 0.0, 0.0, []
+        for start in range(0, targets.shape[0], config.chunk):
+            sq, sp, mo, risk = _train_chunk(net, x, targets[start : start + config.chunk], config.lr, config.steps)
+            total_sq += sq
+            speed_sq += sp
+            max_out = max(max_out, mo)
+            risks.append(risk)
+        n_targets = targets.shape[0]
+        result.mean_sq_distance[d] = (total_sq / n_targets).numpy()
+        result.G0[d] = gradient_energy(net, x)
+        result.mean_initial_speed_sq[d] = speed_sq / n_targets
+        result.max_abs_output[d] = max_out
+        risks = torch.cat(risks)
+        result.final_risk_range[d] = (float(risks.min()), float(risks.max()))
+    result.slope_log2 = float(np.polyfit(np.asarray(config.dims, float), np.log2(result.final()), 1)[0])
+    return result
+
+
+def plot(result: Result):
+    """Left: final mean squared distance against :math:`d` with the bound :math:`G_0t^2/2^d`.
+    Right: its growth along the run for each dimension."""
+    config = result.config
+    fig, (ax_d, ax_t) = figure(2, width=9.0, height=3.3)
+    dims = np.asarray(config.dims)
+    ax_d.semilogy(dims, result.final(), "o-", label="measured (mean over all $2^d$ parities)")
+    ax_d.semilogy(dims, result.first_order_bound(), **BOUND_STYLE, label=r"$G_0\,t^2/2^d$")
+    ax_d.set(xlabel="dimension $d$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
+             title=f"after t = {result.time[-1]:g} ({config.steps} steps)")
+    ax_d.legend(loc="upper right")
+    shown = list(config.dims)[:: max(1, len(config.dims) // 4)]
+    for d, color in zip(shown, colors(len(shown))):
+        ax_t.loglog(result.time[1:], result.mean_sq_distance[d][1:], color=color, label=f"$d={d}$")
+        ax_t.loglog(result.time[1:], result.G0[d] * result.time[1:] ** 2 / 2.0**d, color="black", linestyle="--",
+                    linewidth=0.9, zorder=3)
+    ax_t.set(xlabel=r"time $t=\eta k$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
+             title="growth along the run (black dashes: $G_0t^2/2^d$)")
+    ax_t.legend(loc="lower right")
+    return fig

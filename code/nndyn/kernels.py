@@ -1,0 +1,259 @@
+"""The kernel of a two-layer ReLU network and its empirical Gram matrices.
+
+For the notes' initialisation (:math:`a_j=0`, :math:`b_j` uniform on
+:math:`\\mathbb S^{d-1}`) the kernel of the kernel regime is
+
+.. math:: k(x,x') = \\mathbb E_{b\\sim\\mathrm{Unif}(\\mathbb S^{d-1})}
+   \\big[\\sigma(b^\\top x)\\,\\sigma(b^\\top x')\\big]
+   = \\frac{\\|x\\|\\,\\|x'\\|}{2\\pi d}\\big(\\sin\\varphi + (\\pi-\\varphi)\\cos\\varphi\\big),
+
+:math:`\\varphi` the angle between :math:`x` and :math:`x'`: :math:`1/d` times the
+degree-1 arc-cosine kernel of Cho and Saul (a Gaussian vector :math:`g` is
+:math:`\\|g\\|\\,b` with :math:`\\|g\\|` independent of :math:`b` and
+:math:`\\mathbb E\\|g\\|^2=d`).
+
+The module also computes, for a :class:`~nndyn.models.TwoLayerNet`, the Gram matrix
+:math:`G_{ii'}=\\langle\\nabla_\\theta f(x_i),\\nabla_\\theta f(x_{i'})\\rangle` twice:
+from automatic differentiation (:mod:`torch.func`) and from the explicit formula
+
+.. math:: G_{ii'} = \\alpha^2\\sum_{j=1}^m \\Big(\\sigma(b_j^\\top x_i)\\sigma(b_j^\\top x_{i'})
+   + a_j^2\\,\\sigma'(b_j^\\top x_i)\\sigma'(b_j^\\top x_{i'})\\,x_i^\\top x_{i'}\\Big),
+
+so that :math:`G = m\\hat K(\\theta)` for :math:`\\alpha=1`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.func import functional_call, jacrev, vmap
+
+from ._validation import check_positive_int, check_seed
+from .data import DEFAULT_DTYPE, sample_sphere
+from .models import TwoLayerNet
+
+__all__ = [
+    "empirical_gram",
+    "explicit_gram",
+    "feature_gram",
+    "kernel_min_eigenvalue",
+    "min_eigenvalue",
+    "relu_kernel",
+    "relu_kernel_mc",
+]
+
+
+def _check_points(name: str, x: torch.Tensor) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
+        raise ValueError(f"{name} must be a tensor of shape (n, d) with n, d >= 1, got {getattr(x, 'shape', type(x))}")
+    return x
+
+
+def _pair(x: torch.Tensor, x2: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    x = _check_points("x", x)
+    x2 = x if x2 is None else _check_points("x2", x2)
+    if x2.shape[1] != x.shape[1]:
+        raise ValueError(f"x2 must have {x.shape[1]} columns like x, got shape {tuple(x2.shape)}")
+    return x, x2.to(x.dtype)
+
+
+def relu_kernel(x: torch.Tensor, x2: torch.Tensor | None = None) -> torch.Tensor:
+    """Closed form of :math:`k(x,x')=\\mathbb E_{b\\sim\\mathrm{Unif}(\\mathbb S^{d-1})}[\\sigma(b^\\top x)\\sigma(b^\\top x')]`.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Points, shape ``(n, d)``.
+    x2 : torch.Tensor, optional
+        Second set of points, shape ``(n2, d)`` (default: ``x``).
+
+    Returns
+    -------
+    torch.Tensor
+        The kernel matrix, shape ``(n, n2)``.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not 2-D or their dimensions differ.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nndyn.kernels import relu_kernel
+    >>> x = torch.eye(2, dtype=torch.float64)
+    >>> relu_kernel(x)  # 1/(2d) on the diagonal, 1/(2 pi d) for orthogonal points
+    tensor([[0.2500, 0.0796],
+            [0.0796, 0.2500]], dtype=torch.float64)
+    """
+    x, x2 = _pair(x, x2)
+    d = x.shape[1]
+    nx = x.norm(dim=1, keepdim=True)
+    nx2 = x2.norm(dim=1, keepdim=True)
+    denom = (nx * nx2.T).clamp_min(torch.finfo(x.dtype).tiny)
+    cos = ((x @ x2.T) / denom).clamp(-1.0, 1.0)
+    phi = torch.arccos(cos)
+    sin = torch.sqrt((1 - cos**2).clamp_min(0.0))
+    return nx * nx2.T * (sin + (math.pi - phi) * cos) / (2 * math.pi * d)
+
+
+def relu_kernel_mc(
+    x: torch.Tensor,
+    x2: torch.Tensor | None = None,
+    *,
+    m: int,
+    seed: int = 0,
+    repeats: int | None = None,
+) -> torch.Tensor:
+    """Monte-Carlo estimate :math:`\\hat K=\\frac1m\\sum_{j=1}^m\\sigma(b_j^\\top x)\\sigma(b_j^\\top x')` with :math:`b_j` uniform on the sphere.
+
+    This is the feature part of the Gram matrix of a network at the notes'
+    initialisation (divided by :math:`m`).
+
+    Parameters
+    ----------
+    x, x2 : torch.Tensor
+        Points, shapes ``(n, d)`` and ``(n2, d)`` (default ``x2 = x``).
+    m : int
+        Number of random features (>= 1).
+    seed : int
+        Seed of the features.
+    repeats : int, optional
+        If given, return ``repeats`` independent estimates stacked along a first axis
+        (computed in one batched product).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(n, n2)``, or ``(repeats, n, n2)``.
+    """
+    x, x2 = _pair(x, x2)
+    m = check_positive_int("m", m)
+    check_seed(seed)
+    r = 1 if repeats is None else check_positive_int("repeats", repeats)
+    b = sample_sphere(r * m, x.shape[1], seed=seed, dtype=x.dtype).reshape(r, m, x.shape[1])
+    phi1 = torch.relu(torch.einsum("nd,rmd->rnm", x, b))
+    phi2 = phi1 if x2 is x else torch.relu(torch.einsum("nd,rmd->rnm", x2, b))
+    k = phi1 @ phi2.transpose(1, 2) / m
+    return k[0] if repeats is None else k
+
+
+def feature_gram(net: TwoLayerNet, x: torch.Tensor) -> torch.Tensor:
+    """The feature part :math:`\\frac1m\\sum_j\\sigma(b_j^\\top x_i)\\sigma(b_j^\\top x_{i'})` at the current first layer of ``net``.
+
+    Parameters
+    ----------
+    net : TwoLayerNet
+        The network (only :math:`B` is used).
+    x : torch.Tensor
+        Inputs, shape ``(n, d)``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(n, n)``.
+    """
+    _check_net(net)
+    x = _check_points("x", x).to(net.B.dtype)
+    with torch.no_grad():
+        phi = net.features(x)
+        return phi @ phi.T / net.m
+
+
+def _check_net(net) -> None:
+    if not isinstance(net, TwoLayerNet):
+        raise ValueError(f"net must be a TwoLayerNet, got {type(net).__name__}")
+
+
+def explicit_gram(net: TwoLayerNet, x: torch.Tensor, *, first_layer: bool = True) -> torch.Tensor:
+    """The Gram matrix :math:`G(\\theta)` from the explicit formula of the notes.
+
+    Parameters
+    ----------
+    net : TwoLayerNet
+        The network :math:`f=\\alpha\\sum_j a_j\\sigma(b_j^\\top x)`.
+    x : torch.Tensor
+        Inputs, shape ``(n, d)``.
+    first_layer : bool
+        Include the gradients with respect to :math:`B` (the term with :math:`a_j^2`).
+        With ``False`` only the gradients with respect to :math:`a` count, as for the
+        random feature model.
+
+    Returns
+    -------
+    torch.Tensor
+        :math:`G`, shape ``(n, n)``; :math:`\\hat K(\\theta)=G/(\\alpha^2 m)`.
+    """
+    _check_net(net)
+    x = _check_points("x", x).to(net.B.dtype)
+    with torch.no_grad():
+        pre = x @ net.B.T
+        phi = torch.relu(pre)
+        g = phi @ phi.T
+        if first_layer:
+            dphi = (pre > 0).to(x.dtype) * net.a.abs()
+            g = g + (dphi @ dphi.T) * (x @ x.T)
+        return net.output_scale**2 * g
+
+
+def empirical_gram(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The Gram matrix :math:`G_{ii'}=\\langle\\nabla_\\theta f(x_i),\\nabla_\\theta f(x_{i'})\\rangle` by automatic differentiation.
+
+    Per-example gradients come from :func:`torch.func.jacrev` applied through
+    :func:`torch.func.vmap`; only parameters with ``requires_grad`` count (so a
+    :class:`~nndyn.models.RandomFeatureModel` gives the feature Gram matrix).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any model mapping ``(n, d)`` inputs to ``(n,)`` outputs.
+    x : torch.Tensor
+        Inputs, shape ``(n, d)``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(n, n)``.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    x = _check_points("x", x)
+    params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
+    if not params:
+        raise ValueError("model must have at least one parameter with requires_grad=True")
+    buffers = {k: v.detach() for k, v in model.named_parameters() if not v.requires_grad}
+    x = x.to(next(iter(params.values())).dtype)
+
+    def f(p, xi):
+        return functional_call(model, {**p, **buffers}, (xi.unsqueeze(0),)).squeeze(0)
+
+    jac = vmap(jacrev(f), in_dims=(None, 0))(params, x)
+    flat = torch.cat([j.reshape(x.shape[0], -1) for j in jac.values()], dim=1)
+    return flat @ flat.T
+
+
+def min_eigenvalue(k: torch.Tensor) -> torch.Tensor:
+    """Smallest eigenvalue :math:`\\lambda_n` of a symmetric matrix (or of each of a stack of them).
+
+    Parameters
+    ----------
+    k : torch.Tensor
+        Shape ``(..., n, n)``, symmetric in its last two axes.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(...)``.
+    """
+    if not isinstance(k, torch.Tensor) or k.ndim < 2 or k.shape[-1] != k.shape[-2] or k.shape[-1] < 1:
+        raise ValueError(f"k must be a tensor of square matrices (..., n, n), got {getattr(k, 'shape', type(k))}")
+    if not torch.allclose(k, k.transpose(-1, -2), rtol=1e-10, atol=1e-12):
+        raise ValueError("k must be symmetric")
+    return torch.linalg.eigvalsh(k)[..., 0]
+
+
+def kernel_min_eigenvalue(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE) -> float:
+    """:math:`\\lambda_n(K)` for ``n`` points drawn uniformly on :math:`\\mathbb S^{d-1}` with ``seed``."""
+    x = sample_sphere(check_positive_int("n", n), check_positive_int("d", d), seed=seed, dtype=dtype)
+    return float(min_eigenvalue(relu_kernel(x)))

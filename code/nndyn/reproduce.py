@@ -1,0 +1,51 @@
+"""Tables for the book's "Reproduce" page, generated from the experiment configurations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .cli import command_line
+from .experiments import preset_table, registry
+from .presets import PRESETS
+
+TIMINGS_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "experiment_times.json"
+"""Measured run times of every experiment (written by ``benchmarks/time_experiments.py``)."""
+
+
+def _format_params(params: dict, reference: dict | None = None) -> str:
+    items = [(k, v) for k, v in params.items() if reference is None or reference.get(k) != v]
+    if not items:
+        return "same as full"
+    return ", ".join(f"`{k}={v}`" for k, v in items)
+
+
+def measured_times(path: Path = TIMINGS_FILE) -> dict[str, dict[str, float]]:
+    """Seconds per experiment and preset, as last measured (empty if never measured)."""
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text()).get("seconds", {})
+
+
+def experiments_table() -> str:
+    """A Markdown table: chapter, experiment, what its figure shows, the command, run times."""
+    times = measured_times()
+    rows = ["| Chapter | Experiment | Figure | Command (full preset) | Run time quick / full |", "|---|---|---|---|---|"]
+    for name, module in registry().items():
+        t = times.get(name, {})
+        when = " / ".join(f"{t[p]:.1f} s" if p in t else "n/a" for p in ("quick", "full"))
+        rows.append(f"| {module.CHAPTER} | `{name}` | {module.TITLE} | `{command_line(name, 'full')}` | {when} |")
+    return "\n".join(rows)
+
+
+def parameters_table() -> str:
+    """A Markdown table of every experiment's parameters in each preset (quick and lecture as differences from full)."""
+    rows = ["| Experiment | full | quick (differences) | lecture (differences) |", "|---|---|---|---|"]
+    for name, module in registry().items():
+        table = preset_table(module)
+        full = table["full"]
+        rows.append(
+            f"| `{name}` | {_format_params(full)} | {_format_params(table['quick'], full)} | {_format_params(table['lecture'], full)} |"
+        )
+    assert set(PRESETS) == {"quick", "full", "lecture"}
+    return "\n".join(rows)

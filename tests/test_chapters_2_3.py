@@ -1,0 +1,173 @@
+"""Science tests of chapters 2 and 3: every claim the chapters make, in the quick preset."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from nndyn.constructions import HalfspaceIntersectionNet, random_integer_halfspaces
+from nndyn.data import hypercube_points
+from nndyn.experiments import cosine_family, gradient_variance, halfspace_network, parity_network
+from nndyn.experiments.base import registry
+
+
+@pytest.fixture(scope="module")
+def halfspaces():
+    return halfspace_network.run(halfspace_network.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def parity():
+    return parity_network.run(parity_network.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def cosines():
+    return cosine_family.run(cosine_family.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def variance():
+    return gradient_variance.run(gradient_variance.Config.preset("quick"))
+
+
+# ---------------------------------------------------------------- chapter 2
+
+
+def test_sign_of_network_is_intersection_on_every_point(halfspaces):
+    assert max(halfspaces.config.dims) >= 12
+    assert halfspaces.points_checked >= 50_000
+    assert halfspaces.total_mismatches == 0
+    # the check is not vacuous: many instances have non-empty intersections
+    assert np.mean(halfspaces.positive_fraction > 0) > 0.5
+
+
+def test_path_norm_matches_closed_form_and_corrected_bound(halfspaces):
+    assert np.allclose(halfspaces.path_norm, halfspaces.exact_formula, rtol=1e-12)
+    assert halfspaces.worst_bound_ratio <= 1 + 1e-12
+
+
+def test_notes_expression_is_not_a_bound(halfspaces):
+    assert halfspaces.notes_violations > len(halfspaces.d) // 2
+    assert np.max(halfspaces.path_norm / halfspaces.notes_expression) > 1.05
+
+
+def test_slope_one_step_fails_but_slope_two_is_exact():
+    x = hypercube_points(4)
+    # at x = (1, 1, ., .) both c_i equal 1/2 and g = (a - 5/3) / 4
+    W, b = torch.tensor([[1, 0, 0, 0], [0, 1, 0, 0]]), torch.tensor([0, 0])
+    with torch.no_grad():
+        for a, ok in [(1.0, False), (1.5, False), (1.8, True), (2.0, True), (8.0, True)]:
+            net = HalfspaceIntersectionNet(W, b, slope=a)
+            assert torch.equal(net.classify(x), net.target(x)) == ok, a
+
+
+def test_margin_outside_unit_interval_fails():
+    d = 6
+    x = hypercube_points(d)
+    W, b = random_integer_halfspaces(3, d, seed=5)
+    with torch.no_grad():
+        for mu, ok in [(0.05, True), (0.5, True), (0.95, True), (0.0, False), (1.0, False)]:
+            net = HalfspaceIntersectionNet(W, b, margin=mu)
+            assert torch.equal(net.classify(x), net.target(x)) == ok, mu
+
+
+def test_path_norm_does_not_grow_with_k():
+    norms = [
+        np.mean([float(HalfspaceIntersectionNet(*random_integer_halfspaces(k, 10, seed=s)).path_norm()) for s in range(10)])
+        for k in (1, 8, 32)
+    ]
+    assert max(norms) < 1.3 * min(norms)
+
+
+# ---------------------------------------------------------------- chapter 3
+
+
+def test_parities_are_orthonormal(parity):
+    assert parity.gram_dims.max() >= 8
+    assert parity.gram_error.max() == 0.0
+
+
+def test_parity_network_is_exact(parity):
+    assert parity.check_dims.max() >= 10
+    assert parity.max_error.max() == 0.0
+    assert parity.points_checked > 10_000
+
+
+def test_parity_path_norm_grows_quadratically(parity):
+    d = parity.path_dims
+    assert np.array_equal(parity.path_norm, 12.0 * d**2 + 12.0 * d + 2)
+    assert 1.75 <= parity.slope <= 2.05
+    assert 12.0 <= parity.leading_constant <= 13.0
+    ratios = parity.path_norm / d**2
+    assert np.all(np.diff(ratios) < 0)
+
+
+def test_cosine_family_size(cosines):
+    d = cosines.count_dims
+    assert np.array_equal(cosines.enumerated, cosines.sizes[: len(cosines.enumerated)])
+    assert np.all(cosines.sizes >= 4.0**d / (2 * np.sqrt(d)))
+    assert np.all(cosines.sizes >= cosines.notes_lower_bound)
+    assert np.allclose(cosines.sizes[-5:] / cosines.asymptotic[-5:], 1, atol=0.02)
+    assert cosines.sizes[19] == math.comb(40, 20)
+
+
+def test_cosine_family_is_orthonormal(cosines):
+    assert cosines.exact_error.max() < 1e-10
+    assert -0.7 <= cosines.mc_slope <= -0.3
+    assert cosines.mc_error[-1] < cosines.mc_error[0]
+
+
+def test_gradient_variance_never_exceeds_bound(variance):
+    assert variance.worst_ratio <= 1 + 1e-9
+    # the bound is tight for the complete parity basis (Parseval)
+    large = variance.dims >= 8
+    assert np.all(variance.variance[large] / variance.bound[large] >= 0.99)
+
+
+def test_gradient_variance_decays_like_two_to_minus_d(variance):
+    assert -1.2 <= variance.log2_slope <= -0.8
+    assert variance.normalised[-1] == pytest.approx(4.0, rel=1e-2)
+    # the target-independent part stays much larger
+    assert variance.mean_gradient_norm[-1] ** 2 > 20 * variance.variance[-1]
+
+
+def test_experiments_are_deterministic_and_registered():
+    names = registry()
+    for module in (halfspace_network, parity_network, cosine_family, gradient_variance):
+        assert module.__name__.rsplit(".", 1)[1] in names
+        assert module.CHAPTER in (2, 3)
+    cfg = gradient_variance.Config.preset("quick", dims=(2, 3, 4))
+    a, b = gradient_variance.run(cfg), gradient_variance.run(cfg)
+    assert np.array_equal(a.variance, b.variance)
+
+
+@pytest.mark.parametrize(
+    "module,bad",
+    [
+        (halfspace_network, {"dims": (0, 3)}),
+        (halfspace_network, {"ks": ()}),
+        (halfspace_network, {"instances": 0}),
+        (parity_network, {"path_dims": (3,)}),
+        (parity_network, {"gram_dims": (13,)}),
+        (cosine_family, {"max_exact_dim": 5}),
+        (cosine_family, {"mc_sizes": (10,)}),
+        (gradient_variance, {"dims": (2, 21)}),
+        (gradient_variance, {"width": 0}),
+    ],
+)
+def test_configs_reject_bad_values(module, bad):
+    with pytest.raises(ValueError):
+        module.Config.preset("quick", **bad)
+
+
+def test_plots_return_figures(halfspaces, parity, cosines, variance):
+    for module, result in ((halfspace_network, halfspaces), (parity_network, parity),
+                           (cosine_family, cosines), (gradient_variance, variance)):
+        fig = module.plot(result)
+        assert len(fig.axes) >= 1
+        plt.close(fig)

@@ -1,0 +1,220 @@
+"""Science tests of chapters 4 and 5 (quick preset) and unit tests of nndyn.theory.gd_hardness."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nndyn import landscape as ls
+from nndyn.data import hypercube_points, parity_target
+from nndyn.experiments import (
+    cosine_gd_starts,
+    cosine_gradient_information,
+    cosine_landscape,
+    parity_population_gd,
+    parity_sgd,
+)
+from nndyn.models import TwoLayerNet
+from nndyn.theory import gd_hardness as th
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Run the torch experiments on one thread: on a loaded 2-core machine this avoids oversubscription."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ----------------------------------------------------------------------------- chapter 4
+@pytest.fixture(scope="module")
+def population_gd(one_thread):
+    return parity_population_gd.run(parity_population_gd.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def sgd(one_thread):
+    return parity_sgd.run(parity_sgd.Config.preset("quick"))
+
+
+def test_mean_distance_decays_like_two_to_minus_d(population_gd):
+    # Theorem 8: E_f |theta_t - theta_0|^2 is of order G0 t^2 / 2^d
+    assert population_gd.slope_log2 == pytest.approx(-1.0, abs=0.1)
+    ratio = population_gd.final() / population_gd.first_order_bound()
+    assert np.all(ratio > 0.8) and np.all(ratio < 1.5)
+
+
+def test_parseval_at_initialisation_and_hypotheses(population_gd):
+    for d in population_gd.config.dims:
+        assert population_gd.G0[d] == pytest.approx(0.5)
+        assert population_gd.mean_initial_speed_sq[d] * 2**d == pytest.approx(population_gd.G0[d], rel=1e-9)
+        assert population_gd.max_abs_output[d] <= 1.0  # the hinge stays linear
+        low, high = population_gd.final_risk_range[d]
+        assert high == pytest.approx(1.0, abs=1e-9)  # typical targets: the risk does not move
+        assert low < 0.9  # the constant target is learned
+
+
+def test_measured_distance_below_theorem_bound_with_lipschitz_growth(population_gd):
+    # the first-order bound times a generous growth factor (L = 1) bounds the measurement
+    t = population_gd.time[-1]
+    for d, dist in zip(population_gd.config.dims, population_gd.final()):
+        assert dist <= th.mean_square_bound(t, population_gd.G0[d], 1.0, d)
+
+
+def test_all_parities_rows_are_parities():
+    x = hypercube_points(4)
+    table = parity_population_gd.all_parities(x)
+    assert table.shape == (16, 16)
+    v = torch.tensor([1.0, 0.0, 1.0, 1.0])  # binary 1011 = row 11
+    assert torch.equal(table[11], parity_target(x, v))
+    assert torch.allclose(table @ table.T / 16, torch.eye(16, dtype=table.dtype))  # orthonormal
+    with pytest.raises(ValueError):
+        parity_population_gd.all_parities(torch.zeros(3))
+
+
+def test_gradient_energy_matches_autograd():
+    net = TwoLayerNet(4, 5, init="balanced", seed=1)
+    x = hypercube_points(4)
+    total = 0.0
+    for xi in x:
+        grads = torch.autograd.grad(net(xi[None])[0], list(net.parameters()))
+        total += sum(g.pow(2).sum() for g in grads).item()
+    assert parity_population_gd.gradient_energy(net, x) == pytest.approx(total / len(x))
+
+
+def test_small_parities_learned_and_large_one_at_chance(sgd):
+    cfg = sgd.config
+    small, large = cfg.dims[:-1], cfg.dims[-1]
+    for d in small:
+        assert sgd.max_accuracy[d] >= 0.95
+    learn = max(sgd.steps_to_learn[d] for d in small)
+    assert sgd.steps_at_chance[large] >= 3 * learn  # the largest dimension sits at chance much longer
+    early = sgd.runs[large].step <= 3 * learn
+    assert np.all(sgd.runs[large].test_accuracy[early] <= cfg.chance_level)
+    assert np.all(sgd.runs[large].train_loss[1:][early[1:]] > 0.95)  # loss pinned near 1
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        parity_sgd.Config(dims=(4, 8), steps=(10,))
+    with pytest.raises(ValueError):
+        parity_sgd.Config(lr=0.0)
+    with pytest.raises(ValueError):
+        parity_population_gd.Config(dims=(3, 20))
+    with pytest.raises(ValueError):
+        parity_population_gd.Config(dims=(3,))
+    with pytest.raises(ValueError):
+        cosine_landscape.Config(points=2)
+    with pytest.raises(ValueError):
+        cosine_gradient_information.Config(radii=(0.0,))
+    with pytest.raises(ValueError):
+        cosine_gd_starts.Config(tolerance=-1.0)
+
+
+# ----------------------------------------------------------------------------- theory
+def test_gd_hardness_bounds():
+    assert th.initial_speed_bound(0.5, 3) == pytest.approx(0.5 / 8)
+    # the L -> 0 limit is the first-order bound G0 t^2 / 2^d
+    assert th.mean_square_bound(2.0, 0.5, 0.0, 4) == pytest.approx(0.5 * 4 / 16)
+    assert th.mean_square_bound(2.0, 0.5, 1e-12, 4) == pytest.approx(0.5 * 4 / 16, rel=1e-5)
+    assert th.pathwise_bound(1.0, 2.0, 4.0) == pytest.approx(2.0 * (math.e**2 - 1) / 2)
+    T = th.linear_horizon(4.0, 12)
+    assert math.exp(2 * T) == pytest.approx(2 ** (12 / 4))
+    r = th.corollary_radius(T, 0.5, 4.0, 12, share=0.75)
+    assert r <= math.sqrt(0.5 / (0.25 * 4.0)) * 2 ** (-12 / 4)
+
+
+def test_pathwise_bound_holds_for_a_linear_model():
+    # h = theta . phi(x) with |h| <= 1: L = 0 and theta_t - theta_0 = t <f, phi>
+    x = hypercube_points(5)
+    phi = torch.stack([x[:, 0] * x[:, 1], torch.ones(32, dtype=x.dtype), x[:, 2]], 1) / 10
+    f = parity_target(x, torch.tensor([1.0, 1.0, 0, 0, 0]))
+    speed = (f[:, None] * phi).mean(0).norm().item()
+    t = 3.0
+    moved = t * speed
+    assert moved <= th.pathwise_bound(t, speed, 0.0) + 1e-12
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: th.initial_speed_bound(-1.0, 3),
+        lambda: th.initial_speed_bound(1.0, 0),
+        lambda: th.mean_square_bound(-1.0, 1.0, 1.0, 3),
+        lambda: th.mean_square_bound(1.0, 1.0, -1.0, 3),
+        lambda: th.pathwise_bound(1.0, -1.0, 1.0),
+        lambda: th.corollary_radius(1.0, 1.0, 1.0, 3, share=1.0),
+        lambda: th.corollary_radius(-1.0, 1.0, 1.0, 3),
+        lambda: th.linear_horizon(0.0, 3),
+        lambda: th.linear_horizon(1.0, 3, power=0.0),
+        lambda: th.linear_horizon(1.0, 3, power=0.7),
+    ],
+)
+def test_gd_hardness_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+# ----------------------------------------------------------------------------- chapter 5
+@pytest.fixture(scope="module")
+def landscape_result():
+    return cosine_landscape.run(cosine_landscape.Config.preset("quick"))
+
+
+def test_population_has_few_minima_and_the_empirical_many(landscape_result):
+    pop = landscape_result.counts("population")
+    emp = landscape_result.counts("empirical")
+    assert max(pop) <= 2
+    assert pop[0] == 1
+    assert all(b > a for a, b in zip(emp, emp[1:]))  # empirical minima multiply with L
+    assert emp[-1] >= 20 * pop[-1]
+    L_big = landscape_result.config.frequencies[-1]
+    minima = landscape_result.population_minima[L_big]
+    w_star = np.asarray(landscape_result.config.w_star)
+    assert np.any(np.linalg.norm(minima - w_star, axis=1) < 1e-9)  # the global minimum
+    assert np.any(np.linalg.norm(minima, axis=1) < 1 / (2 * L_big))  # the spurious one at the origin
+
+
+def test_spurious_minimum_near_origin_is_a_local_minimum():
+    w_star = np.array([1.0, 0.5])
+    for L in (4.0, 8.0):
+        end = ls.gradient_descent(lambda w: ls.population_gradient(w, w_star, L), np.zeros(2), lr=0.25 / L**2, steps=2000)
+        assert np.linalg.norm(end) < 1 / (2 * L)
+        assert np.linalg.norm(ls.population_gradient(end, w_star, L)) < 1e-10
+        assert ls.population_risk(end, w_star, L) <= ls.population_risk(np.zeros(2), w_star, L)
+        assert ls.population_risk(end, w_star, L) > 0.4  # far from the global minimum value 0
+
+
+def test_gradient_information_decays_at_predicted_rate():
+    res = cosine_gradient_information.run(cosine_gradient_information.Config.preset("quick"))
+    for r in res.config.radii:
+        assert res.fitted_rate[r] == pytest.approx(-(r**2) / 2, rel=0.05)
+        L = np.asarray(res.config.frequencies)
+        big = L * r >= 1.5
+        assert np.allclose(res.spread[r][big], res.prediction[r][big], rtol=0.05)
+
+
+def test_gradient_difference_bound_and_monte_carlo():
+    # Proposition: |grad R(w; w1) - grad R(w; w2)| <= 4 L^2 r exp(-L^2 r^2 / 2) when L r >= 1
+    w = np.array([1.5, 0.0])
+    w1, w2 = np.array([0.5, 0.0]), np.array([1.5, 1.0])
+    r = 1.0
+    for L in (1.0, 2.0, 4.0, 6.0):
+        diff = np.linalg.norm(ls.population_gradient(w, w1, L) - ls.population_gradient(w, w2, L))
+        assert diff <= 4 * L**2 * r * np.exp(-(L**2) * r**2 / 2)
+    # the closed-form gradient agrees with a Monte-Carlo gradient
+    x = ls.sample_inputs(400_000, seed=5)
+    for L in (1.0, 2.0):
+        assert np.allclose(ls.empirical_gradient(w, w1, L, x), ls.population_gradient(w, w1, L), atol=0.03 * L**2)
+
+
+def test_gd_success_fraction_falls_with_L():
+    res = cosine_gd_starts.run(cosine_gd_starts.Config.preset("quick"))
+    for which in ("population", "empirical"):
+        frac = res.fractions(which)
+        assert np.all(np.diff(frac) < 0)
+        assert frac[0] > 0.5 and frac[-1] < 0.1
+    with pytest.raises(ValueError):
+        res.fractions("other")

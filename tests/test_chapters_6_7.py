@@ -1,0 +1,183 @@
+"""Science tests of chapters 6 (the kernel regime) and 7 (networks vs random features), quick preset.
+
+Each test checks a claim the chapters make and fails if the claim is false.
+"""
+
+import numpy as np
+import pytest
+
+from nndyn.experiments import kernel_regime_training, kernel_spectrum, nn_rfm_dynamics, nn_vs_rfm, path_norm
+from nndyn.theory import kernel_regime as th
+
+
+@pytest.fixture(scope="module")
+def spectrum():
+    return kernel_spectrum.run(kernel_spectrum.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def training():
+    return kernel_regime_training.run(kernel_regime_training.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def gap():
+    return nn_vs_rfm.run(nn_vs_rfm.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def dynamics():
+    return nn_rfm_dynamics.run(nn_rfm_dynamics.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def penalty():
+    return path_norm.run(path_norm.Config.preset("quick"))
+
+
+# ---------------------------------------------------------------- chapter 6
+
+
+def test_kernel_matrix_positive_and_decreasing(spectrum):
+    assert np.all(spectrum.lam_vs_n > 0)
+    assert np.all(np.diff(spectrum.lam_vs_n) < 0)
+    # the smallest eigenvalue is far below the diagonal 1/(2d)
+    assert spectrum.lam < 0.2 / (2 * spectrum.config.d)
+
+
+def test_monte_carlo_error_slope_and_hoeffding_bound(spectrum):
+    # ||K_hat - K||_F ~ m^{-1/2}: slope within 0.1 of -1/2
+    assert abs(spectrum.frobenius_slope + 0.5) < 0.1
+    # Lemma 11's high-probability bound holds in every draw (delta = 0.1)
+    assert np.all(spectrum.frobenius <= spectrum.hoeffding_bound()[:, None])
+
+
+def test_eigenvalue_condition_needs_far_fewer_features_than_lemma(spectrum):
+    freq = spectrum.frequency
+    assert freq[0] == 0.0  # m = 30 < n: K_hat is singular
+    assert freq[-1] == 1.0
+    m_ok = spectrum.smallest_sufficient_width()
+    assert 0 < m_ok <= 1000
+    assert spectrum.required_width() > 1e6 * m_ok
+    # ... although the Frobenius error is still far above lambda/2 there
+    i = list(spectrum.config.widths).index(m_ok)
+    assert spectrum.frobenius[i].mean() > 10 * spectrum.lam / 2
+
+
+def test_gram_matrix_autograd_equals_formula(training):
+    assert training.gram_error < 1e-12
+
+
+def test_risk_below_theorem10_bound(training):
+    assert training.worst_ratio() <= 1.0 + 1e-12
+    # and the bound is loose: the final risk is far below it at every width
+    for w in range(len(training.config.widths)):
+        assert training.risk[-1, w] < 0.1 * training.risk_bound(w)[-1]
+
+
+def test_risk_decays_at_least_at_linearised_rate(training):
+    assert np.all(training.late_rates() >= 0.9 * training.linear_rates())
+
+
+def test_wider_networks_follow_the_kernel_limit(training):
+    c = training.config
+    last = len(training.trajectory.step) - 1
+    ratios = [training.risk[last, w] / training.kernel_limit_risk(c.widths[w] * training.times(w)[last] / c.n)
+              for w in range(len(c.widths))]
+    assert np.all(np.diff(ratios) < 0)
+    assert ratios[-1] < 2.0
+
+
+def test_movement_slopes(training):
+    s = training.slopes()
+    assert abs(s["distance"] + 0.5) < 0.1  # Theorem 10: O(m^{-1/2})
+    assert -2.3 < s["first_layer"] < -1.6  # Theorem 10: O(m^{-2}); the notes' O(1/m) is loose
+    assert s["first_layer"] < -1.5
+    assert -1.2 < s["output_weight"] < -0.7  # Theorem 10: O(1/m) upper bound
+    assert -2.3 < s["kernel_drift"] < -1.7  # Theorem 10: O(m^{-2})
+
+
+def test_movement_below_theorem10_bounds(training):
+    c = training.config
+    y = float(np.sqrt(2 * training.risk[0, 0]))
+    kw = dict(n=c.n, lam=training.lam, label_rms=y)
+    m = np.asarray(c.widths)
+    mv = training.movement
+    assert np.all(mv[0] <= th.parameter_distance_bound(m, **kw))
+    assert np.all(mv[1] <= th.first_layer_move_bound(m, **kw))
+    assert np.all(mv[2] <= th.output_weight_bound(m, **kw))
+    assert np.all(mv[3] <= th.kernel_drift_bound(m, **kw))
+
+
+# ---------------------------------------------------------------- chapter 7
+
+
+def test_nn_rfm_gap_decays_at_least_as_fast_as_theorem13(gap):
+    assert np.all(np.diff(gap.gap) < 0)
+    assert gap.slope <= -0.5  # Theorem 13's rate
+    assert gap.slope < -1.7  # the book's claim: about m^{-2} with a(0) = 0
+    assert np.all(gap.gap < gap.bound())
+
+
+def test_representer_exact():
+    check = nn_vs_rfm.representer_check(n=30, d=10, m=100, steps=50, n_test=50, seed=1)
+    assert check.relative_error < 1e-8
+    # and the statement is not trivially true: the model is far from zero
+    assert np.abs(check.direct).max() > 1e-2
+
+
+def test_figure2_narrow_differs_wide_coincides(dynamics):
+    ratio = dynamics.test_ratio()
+    widths = dynamics.config.widths
+    assert widths[0] == 4 and widths[-1] == 1000
+    assert ratio[0] > 5  # m = 4: the network generalises much better than its RFM
+    f = dynamics.final()
+    assert f["features_train"][0] > 100 * f["network_train"][0]  # 4 random features cannot fit
+    assert abs(ratio[-1] - 1) < 0.01  # m = 1000: the two coincide
+
+
+def test_path_norm_generalises_better(penalty):
+    reg, plain = penalty.final_test()
+    assert reg < 0.7 * plain
+    assert penalty.top_alignment() > 0.8
+    assert penalty.weighted_alignment() > penalty.weighted_alignment("plain") + 0.3
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+def test_plots_and_presets(spectrum, training, gap, dynamics, penalty):
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from nndyn.experiments import registry
+
+    for module, result in ((kernel_spectrum, spectrum), (kernel_regime_training, training), (nn_vs_rfm, gap),
+                           (nn_rfm_dynamics, dynamics), (path_norm, penalty)):
+        fig = module.plot(result)
+        assert isinstance(fig, Figure)
+        plt.close(fig)
+        assert module.CHAPTER in (6, 7)
+        for name in ("quick", "full", "lecture"):
+            module.Config.preset(name)
+    found = registry()
+    for name in ("kernel_spectrum", "kernel_regime_training", "nn_vs_rfm", "nn_rfm_dynamics", "path_norm"):
+        assert name in found
+    assert "_kernel_runs" not in found
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"m": 0}, {"n": 0}, {"lr_scale": 0.0}, {"steps": 0}, {"n_test": 0}, {"seed": -1}],
+)
+def test_representer_check_value_errors(kwargs):
+    with pytest.raises(ValueError):
+        nn_vs_rfm.representer_check(**kwargs)
+
+
+def test_experiments_are_deterministic():
+    c = kernel_spectrum.Config.preset("quick", ns=(10, 20), widths=(50, 100), repeats=3)
+    a, b = kernel_spectrum.run(c), kernel_spectrum.run(c)
+    assert np.array_equal(a.frobenius, b.frobenius) and np.array_equal(a.lam_vs_n, b.lam_vs_n)
+    with pytest.raises(ValueError):
+        kernel_spectrum.Config.preset("quick", seed=-1)

@@ -1,0 +1,220 @@
+"""Science tests of chapters 8 (lazy training, NTK) and 9 (beyond the kernel regime).
+
+Each test checks a claim of the book in the ``quick`` preset and fails if the claim is false.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nndyn.data import sample_sphere, single_neuron_data
+from nndyn.deep import DeepReLUNet, centered, linearize
+from nndyn.experiments import lazy_dynamics, mean_field_vs_ntk, ntk_convergence, output_scale, registry
+from nndyn.mean_field import learning_rate, neuron_movement, scaled_two_layer
+from nndyn.ntk import analytic_ntk, empirical_ntk
+from nndyn.training import train
+
+
+@pytest.fixture(scope="module")
+def ntk_result():
+    return ntk_convergence.run(ntk_convergence.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def lazy_result():
+    return lazy_dynamics.run(lazy_dynamics.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def alpha_result():
+    return output_scale.run(output_scale.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def mf_result():
+    return mean_field_vs_ntk.run(mean_field_vs_ntk.Config.preset("quick"))
+
+
+def test_registry_and_presets():
+    found = registry()
+    for name, chapter in [("ntk_convergence", 8), ("lazy_dynamics", 8), ("output_scale", 8), ("mean_field_vs_ntk", 9)]:
+        assert found[name].CHAPTER == chapter
+        for preset in ("quick", "full", "lecture"):
+            found[name].Config.preset(preset)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        ntk_convergence.Config.preset("quick", width=3)
+
+
+# ---------------------------------------------------------------- chapter 8
+def test_ntk_relative_error_slope(ntk_result):
+    """Fig. fig-ntk-convergence: the relative error falls like width^(-1/2) for depths 2, 3, 4."""
+    for depth, slope in ntk_result.slopes().items():
+        assert -0.7 <= slope <= -0.3, (depth, slope)
+    mean = ntk_result.mean_errors()
+    assert np.all(mean[:, -1] < mean[:, 0])
+    assert mean[-1, -1] > mean[0, -1]  # deeper networks are further from their limit
+
+
+def test_two_layer_ntk_rate_constant():
+    """Proposition prop-ntk-rate-two-layer: m * E|err|^2 = v, for orthogonal inputs v = 1 - 1/pi^2."""
+    x = torch.eye(2, 5, dtype=torch.float64)
+    target = float(analytic_ntk(x, depth=2)[0, 1])
+    for m in (16, 128):
+        errs = np.array([float(empirical_ntk(DeepReLUNet(5, m, 2, seed=s), x)[0, 1]) - target for s in range(200)])
+        assert abs(errs.mean()) < 4 * errs.std() / math.sqrt(200)  # unbiased
+        assert m * np.mean(errs**2) == pytest.approx(1 - 1 / math.pi**2, rel=0.25)
+
+
+def test_linear_dynamics_closed_form():
+    """Proposition prop-linear-dynamics: GD on the linearisation follows exp(-t G0 / n) e(0)."""
+    data = single_neuron_data(12, 6, seed=0)
+    net = DeepReLUNet(6, 32, 3, seed=0)
+    G0 = empirical_ntk(net, data.x_train)
+    e0 = net(data.x_train).detach() - data.y_train
+    lin = linearize(net)
+    lr, steps = 0.05, 100
+    train(lin, data.x_train, data.y_train, lr=lr, steps=steps)
+    e = lin(data.x_train).detach() - data.y_train
+    closed = torch.linalg.matrix_exp(-lr * steps * G0 / 12) @ e0
+    assert float((e - closed).norm() / closed.norm()) < 0.05
+    assert float(closed.norm()) < 0.5 * float(e0.norm())
+
+
+def test_lazy_dynamics_claims(lazy_result):
+    """Fig. fig-lazy-dynamics: kernel change, movement and distance to f_lin fall with width."""
+    s = lazy_result.slopes()
+    assert s["kernel_change"] < -0.45  # at least as fast as m^(-1/2), with tolerance
+    assert s["lin_distance"] < -0.45
+    assert -1.3 < s["movement"] < -0.7
+    assert lazy_result.kernel_change[-1] < 0.5 * lazy_result.kernel_change[0]
+    assert lazy_result.lin_distance[-1] < 0.5 * lazy_result.lin_distance[0]
+    assert lazy_result.final_loss.max() < 0.01 * lazy_result.loss[:, 0].min()
+    assert lazy_result.lin_final_loss.max() < 0.01 * lazy_result.lin_loss[:, 0].min()
+
+
+def test_output_scale_claims(alpha_result):
+    """Fig. fig-output-scale and Proposition prop-alpha-movement."""
+    assert np.all(alpha_result.movement <= alpha_result.bound)
+    s = alpha_result.slopes()
+    assert -1.1 < s["movement"] < -0.9
+    assert s["feature_change"] < -0.8
+    assert np.all(np.diff(alpha_result.movement) < 0)
+    assert np.all(np.diff(alpha_result.feature_change) < 0)
+    assert alpha_result.final_risk.max() / alpha_result.final_risk.min() < 1.5
+    assert alpha_result.final_risk.max() < 0.01 * alpha_result.risk[0, 0]
+
+
+def test_lazy_theorem_distance_falls_like_one_over_alpha():
+    """Theorem thm-alpha-lazy: the outputs of alpha*h and alpha*h_lin differ by O(1/alpha)."""
+    data = single_neuron_data(10, 5, seed=0)
+    gaps = []
+    alphas = (1.0, 4.0, 16.0)
+    for alpha in alphas:
+        net = DeepReLUNet(5, 16, 2, output_scale=alpha, seed=0)
+        model, lin = centered(net), centered(linearize(net))
+        risk = output_scale.scaled_risk(alpha)
+        train(model, data.x_train, data.y_train, lr=1.0, steps=30, risk=risk)
+        train(lin, data.x_train, data.y_train, lr=1.0, steps=30, risk=risk)
+        gaps.append(float((model(data.x_train) - lin(data.x_train)).norm().detach()))
+    slope = np.polyfit(np.log(alphas), np.log(gaps), 1)[0]
+    assert slope < -0.8, gaps
+
+
+def test_two_layer_linearisation_is_rfm_bound_on_trajectory():
+    """Lemma lem-two-layer-linearisation along a GD trajectory of the notes' network."""
+    from nndyn.models import TwoLayerNet
+
+    data = single_neuron_data(20, 5, seed=1)
+    net = TwoLayerNet(5, 40, init="notes", seed=0)
+    B0 = net.B.detach().clone()
+    lin = linearize(net)
+    train(net, data.x_train, data.y_train, lr=0.05, steps=200)
+    with torch.no_grad():
+        lin.params["a"].copy_(net.a)
+        lin.params["B"].copy_(net.B)
+        gap = (net(data.x_test) - lin(data.x_test)).abs().max()
+        bound = net.a.norm() * (net.B - B0).norm()
+    assert 0 < gap <= bound
+
+
+# ---------------------------------------------------------------- chapter 9
+def test_movement_scaling(mf_result):
+    """Fig. fig-mean-field-vs-ntk: NTK neurons move O(m^-1/2), mean-field neurons O(1)."""
+    s = mf_result.movement_slopes()
+    assert -0.7 <= s["ntk"] <= -0.3
+    assert abs(s["mean_field"]) < 0.15
+    assert mf_result.movement["mean_field"].min() > 0.5
+    assert np.all(mf_result.movement["mean_field"] > 4 * mf_result.movement["ntk"])
+
+
+def test_feature_learning(mf_result):
+    """Only the mean-field network aligns its first layer with e_1."""
+    mf, ntk, init = mf_result.alignment["mean_field"], mf_result.alignment["ntk"], mf_result.alignment0["ntk"]
+    assert np.all(mf > init + 0.1)
+    assert np.all(np.abs(ntk - init) < 0.02)
+    assert np.all(mf > ntk + 0.1)
+
+
+def test_test_risk(mf_result):
+    """Mean-field test risk is lower at every width; every network fits the training set."""
+    assert np.all(mf_result.test_risk["mean_field"] < mf_result.test_risk["ntk"])
+    assert mf_result.test_risk["ntk"][-1] / mf_result.test_risk["mean_field"][-1] > 2
+    assert max(mf_result.train_risk["ntk"].max(), mf_result.train_risk["mean_field"].max()) < 1e-3
+    assert mf_result.test_risk["ntk"].max() < 0.2 * mf_result.zero_risk
+
+
+def test_neuron_speed_bound():
+    """Proposition prop-neuron-speed, on a gradient-descent trajectory with a small step."""
+    data = single_neuron_data(30, 5, seed=0)
+    for scaling in ("ntk", "mean_field"):
+        m = 40
+        net = scaled_two_layer(5, m, scaling=scaling, seed=1)
+        start = copy.deepcopy(net)
+        risk0 = float(0.5 * (data.y_train**2).mean())  # f = 0 at initialisation
+        base_lr, steps = 0.01, 200
+        train(net, data.x_train, data.y_train, lr=learning_rate(base_lr, m, scaling), steps=steps)
+        beta = 0.5 if scaling == "ntk" else 1.0
+        c = m ** (beta - 1) * math.sqrt(2 * risk0)
+        t = base_lr * steps
+        theta0 = torch.cat([start.a.detach()[:, None], start.B.detach()], 1)
+        theta = torch.cat([net.a.detach()[:, None], net.B.detach()], 1)
+        moved = (theta - theta0).norm(dim=1)
+        assert torch.all(moved <= theta0.norm(dim=1) * (math.exp(c * t) - 1))
+
+
+def test_mean_field_particle_identity():
+    """Proposition prop-mean-field-particles: m grad_j R = grad Psi(theta_j; rho^m)."""
+    data = single_neuron_data(15, 4, seed=0)
+    m = 12
+    net = scaled_two_layer(4, m, scaling="mean_field", symmetric=False, seed=2)
+    x, y = data.x_train, data.y_train
+    loss = 0.5 * (net(x) - y).pow(2).mean()
+    ga, gB = torch.autograd.grad(loss, (net.a, net.B))
+    e = (net(x) - y).detach()
+    a, B = net.a.detach(), net.B.detach()
+    pre = x @ B.T
+    psi_a = (e[:, None] * torch.relu(pre)).mean(0)
+    psi_B = ((e[:, None] * (pre > 0) * a[None, :]).T @ x) / x.shape[0]
+    assert torch.allclose(m * ga, psi_a)
+    assert torch.allclose(m * gB, psi_B)
+
+
+def test_mean_field_needs_lr_proportional_to_m():
+    """With lr = eta_0 (not eta_0 m) mean-field neurons move O(1/m) in a fixed number of steps."""
+    data = single_neuron_data(30, 5, seed=0)
+    moves = {}
+    for m in (40, 400):
+        for scaled in (True, False):
+            net = scaled_two_layer(5, m, scaling="mean_field", seed=0)
+            start = copy.deepcopy(net)
+            lr = learning_rate(0.2, m, "mean_field") if scaled else 0.2
+            train(net, data.x_train, data.y_train, lr=lr, steps=100)
+            moves[m, scaled] = neuron_movement(net, start)
+    assert moves[400, True] == pytest.approx(moves[40, True], rel=0.5)
+    assert moves[400, False] < 0.05 * moves[400, True]
+    assert moves[40, False] / moves[400, False] == pytest.approx(10, rel=0.3)
