@@ -37,10 +37,11 @@ def command_line(experiment: str, preset: str, seed: int = 0) -> str:
     return f"python -m nndyn run {experiment} --preset {preset}{extra} --out runs/{experiment}"
 
 
-def list_experiments(stream=sys.stdout) -> None:
-    """Print every experiment with its chapter, title and the parameters of each preset."""
+def list_experiments(stream=None) -> None:
+    """Print every experiment with its chapter, title and the parameters of each preset (to ``stream``, default stdout)."""
     from .experiments import preset_table
 
+    stream = stream or sys.stdout
     for name, module in _experiments().items():
         print(f"{name}  (chapter {module.CHAPTER}): {module.TITLE}", file=stream)
         for preset, params in preset_table(module).items():
