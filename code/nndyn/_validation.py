@@ -78,3 +78,10 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
 def check_seed(value: Any) -> int:
     """Return ``value`` as an int, or raise if it is not a valid seed (integer >= 0)."""
     return check_nonnegative_int("seed", value)
+
+
+def check_input_shape(x: Any, d: int) -> None:
+    """Raise unless ``x`` is a 2-D tensor or array of shape ``(n, d)``."""
+    shape = tuple(getattr(x, "shape", ()))
+    if len(shape) != 2 or shape[1] != d:
+        raise ValueError(f"x must have shape (n, {d}), got shape {shape}")

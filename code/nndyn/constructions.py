@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validation import check_in_range, check_nonnegative_int, check_positive, check_positive_int, check_seed
+from ._validation import check_input_shape, check_in_range, check_nonnegative_int, check_positive, check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator
 
 
@@ -95,11 +95,6 @@ def path_norm(hidden: nn.Linear, output: nn.Linear) -> torch.Tensor:
     return (output.weight[0].abs() * inner).sum()
 
 
-def _check_inputs(x: torch.Tensor, d: int) -> None:
-    if x.ndim != 2 or x.shape[1] != d:
-        raise ValueError(f"x must have shape (n, {d}), got shape {tuple(x.shape)}")
-
-
 def _as_integer_tensor(name: str, value, ndim: int) -> torch.Tensor:
     t = torch.as_tensor(value)
     if t.is_floating_point():
@@ -168,7 +163,7 @@ def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) ->
     b = _as_integer_tensor("b", b, 1)
     if b.shape[0] != W.shape[0]:
         raise ValueError(f"b must have shape ({W.shape[0]},) to match W, got {tuple(b.shape)}")
-    _check_inputs(x, W.shape[1])
+    check_input_shape(x, W.shape[1])
     margins = x @ W.to(x.dtype).T - b.to(x.dtype) - 0.5
     inside = (margins >= 0).all(dim=1)
     return torch.where(inside, 1.0, -1.0).to(x.dtype)
@@ -253,7 +248,7 @@ class HalfspaceIntersectionNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Evaluate :math:`g` on inputs ``x`` of shape ``(n, d)``; returns shape ``(n,)``."""
-        _check_inputs(x, self.d)
+        check_input_shape(x, self.d)
         return self.output(torch.relu(self.hidden(x))).squeeze(-1)
 
     def classify(self, x: torch.Tensor) -> torch.Tensor:
@@ -324,7 +319,7 @@ class ParityNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Evaluate the network on inputs ``x`` of shape ``(n, d)``; returns shape ``(n,)``."""
-        _check_inputs(x, self.d)
+        check_input_shape(x, self.d)
         return self.output(torch.relu(self.hidden(x))).squeeze(-1)
 
     def path_norm(self) -> torch.Tensor:

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jvp
 
-from ._validation import check_positive, check_positive_int, check_seed
+from ._validation import check_input_shape, check_positive, check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator
 
 __all__ = ["CenteredModel", "DeepReLUNet", "LinearizedModel", "centered", "linearize", "parameter_distance"]
@@ -85,8 +85,7 @@ class DeepReLUNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The scaled last hidden layer :math:`\\sqrt{2/m}\\,\\sigma(h^{(L)})`, shape ``(n, width)``."""
-        if x.ndim != 2 or x.shape[1] != self.d:
-            raise ValueError(f"x must have shape (n, {self.d}), got shape {tuple(x.shape)}")
+        check_input_shape(x, self.d)
         c = (2.0 / self.width) ** 0.5
         g = c * torch.relu(x @ self.weights[0].T)
         for i in range(1, self.depth - 1):  # index access: slicing a ParameterList breaks torch.func

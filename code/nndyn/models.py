@@ -14,16 +14,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validation import check_choice, check_positive, check_positive_int, check_seed
+from ._validation import check_input_shape, check_choice, check_positive, check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator, sample_sphere
 
 INITIALIZATIONS: tuple[str, ...] = ("notes", "balanced")
 """Known initialisations of :class:`TwoLayerNet`."""
-
-
-def _check_inputs(x: torch.Tensor, d: int) -> None:
-    if x.ndim != 2 or x.shape[1] != d:
-        raise ValueError(f"x must have shape (n, {d}), got shape {tuple(x.shape)}")
 
 
 class TwoLayerNet(nn.Module):
@@ -83,7 +78,7 @@ class TwoLayerNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The hidden activations :math:`\\sigma(Bx)`, shape ``(n, m)``."""
-        _check_inputs(x, self.d)
+        check_input_shape(x, self.d)
         return torch.relu(x @ self.B.T)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
