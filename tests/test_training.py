@@ -102,3 +102,43 @@ def test_shapes_that_do_not_match(problem):
         train(TwoLayerNet(d=4, m=3), x, y, lr=0.1, steps=1)
     with pytest.raises(ValueError, match="y must have shape"):
         train(TwoLayerNet(d=5, m=3), x, y[:-1], lr=0.1, steps=1)
+
+
+# -- command-line sessions: options, metrics merging, stop requests ----------------------
+
+def test_run_options_validate():
+    from nndyn.training import RunOptions
+
+    for bad in ({"max_steps": 0}, {"checkpoint_every": 0}, {"devices": 0}):
+        with pytest.raises(ValueError):
+            RunOptions("out", **bad)
+
+
+def test_request_stop_outside_a_session_does_nothing():
+    from nndyn.training.session import current_session, request_stop
+
+    request_stop("nothing to stop")
+    assert current_session() is None
+
+
+def test_merge_metrics_lets_a_resumed_segment_replace_the_interrupted_one(tmp_path):
+    from nndyn.training.session import merge_metrics
+
+    def write(path, rows):
+        path.mkdir(parents=True)
+        (path / "metrics.csv").write_text("step,train_loss\n" + "".join(f"{s},{v}\n" for s, v in rows))
+
+    fit = tmp_path / "fits" / "000"
+    write(fit / "logs" / "version_0", [(0, 1.0), (1, 0.9), (2, 0.8)])  # rows past the last checkpoint at step 1
+    write(fit / "logs" / "version_1", [(2, 0.7), (3, 0.6)])
+    target = tmp_path / "metrics.csv"
+    assert merge_metrics([fit], target) == 4
+    assert target.read_text().splitlines() == ["fit,step,train_loss", "0,0,1.0", "0,1,0.9", "0,2,0.7", "0,3,0.6"]
+
+
+def test_gd_module_without_a_plan_has_no_data_loader():
+    from nndyn.training import GDModule
+
+    module = GDModule(torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3), lr=0.1)
+    with pytest.raises(ValueError, match="steps"):
+        module.train_dataloader()

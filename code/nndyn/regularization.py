@@ -18,7 +18,7 @@ import torch
 from ._validation import check_nonnegative, check_positive, check_positive_int
 from .losses import squared_risk
 from .models import TwoLayerNet
-from .training import GDModule, Trajectory, TrajectoryRecorder, quiet_trainer, step_schedule
+from .training import GDModule, Trajectory, TrajectoryRecorder, fit
 from .training.train import _check_data
 
 __all__ = ["PathNormGD", "path_norm_penalty", "penalty_weight", "train_path_norm"]
@@ -55,12 +55,24 @@ class PathNormGD(GDModule):
         Learning rate.
     weight : float
         The penalty factor :math:`\\lambda\\sqrt{\\log(d)/n}` (>= 0), see :func:`penalty_weight`.
+    steps, record_every : int, optional
+        As for :class:`~nndyn.training.GDModule`.
     """
 
-    def __init__(self, model: TwoLayerNet, x: torch.Tensor, y: torch.Tensor, *, lr: float, weight: float) -> None:
+    def __init__(
+        self,
+        model: TwoLayerNet,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        *,
+        lr: float,
+        weight: float,
+        steps: int | None = None,
+        record_every: int | None = None,
+    ) -> None:
         if not isinstance(model, TwoLayerNet):
             raise ValueError(f"model must be a TwoLayerNet, got {type(model).__name__}")
-        super().__init__(model, x, y, lr=lr, risk=squared_risk)
+        super().__init__(model, x, y, lr=lr, risk=squared_risk, steps=steps, record_every=record_every)
         self.weight = check_nonnegative("weight", weight)
 
     def training_risk(self) -> torch.Tensor:
@@ -105,9 +117,9 @@ def train_path_norm(
     steps = check_positive_int("steps", steps)
     record_every = check_positive_int("record_every", record_every or max(1, steps // 200))
     x, y = _check_data(model, x, y)
-    module = PathNormGD(model, x, y, lr=lr, weight=penalty_weight(lam, x.shape[0], x.shape[1]))
+    module = PathNormGD(model, x, y, lr=lr, weight=penalty_weight(lam, x.shape[0], x.shape[1]),
+                        steps=steps, record_every=record_every)
     recorder = TrajectoryRecorder(probes)
-    trainer = quiet_trainer(callbacks=[recorder])
-    trainer.fit(module, train_dataloaders=step_schedule(steps, record_every))
+    fit(module, callbacks=[recorder])
     step, loss, records = recorder.arrays()
     return Trajectory(step=step, t=lr * step.astype(float), loss=loss, records=records, lr=lr)

@@ -20,6 +20,7 @@ from .base import ExperimentConfig
 
 TITLE = "Online SGD on the parity problem (the notes' Figure 1)"
 CHAPTER = 4
+DISTRIBUTED = True  # online SGD: each device draws its own part of the batch
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,25 @@ from . import probes
 from .module import GDModule, TrainingDivergedError
 from .online import OnlineSGDModule, OnlineTrajectory, ParityStream, stream_seed, train_online, with_bias_input
 from .recorder import TrajectoryRecorder
-from .train import quiet_trainer, step_schedule, train
+from .schedule import step_schedule
+from .session import RunInterrupted, RunOptions, fit, quiet_trainer, run_session
+from .train import train
 from .trajectory import Trajectory
 
 __all__ = [
     "GDModule",
     "OnlineSGDModule",
     "OnlineTrajectory",
+    "RunInterrupted",
+    "RunOptions",
     "ParityStream",
     "TrainingDivergedError",
     "Trajectory",
     "TrajectoryRecorder",
+    "fit",
     "probes",
     "quiet_trainer",
+    "run_session",
     "step_schedule",
     "stream_seed",
     "train",

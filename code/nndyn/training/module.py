@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import pytorch_lightning as pl
 import torch
+from torch.utils.data import DataLoader, IterableDataset
 
+from .._validation import check_positive_int
 from ..losses import get_risk
+from .schedule import step_schedule
+from .session import log_step_metrics
+
+
+class _StepGroups(IterableDataset):
+    """The sizes of the step groups still to make, as an iterable dataset."""
+
+    def __init__(self, groups: list[int]) -> None:
+        super().__init__()
+        self.groups = list(groups)
+
+    def __iter__(self):
+        return iter(self.groups)
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -31,9 +46,25 @@ class GDModule(pl.LightningModule):
     risk : str or callable
         ``"squared"`` (:math:`\\frac1{2n}\\sum_i(f(x_i)-y_i)^2`), ``"hinge"``, or a
         function ``risk(pred, y)``.
+    steps : int, optional
+        Total number of gradient steps; with ``record_every`` it defines the module's
+        ``train_dataloader``, which yields what is left after ``steps_done`` (so that a
+        restored checkpoint continues where it stopped).
+    record_every : int, optional
+        Steps per ``training_step`` (the last may be shorter; default: all at once).
     """
 
-    def __init__(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float, risk="squared") -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        *,
+        lr: float,
+        risk="squared",
+        steps: int | None = None,
+        record_every: int | None = None,
+    ) -> None:
         super().__init__()
         self.automatic_optimization = False
         self.model = model
@@ -41,6 +72,8 @@ class GDModule(pl.LightningModule):
         self.register_buffer("y", y)
         self.lr = lr
         self.risk = get_risk(risk)
+        self.total_steps = None if steps is None else check_positive_int("steps", steps)
+        self.record_every = check_positive_int("record_every", record_every or steps or 1)
         self.steps_done = 0
         self._initial = [p.detach().clone() for p in model.parameters()]
 
@@ -59,6 +92,16 @@ class GDModule(pl.LightningModule):
         """The risk of the model on the training set."""
         return self.risk(self.model(self.x), self.y)
 
+    def train_dataloader(self) -> DataLoader:
+        """The gradient steps still to make, in groups of ``record_every`` (one group per ``training_step``).
+
+        An iterable without a length: Lightning then takes the loader as it is when it
+        resumes mid-run, instead of counting the batches done before the checkpoint twice.
+        """
+        if self.total_steps is None:
+            raise ValueError("GDModule needs steps= (and record_every=) to make its own data loader")
+        return DataLoader(_StepGroups(step_schedule(self.total_steps - self.steps_done, self.record_every)), batch_size=None)
+
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.SGD(self.trainable_parameters(), lr=self.lr)
 
@@ -66,11 +109,24 @@ class GDModule(pl.LightningModule):
         # Plain autograd inside the loop: the full-batch problem runs on one device, and
         # Lightning's backward hooks would cost more than a small network's step.
         optimizer = self.optimizers(use_pl_optimizer=False)
+        log = self.trainer.logger is not None
+        risks = []
         for _ in range(int(batch)):
             optimizer.zero_grad(set_to_none=True)
-            self.training_risk().backward()
+            risk = self.training_risk()
+            risk.backward()
             optimizer.step()
+            if log:
+                risks.append(risk.detach())
+        for k, risk in enumerate(risks):
+            log_step_metrics(self, {"train_risk": risk.item()}, step=self.steps_done + k)
         self.steps_done += int(batch)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["gd"] = {"steps_done": self.steps_done}
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.steps_done = int(checkpoint.get("gd", {}).get("steps_done", 0))
 
     def check_finite(self, loss: torch.Tensor) -> None:
         """Raise :class:`TrainingDivergedError` if ``loss`` is NaN or infinite."""

@@ -24,7 +24,7 @@ from .._validation import check_in_range, check_positive, check_positive_int, ch
 from ..data import parity_target, sample_hypercube
 from ..losses import hinge_risk
 from .module import TrainingDivergedError
-from .train import quiet_trainer
+from .session import fit, log_step_metrics
 
 _SEED_STRIDE = 1_000_003
 
@@ -145,7 +145,7 @@ class OnlineSGDModule(pl.LightningModule):
     d : int
         Input dimension.
     batch_size : int
-        Fresh points per step (per device).
+        Fresh points per step; on several devices each draws ``batch_size / devices`` of them.
     steps : int
         Total number of SGD steps of the run.
     lr : float
@@ -195,9 +195,11 @@ class OnlineSGDModule(pl.LightningModule):
     # -- data -----------------------------------------------------------------------
     def stream(self, rank: int = 0, world_size: int = 1) -> ParityStream:
         """The data stream that continues this run from ``steps_done``."""
+        if self.batch_size % world_size:
+            raise ValueError(f"batch_size {self.batch_size} must be divisible by the number of devices {world_size}")
         return ParityStream(
             self.d,
-            self.batch_size,
+            self.batch_size // world_size,
             self.total_steps,
             seed=self.seed,
             start_step=self.steps_done,
@@ -225,8 +227,10 @@ class OnlineSGDModule(pl.LightningModule):
                 f"the hinge loss became {loss.item()} after {self.steps_done} steps: "
                 f"SGD diverged; lower the learning rate (lr={self.lr:g})"
             )
-        self._loss_sum += loss.item()
+        value = loss.item()
+        self._loss_sum += value
         self._loss_count += 1
+        log_step_metrics(self, {"train_loss": value}, step=self.steps_done)
         return loss
 
     @torch.no_grad()
@@ -242,24 +246,35 @@ class OnlineSGDModule(pl.LightningModule):
         self._loss_sum, self._loss_count = 0.0, 0
         for key, value in zip(self.history, (self.steps_done, train_loss, test_loss, test_acc)):
             self.history[key].append(float(value))
+        log_step_metrics(self, {"test_loss": test_loss, "test_accuracy": test_acc}, step=self.steps_done)
 
     def on_train_start(self) -> None:
         if not self.history["step"]:
             self.record()
 
-    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+    def optimizer_step(self, *args, **kwargs) -> None:
+        # Count and record right after the update, before any callback's on_train_batch_end
+        # (so that a checkpoint written there holds this step and its record).
+        super().optimizer_step(*args, **kwargs)
         self.steps_done += 1
         if self.steps_done % self.eval_every == 0 or self.steps_done == self.total_steps:
             self.record()
 
     # -- checkpointing --------------------------------------------------------------
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["online_sgd"] = {"steps_done": self.steps_done, "history": self.history}
+        checkpoint["online_sgd"] = {
+            "steps_done": self.steps_done,
+            "history": self.history,
+            "loss_sum": self._loss_sum,
+            "loss_count": self._loss_count,
+        }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         state = checkpoint.get("online_sgd", {})
         self.steps_done = int(state.get("steps_done", 0))
         self.history = state.get("history", self.history)
+        self._loss_sum = float(state.get("loss_sum", 0.0))
+        self._loss_count = int(state.get("loss_count", 0))
 
 
 @dataclass
@@ -304,7 +319,7 @@ def train_online(
 ) -> OnlineTrajectory:
     """Train ``model`` by online SGD with the hinge loss on the full parity in dimension ``d``.
 
-    The model is updated in place, through Lightning (:func:`~nndyn.training.train.quiet_trainer`).
+    The model is updated in place, through Lightning (:func:`~nndyn.training.session.fit`).
 
     Parameters
     ----------
@@ -355,7 +370,6 @@ def train_online(
         seed=seed,
         bias_input=bias_input,
     )
-    trainer = quiet_trainer(accelerator=accelerator, devices=devices)
-    trainer.fit(module)
+    fit(module, accelerator=accelerator, devices=devices, distributed=True)
     h = module.history
     return OnlineTrajectory(*(np.asarray(h[k]) for k in ("step", "train_loss", "test_loss", "test_accuracy")))

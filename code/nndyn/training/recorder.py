@@ -34,10 +34,20 @@ class TrajectoryRecorder(pl.Callback):
             self.values[name].append(probe(module).detach().cpu().numpy())
 
     def on_train_start(self, trainer, pl_module) -> None:
-        self.record(pl_module)
+        if not self.steps:  # a resumed run already holds its first record
+            self.record(pl_module)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         self.record(pl_module)
+
+    def state_dict(self) -> dict:
+        """What has been recorded (saved in checkpoints, so a resumed run keeps its history)."""
+        return {"steps": list(self.steps), "losses": list(self.losses), "values": {k: list(v) for k, v in self.values.items()}}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.steps = list(state_dict["steps"])
+        self.losses = list(state_dict["losses"])
+        self.values = {name: list(state_dict["values"].get(name, [])) for name in self.probes}
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """Steps, losses and the stacked probe values recorded so far."""

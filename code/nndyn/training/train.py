@@ -10,31 +10,10 @@ import torch
 from .._validation import check_positive, check_positive_int
 from .module import GDModule
 from .probes import Probe
-from .quiet import quiet_lightning
 from .recorder import TrajectoryRecorder
+from .schedule import step_schedule  # noqa: F401  (re-exported)
+from .session import fit, quiet_trainer  # noqa: F401  (quiet_trainer re-exported)
 from .trajectory import Trajectory
-
-
-def step_schedule(steps: int, record_every: int) -> list[int]:
-    """Split ``steps`` gradient steps into calls of ``record_every`` steps (the last may be shorter)."""
-    full, rest = divmod(steps, record_every)
-    return [record_every] * full + ([rest] if rest else [])
-
-
-def quiet_trainer(*, accelerator: str = "cpu", devices: int | str = 1, callbacks: Sequence[pl.Callback] = ()) -> pl.Trainer:
-    """A one-epoch :class:`~pytorch_lightning.Trainer` with no logger, checkpoint, progress bar or summary."""
-    quiet_lightning()
-    return pl.Trainer(
-        accelerator=accelerator,
-        devices=devices,
-        max_epochs=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        callbacks=list(callbacks),
-    )
 
 
 def _check_data(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -116,10 +95,9 @@ def train(
     steps = check_positive_int("steps", steps)
     record_every = check_positive_int("record_every", max(1, steps // 200) if record_every is None else record_every)
     x, y = _check_data(model, x, y)
-    module = GDModule(model, x, y, lr=lr, risk=risk)
+    module = GDModule(model, x, y, lr=lr, risk=risk, steps=steps, record_every=record_every)
     recorder = TrajectoryRecorder(probes)
-    trainer = quiet_trainer(accelerator=accelerator, callbacks=[recorder, *callbacks])
-    trainer.fit(module, train_dataloaders=step_schedule(steps, record_every))
+    fit(module, accelerator=accelerator, callbacks=[recorder, *callbacks])
     step, loss, records = recorder.arrays()
     model.to(x.device)
     return Trajectory(step=step, t=lr * step.astype(float), loss=loss, records=records, lr=lr)

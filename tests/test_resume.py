@@ -1,0 +1,98 @@
+"""Checkpoints and --resume: an interrupted and resumed run equals an uninterrupted one, bitwise on CPU."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from nndyn.cli import main
+from nndyn.experiments import registry
+
+TIMING_FIELDS = ("seconds",)
+
+
+def saved_arrays(out) -> dict[str, np.ndarray]:
+    with np.load(out / "result.npz") as data:
+        return {k: data[k] for k in data.files if k.split(".")[-1] not in TIMING_FIELDS}
+
+
+def assert_same_run(a, b) -> None:
+    first, second = saved_arrays(a), saved_arrays(b)
+    assert first and first.keys() == second.keys()
+    for key in first:
+        assert np.array_equal(first[key], second[key], equal_nan=first[key].dtype.kind == "f"), key
+    assert (a / "metrics.csv").read_text() == (b / "metrics.csv").read_text()
+
+
+def metric_rows(out) -> list[dict[str, str]]:
+    with (out / "metrics.csv").open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_interrupted_and_resumed_run_is_bitwise_the_uninterrupted_one(name, tmp_path, capsys):
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert main(["run", name, "--preset", "quick", "--out", str(whole)]) == 0
+    rows = metric_rows(whole)
+    if not (whole / "fits").exists():
+        assert rows == []
+        pytest.skip(f"{name} trains nothing (no Lightning fit)")
+    steps = len({(r["fit"], r["step"]) for r in rows if r.get("train_risk") or r.get("train_loss")})
+    assert steps > 10, "metrics.csv should hold one row per optimisation step"
+    # Stop about half-way, with a checkpoint every 2 Lightning steps.
+    assert main(["run", name, "--preset", "quick", "--out", str(parts), "--max-steps", str(steps // 2),
+                 "--checkpoint-every", "2"]) == 0
+    assert "--resume" in capsys.readouterr().out
+    assert not (parts / "result.npz").exists()
+    assert json.loads((parts / "config.json").read_text())["status"] == "running"
+    assert main(["run", name, "--preset", "quick", "--out", str(parts), "--resume"]) == 0
+    assert json.loads((parts / "config.json").read_text())["status"] == "complete"
+    assert_same_run(whole, parts)
+
+
+def run_cli(*args: str, cwd) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "nndyn", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_ctrl_c_stops_with_a_checkpoint_and_resume_finishes_the_run(tmp_path):
+    args = ("run", "parity_sgd", "--preset", "quick", "--checkpoint-every", "50")
+    whole = run_cli(*args, "--out", str(tmp_path / "whole"), cwd=tmp_path)
+    assert whole.wait(timeout=300) == 0, whole.stderr.read()
+    parts = tmp_path / "parts"
+    proc = run_cli(*args, "--out", str(parts), cwd=tmp_path)
+    target = parts / "fits" / "002" / "last.ckpt"  # the last (d = 20) training has begun
+    deadline = time.monotonic() + 240
+    while not target.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    assert "signal SIGINT" in out and not (parts / "result.npz").exists()
+    resumed = run_cli(*args, "--out", str(parts), "--resume", cwd=tmp_path)
+    assert resumed.wait(timeout=300) == 0, resumed.stderr.read()
+    assert_same_run(tmp_path / "whole", parts)
+
+
+def test_resume_errors(tmp_path, capsys):
+    fresh = tmp_path / "fresh"
+    assert main(["run", "parity_sgd", "--preset", "quick", "--out", str(fresh), "--resume"]) == 2
+    assert "no run to resume" in capsys.readouterr().err
+    done = tmp_path / "done"
+    assert main(["run", "cosine_gradient_information", "--preset", "quick", "--out", str(done)]) == 0
+    assert main(["run", "cosine_gradient_information", "--preset", "quick", "--out", str(done), "--resume"]) == 2
+    assert "already complete" in capsys.readouterr().err
+    half = tmp_path / "half"
+    assert main(["run", "classical_bounds", "--preset", "quick", "--out", str(half), "--max-steps", "20"]) == 0
+    assert main(["run", "classical_bounds", "--preset", "full", "--out", str(half), "--resume"]) == 2
+    assert "same options" in capsys.readouterr().err
+    assert main(["run", "classical_bounds", "--preset", "quick", "--out", str(half), "--max-steps", "0"]) == 2
+    assert main(["run", "classical_bounds", "--preset", "quick", "--out", str(half), "--devices", "2"]) == 2
+    assert "one device" in capsys.readouterr().err
