@@ -17,11 +17,17 @@ os.environ.setdefault("NNDYN_PRESET", "quick")
 
 @pytest.fixture(scope="session")
 def built_book() -> Path:
-    """Build the whole book in the quick preset (``_build/quick``) and return its html folder."""
+    """Build the whole book in the quick preset (``_build/quick``) and return its html folder.
+
+    ``NNDYN_REUSE_BUILD=1`` skips the build and uses the existing ``_build/quick`` (for
+    iterating on the browser tests; never under CI).
+    """
+    html = ROOT / "_build" / "quick" / "_build" / "html"
+    if os.environ.get("NNDYN_REUSE_BUILD") == "1" and os.environ.get("CI") != "true" and (html / "index.html").exists():
+        return html
     cmd = [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--preset", "quick"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         pytest.fail(f"the quick build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
-    html = ROOT / "_build" / "quick" / "_build" / "html"
     assert (html / "index.html").exists()
     return html

@@ -141,7 +141,10 @@ def test_every_page_loads_cleanly_with_math_images_and_no_accessibility_violatio
                 failures.append(f"images not decoded on {rel}: {broken}")
             if problems:
                 failures.append(f"{rel}: {problems}")
-            page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__").replace(".html", ".png"))))
+            wide = page.evaluate(OVERFLOWING_MATH)
+            if wide:
+                failures.append(f"display math wider than its box on {rel} at 1280 px: {wide}")
+            page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__").replace(".html", ".png"))), full_page=True)
             if AXE.exists():
                 violations = axe_violations(page)
                 if violations:
@@ -149,6 +152,75 @@ def test_every_page_loads_cleanly_with_math_images_and_no_accessibility_violatio
         finally:
             context.close()
     assert not failures, "\n".join(failures)
+
+
+# Display equations whose content is wider than their box, and whether the box scrolls.
+OVERFLOWING_MATH = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => ({text: e.textContent.slice(0, 40), scrolls: ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)}))"""
+
+
+def chapter_pages(root: Path) -> list[str]:
+    return [rel for rel in pages(root) if Path(rel).name[:2].isdigit()]
+
+
+FIGURE_PLATES = """async () => Promise.all(Array.from(document.querySelectorAll('.cell_output img')).map(async img => {
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let transparent = 0;
+    for (let i = 3; i < d.length; i += 4 * 7) if (d[i] < 250) transparent++;
+    // the plate: the outermost rows and columns of the picture
+    const edge = [];
+    for (let x = 0; x < c.width; x += 3) edge.push([x, 0], [x, c.height - 1]);
+    for (let y = 0; y < c.height; y += 3) edge.push([0, y], [c.width - 1, y]);
+    const light = edge.filter(([x, y]) => {
+        const k = 4 * (y * c.width + x);
+        return d[k] + d[k + 1] + d[k + 2] > 600;
+    }).length;
+    return {src: img.src.split('/').pop(), filter: getComputedStyle(img).filter, transparent, lightShare: light / edge.length};
+}))"""
+
+
+def test_narrow_screens_and_dark_mode(browser, site):
+    """Each chapter, in the theme's dark mode:
+
+    * on a phone (390 px) a display equation wider than the screen scrolls inside its box
+      (a few long inline formulas, which MathJax 3 cannot break, may still push the page
+      a little wider than a phone);
+    * on a tablet (768 px) the page does not scroll sideways;
+    * every figure is an opaque light plate, never inverted, so its dark ink stays readable.
+    """
+    base, root = site
+    failures, figures_checked = [], 0
+    for rel in chapter_pages(root):
+        context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+        page = context.new_page()
+        try:
+            page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
+            page.goto(f"{base}/{rel}", wait_until="load")
+            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+            if page.evaluate("document.documentElement.dataset.theme") != "dark":
+                failures.append(f"{rel}: dark mode did not apply")
+            stuck = [m["text"] for m in page.evaluate(OVERFLOWING_MATH) if not m["scrolls"]]
+            if stuck:
+                failures.append(f"{rel}: equations cut off on a phone: {stuck}")
+            for fig in page.evaluate(FIGURE_PLATES):
+                figures_checked += 1
+                if fig["transparent"] or fig["lightShare"] < 0.95 or "invert" in fig["filter"]:
+                    failures.append(f"{rel}: figure not a light opaque plate in dark mode: {fig}")
+            page.set_viewport_size({"width": 768, "height": 1024})
+            page.wait_for_timeout(200)
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                failures.append(f"{rel}: the page scrolls sideways at 768 px")
+            page.screenshot(path=str(SCREENSHOTS / ("dark__" + rel.replace("/", "__").replace(".html", ".png"))))
+        finally:
+            context.close()
+    assert not failures, "\n".join(failures)
+    assert figures_checked >= 9
 
 
 def test_every_solution_opens(browser, site):
