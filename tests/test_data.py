@@ -88,3 +88,17 @@ def test_bad_input_names_the_parameter(call, name):
 def test_no_nan_in_high_dimension():
     x = data.sample_sphere(10, 10_000, seed=0)
     assert torch.isfinite(x).all() and math.isclose(x.norm(dim=1)[0].item(), 1.0, rel_tol=1e-12)
+
+
+def test_prose_numbers_read_like_mathematics():
+    from nndyn.prose import number, sci
+
+    assert number(-2.1412) == "\u22122.14"
+    assert number(1000.0) == "1000" and number(2.0) == "2"
+    assert number(-1.002) == "\u22121.00"
+    assert number(0.00094, 2) == "9.4 \u00d7 10\u207b\u2074"
+    assert sci(7.2e-05) == "7.2 \u00d7 10\u207b\u2075" and sci(250.0, 2) == "2.5 \u00d7 10\u00b2"
+    with pytest.raises(ValueError, match="x"):
+        number("a lot")
+    with pytest.raises(ValueError, match="digits"):
+        sci(1.0, 0)

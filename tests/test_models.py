@@ -18,6 +18,15 @@ def test_balanced_initialisation_variances():
     assert abs(net.B.var().item() * 20_000 * 10 - 1) < 0.05
 
 
+def test_standard_initialisation_is_pytorchs_uniform_default():
+    net = TwoLayerNet(d=10, m=20_000, init="standard", seed=0)
+    assert net.B.abs().max().item() <= 10**-0.5 and net.a.abs().max().item() <= 20_000**-0.5
+    assert abs(net.B.var().item() * 3 * 10 - 1) < 0.05  # U(-c, c) has variance c^2/3
+    assert abs(net.a.var().item() * 3 * 20_000 - 1) < 0.05
+    linear = torch.nn.Linear(10, 20_000, bias=False)
+    assert abs(net.B.var().item() / linear.weight.var().item() - 1) < 0.05
+
+
 def test_forward_matches_hand_computation():
     net = TwoLayerNet(d=2, m=2, output_scale=0.5)
     with torch.no_grad():

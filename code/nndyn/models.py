@@ -17,7 +17,7 @@ from torch import nn
 from ._validation import check_input_shape, check_choice, check_positive, check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator, sample_sphere
 
-INITIALIZATIONS: tuple[str, ...] = ("notes", "balanced")
+INITIALIZATIONS: tuple[str, ...] = ("notes", "balanced", "standard")
 """Known initialisations of :class:`TwoLayerNet`."""
 
 
@@ -30,11 +30,15 @@ class TwoLayerNet(nn.Module):
         Input dimension (>= 1).
     m : int
         Width, the number of neurons (>= 1).
-    init : {"notes", "balanced"}
+    init : {"notes", "balanced", "standard"}
         ``"notes"``: :math:`a_j=0` and :math:`b_j` uniform on the sphere
         :math:`\\mathbb S^{d-1}` (the initialisation of the notes' kernel-regime part).
         ``"balanced"``: :math:`a_j\\sim\\mathcal N(0,1/m)` and
-        :math:`b_j\\sim\\mathcal N(0, I_d/(md))`.
+        :math:`b_j\\sim\\mathcal N(0, I_d/(md))` (both layers small).
+        ``"standard"``: PyTorch's default for ``nn.Linear`` layers, every entry uniform:
+        :math:`B_{jk}\\sim\\mathrm U(-1/\\sqrt d, 1/\\sqrt d)` and
+        :math:`a_j\\sim\\mathrm U(-1/\\sqrt m, 1/\\sqrt m)`, so that every pre-activation
+        :math:`b_j^\\top x` is of order one.
     output_scale : float
         The factor :math:`\\alpha>0` in front of the sum (1 in the notes).
     seed : int
@@ -69,10 +73,14 @@ class TwoLayerNet(nn.Module):
         if init == "notes":
             a = torch.zeros(m, dtype=dtype)
             B = sample_sphere(m, d, seed=seed, dtype=dtype)
-        else:
+        elif init == "balanced":
             g = generator(seed)
             a = torch.randn(m, generator=g, dtype=dtype) / m**0.5
             B = torch.randn(m, d, generator=g, dtype=dtype) / (m * d) ** 0.5
+        else:
+            g = generator(seed)
+            B = (2 * torch.rand(m, d, generator=g, dtype=dtype) - 1) / d**0.5
+            a = (2 * torch.rand(m, generator=g, dtype=dtype) - 1) / m**0.5
         self.a = nn.Parameter(a)
         self.B = nn.Parameter(B)
 
