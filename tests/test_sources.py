@@ -1,0 +1,25 @@
+"""Checks on the book's Markdown sources that the build would not report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def test_display_math_is_a_block_of_its_own():
+    """A ``$$`` display glued to a line of text is parsed as inline math and garbles the
+    whole paragraph (raw LaTeX and stray dollars on the page); it needs blank lines around it."""
+    glued = []
+    for path in sorted(BOOK.rglob("*.md")):
+        lines = path.read_text().split("\n")
+        inside = False
+        for i, line in enumerate(lines):
+            text = line.strip()
+            if not text.startswith("$$") or (not inside and len(text) > 4 and text.endswith("$$")):
+                continue
+            neighbour = lines[i - 1] if not inside else (lines[i + 1] if i + 1 < len(lines) else "")
+            if neighbour.strip() and not neighbour.strip().startswith((":", "$$")):
+                glued.append(f"{path.relative_to(BOOK)}:{i + 1}")
+            inside = not inside
+    assert not glued, f"put blank lines around these $$ displays: {glued}"
