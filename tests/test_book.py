@@ -115,3 +115,15 @@ def test_every_internal_link_resolves(built_book):
             elif fragment and target_path.suffix == ".html" and fragment not in ids_of(target_path):
                 broken.append(f"{page.relative_to(built_book)} -> {href} (no such id)")
     assert not broken, "\n".join(broken[:30])
+
+
+def test_reproduce_page_tables_are_html_tables(built_book):
+    """The experiment and preset tables are generated Markdown; they must arrive as tables,
+    one row per experiment, not as paragraphs of pipes."""
+    from nndyn.experiments import registry
+
+    html = (built_book / "book" / "reproduce.html").read_text()
+    assert html.count("<table") >= 2
+    rows = re.findall(r"<tr", html)
+    assert len(rows) >= 2 * len(registry())
+    assert "|---|" not in html and "|—|" not in html

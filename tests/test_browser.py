@@ -102,6 +102,12 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 
+def wait_for_math(page) -> None:
+    """Wait until MathJax has typeset the whole page (its startup promise resolves after the first pass)."""
+    page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+    page.evaluate("async () => { await MathJax.startup.promise; }")
+
+
 def axe_violations(page) -> list[str]:
     """Serious or critical accessibility violations found by axe-core on the loaded page."""
     page.add_script_tag(path=str(AXE))
@@ -130,7 +136,7 @@ def test_every_page_loads_cleanly_with_math_images_and_no_accessibility_violatio
         try:
             html = (root / rel).read_text()
             if "math notranslate" in html:
-                page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+                wait_for_math(page)
             body_text = page.inner_text("article")
             if "$$" in body_text:
                 failures.append(f"raw $$ left on {rel}")
@@ -202,7 +208,7 @@ def test_narrow_screens_and_dark_mode(browser, site):
         try:
             page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
             page.goto(f"{base}/{rel}", wait_until="load")
-            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+            wait_for_math(page)
             if page.evaluate("document.documentElement.dataset.theme") != "dark":
                 failures.append(f"{rel}: dark mode did not apply")
             stuck = [m["text"] for m in page.evaluate(OVERFLOWING_MATH) if not m["scrolls"]]
