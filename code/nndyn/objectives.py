@@ -91,7 +91,7 @@ def ill_conditioned_least_squares(p: int = 100, *, decay: float = 1.0, seed: int
     :math:`p^{-2\\,\\mathrm{decay}}`. Labels are :math:`y=A\\theta^*` with :math:`\\theta^*`
     Gaussian, so :math:`\\inf R = 0` is attained at :math:`\\theta^*`. Over any time
     window shorter than :math:`p^{2\\,\\mathrm{decay}}` the problem behaves like a convex
-    function that is not strongly convex, which is where Theorem 2 is the right rate.
+    function that is not strongly convex, which is where the notes' Theorem 2 is the right rate.
 
     Parameters
     ----------

@@ -41,7 +41,7 @@ STYLE = {
     "axes.spines.right": False,
     "font.size": 10,
     "axes.titlesize": 10,
-    "legend.fontsize": 8.5,
+    "legend.fontsize": 9,
     "legend.frameon": False,
     "lines.linewidth": 1.8,
 }
@@ -60,7 +60,8 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None, height
     ncols, nrows : int
         Shape of the grid of axes.
     width : float, optional
-        Width in inches (default: 3.6 per column, at most 11).
+        Width in inches (default: 3.6 per column, at most 7.5: the page shows figures at
+        about 7.5 inches, so a wider figure is scaled down and its text shrinks).
     height : float
         Height of one row in inches.
 
@@ -70,7 +71,7 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None, height
         The axes array is always 1-D (flattened) when there is more than one.
     """
     use_style()
-    width = width or min(11.0, 3.6 * ncols)
+    width = width or min(7.5, 3.6 * ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height * nrows), layout="constrained", **kwargs)
     return fig, (np.ravel(axes) if isinstance(axes, np.ndarray) else axes)
 

@@ -200,9 +200,9 @@ def plot(result: Result):
     """Left: final mean squared distance against :math:`d` with the bound :math:`G_0t^2/2^d`.
     Right: its growth along the run for each dimension."""
     config = result.config
-    fig, (ax_d, ax_t) = figure(2, width=9.0, height=3.3)
+    fig, (ax_d, ax_t) = figure(2, width=7.5, height=3.3)
     dims = np.asarray(config.dims)
-    ax_d.semilogy(dims, result.final(), "o-", label="measured (mean over all $2^d$ parities)")
+    ax_d.semilogy(dims, result.final(), "o-", label="mean over the $2^d$ parities")
     ax_d.semilogy(dims, result.first_order_bound(), **BOUND_STYLE, label=r"$G_0\,t^2/2^d$")
     ax_d.set(xlabel="dimension $d$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
              title=f"after t = {result.time[-1]:g} ({config.steps} steps)")

@@ -152,7 +152,7 @@ def run(config: Config) -> Result:
 
 def plot(result: Result):
     """Test accuracy (left) and training hinge loss (right) against SGD steps, one curve per dimension."""
-    fig, (ax_acc, ax_loss) = figure(2, width=9.0, height=3.3)
+    fig, (ax_acc, ax_loss) = figure(2, width=7.5, height=3.3)
     for (d, traj), color in zip(result.runs.items(), colors(len(result.runs))):
         ax_acc.plot(traj.step, traj.test_accuracy, color=color, label=f"$d={d}$")
         ax_loss.plot(traj.step[1:], traj.train_loss[1:], color=color, label=f"$d={d}$")

@@ -2,10 +2,10 @@
 
 One module per part of the book:
 
-* :mod:`nndyn.theory.classical`: Theorems 1-3 (chapter 1);
-* :mod:`nndyn.theory.hardness`: path norms of the constructions and Theorem 7 (chapters 2-3);
-* :mod:`nndyn.theory.gd_hardness`: Theorem 8 and Corollary 9 (chapter 4);
-* :mod:`nndyn.theory.kernel_regime`: Lemma 11, Theorem 10, Lemma 12 and Theorem 13 (chapters 6-7).
+* :mod:`nndyn.theory.classical`: the notes' Theorems 1-3 (chapter 1);
+* :mod:`nndyn.theory.hardness`: path norms of the constructions and the notes' Theorem 7 (chapters 2-3);
+* :mod:`nndyn.theory.gd_hardness`: the notes' Theorem 8 and Corollary 9 (chapter 4);
+* :mod:`nndyn.theory.kernel_regime`: the notes' Lemma 11, Theorem 10, Lemma 12 and Theorem 13 (chapters 6-7).
 
 The functions of the first two are re-exported here; the others are used through their
 module, whose names say which statement they belong to.

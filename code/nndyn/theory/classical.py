@@ -1,4 +1,4 @@
-"""Bounds of the classical convergence theorems (Theorems 1-3 of chapter 1).
+"""Bounds of the classical convergence theorems (the notes' Theorems 1-3 of chapter 1).
 
 Each bound is stated for the gradient-descent flow (``lr=0``, the default) and, where a
 learning rate :math:`\\eta` and a smoothness constant :math:`L` are given, for gradient
@@ -39,7 +39,7 @@ def descent_factor(lr: float = 0.0, smoothness: float = 0.0) -> float:
 
 
 def nonconvex_gradient_bound(initial_gap: float, t, *, lr: float = 0.0, smoothness: float = 0.0) -> np.ndarray:
-    """Theorem 1: :math:`\\min_{s\\le t}\\|\\nabla R(\\theta_s)\\| \\le \\sqrt{(R(\\theta_0)-\\inf R)/(c\\,t)}`.
+    """The notes' Theorem 1: :math:`\\min_{s\\le t}\\|\\nabla R(\\theta_s)\\| \\le \\sqrt{(R(\\theta_0)-\\inf R)/(c\\,t)}`.
 
     Parameters
     ----------
@@ -61,7 +61,7 @@ def nonconvex_gradient_bound(initial_gap: float, t, *, lr: float = 0.0, smoothne
 
 
 def convex_gap_bound(initial_distance: float, t, *, lr: float = 0.0, smoothness: float = 0.0) -> np.ndarray:
-    """Theorem 2: :math:`R(\\theta_t) - R(\\theta^*) \\le \\|\\theta^*-\\theta_0\\|^2/(2t)` for convex :math:`R`.
+    """The notes' Theorem 2: :math:`R(\\theta_t) - R(\\theta^*) \\le \\|\\theta^*-\\theta_0\\|^2/(2t)` for convex :math:`R`.
 
     Parameters
     ----------
@@ -84,7 +84,7 @@ def convex_gap_bound(initial_distance: float, t, *, lr: float = 0.0, smoothness:
 def pl_gap_bound(
     initial_gap: float, pl_constant: float, t, *, lr: float = 0.0, smoothness: float = 0.0
 ) -> np.ndarray:
-    """Theorem 3: :math:`R(\\theta_t)-\\inf R \\le e^{-cCt}(R(\\theta_0)-\\inf R)`.
+    """The notes' Theorem 3: :math:`R(\\theta_t)-\\inf R \\le e^{-cCt}(R(\\theta_0)-\\inf R)`.
 
     Under the Polyak-Łojasiewicz condition
     :math:`\\|\\nabla R(\\theta)\\|^2 \\ge C\\,(R(\\theta)-\\inf R)`.

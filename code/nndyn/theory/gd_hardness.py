@@ -1,4 +1,4 @@
-"""Theorem 8 and Corollary 9: gradient descent barely moves on an orthonormal class.
+"""The notes' Theorem 8 and the notes' Corollary 9: gradient descent barely moves on an orthonormal class.
 
 Setting: an orthonormal class :math:`\\mathcal F` of :math:`2^d` functions with
 :math:`|f|\\le 1`, a model with :math:`\\sup_x|h(x;\\theta)|\\le 1` whose gradient is
@@ -62,7 +62,7 @@ def pathwise_bound(t, speed: float, L: float) -> np.ndarray:
 
 
 def mean_square_bound(t, G0: float, L: float, d: int) -> np.ndarray:
-    """Theorem 8: :math:`\\mathbb E_f\\|\\theta^f_t-\\theta_0\\|^2\\le \\frac{G_0}{2^d}\\big((e^{\\sqrt L t}-1)/\\sqrt L\\big)^2`.
+    """The notes' Theorem 8: :math:`\\mathbb E_f\\|\\theta^f_t-\\theta_0\\|^2\\le \\frac{G_0}{2^d}\\big((e^{\\sqrt L t}-1)/\\sqrt L\\big)^2`.
 
     Parameters
     ----------
@@ -80,7 +80,7 @@ def mean_square_bound(t, G0: float, L: float, d: int) -> np.ndarray:
 
 
 def corollary_radius(T: float, G0: float, L: float, d: int, *, share: float = 0.75) -> float:
-    """Corollary 9: a radius that at least a fraction ``share`` of the targets never leave up to time ``T``.
+    """The notes' Corollary 9: a radius that at least a fraction ``share`` of the targets never leave up to time ``T``.
 
     .. math:: r = \\sqrt{\\frac{G_0}{(1-s)\\,2^d}}\\;\\frac{e^{\\sqrt L T}-1}{\\sqrt L}.
 

@@ -1,11 +1,11 @@
-"""Bounds of the hardness part (chapters 2 and 3): path norms and Theorem 7.
+"""Bounds of the hardness part (chapters 2 and 3): path norms and the notes' Theorem 7.
 
-* :func:`halfspace_path_norm` is the exact path norm of the network of Theorem 5 that
+* :func:`halfspace_path_norm` is the exact path norm of the network of the notes' Theorem 5 that
   simulates an intersection of integer halfspaces, :func:`halfspace_path_norm_bound` its
   bound in terms of :math:`\\|w_i\\|_1+|b_i|`, and :func:`notes_halfspace_path_norm` the
   (too small) expression printed in the notes, kept for comparison;
 * :func:`parity_path_norm` is the exact path norm of the triangle-wave parity network;
-* :func:`gradient_variance_bound` is the right-hand side of Theorem 7.
+* :func:`gradient_variance_bound` is the right-hand side of the notes' Theorem 7.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def parity_path_norm(weight: int, levels: int) -> float:
 
 
 def gradient_variance_bound(mean_squared_gradient: float, class_size: float, *, half_risk: bool = False) -> float:
-    """Theorem 7: the variance over targets of the population gradient is at most this.
+    """The notes' Theorem 7: the variance over targets of the population gradient is at most this.
 
     .. math:: \\mathbb E_{f}\\|\\nabla R^f(\\theta) - g(\\theta)\\|^2
               \\le \\frac{c\\,\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta)\\|^2}{|\\mathcal F|},

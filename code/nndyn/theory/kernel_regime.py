@@ -1,4 +1,4 @@
-"""Bounds of the kernel-regime chapters (Theorem 10, Lemmas 11-12, Theorem 13).
+"""Bounds of the kernel-regime chapters (the notes' Theorem 10, the notes' Lemmas 11-12, the notes' Theorem 13).
 
 Time scaling: gradient descent runs on
 :math:`\\hat{\\mathcal R}_n=\\frac1{2n}\\sum_i(f(x_i)-y_i)^2` and time is
@@ -44,7 +44,7 @@ def _delta(delta: float) -> float:
 
 
 def gram_failure_probability(n: int, m, eps: float) -> np.ndarray:
-    """Lemma 11's union bound: :math:`\\mathbb P(\\|\\hat K-K\\|_F\\ge\\varepsilon)\\le 2n^2e^{-2m\\varepsilon^2/n^2}`.
+    """The notes' Lemma 11's union bound: :math:`\\mathbb P(\\|\\hat K-K\\|_F\\ge\\varepsilon)\\le 2n^2e^{-2m\\varepsilon^2/n^2}`.
 
     Two-sided Hoeffding for each entry (summands in :math:`[0,1]` for unit inputs),
     a union bound over the :math:`n^2` entries and
@@ -69,7 +69,7 @@ def gram_deviation_bound(n: int, m, delta: float) -> np.ndarray:
 
 
 def lemma11_width(n: int, lam: float, delta: float) -> float:
-    """Lemma 11: with :math:`m\\ge 2n^2\\log(2n^2/\\delta)/\\lambda^2`, :math:`\\lambda_n(\\hat K)\\ge\\lambda/2` with probability :math:`1-\\delta`."""
+    """The notes' Lemma 11: with :math:`m\\ge 2n^2\\log(2n^2/\\delta)/\\lambda^2`, :math:`\\lambda_n(\\hat K)\\ge\\lambda/2` with probability :math:`1-\\delta`."""
     n = check_positive_int("n", n)
     lam = check_positive("lam", lam)
     return 2 * n**2 * math.log(2 * n**2 / _delta(delta)) / lam**2
@@ -82,7 +82,7 @@ def kernel_time_constant(n: int, lam: float, label_rms: float) -> float:
 
 
 def theorem10_width(n: int, lam: float, delta: float, label_rms: float) -> float:
-    """Theorem 10's width: :math:`m\\ge\\frac{n^2}{\\lambda^2}\\max\\{2\\log(2n^2/\\delta),\\,128Y,\\,64Y^2\\}`."""
+    """The notes' Theorem 10's width: :math:`m\\ge\\frac{n^2}{\\lambda^2}\\max\\{2\\log(2n^2/\\delta),\\,128Y,\\,64Y^2\\}`."""
     n = check_positive_int("n", n)
     lam = check_positive("lam", lam)
     y = check_nonnegative("label_rms", label_rms)
@@ -90,12 +90,12 @@ def theorem10_width(n: int, lam: float, delta: float, label_rms: float) -> float
 
 
 def risk_rate(m: int, n: int, lam: float) -> float:
-    """The rate :math:`m\\lambda/(2n)` of Lemma 12 and Theorem 10 in the book's time scaling."""
+    """The rate :math:`m\\lambda/(2n)` of the notes' Lemma 12 and the notes' Theorem 10 in the book's time scaling."""
     return check_positive("m", m) * check_positive("lam", lam) / (2 * check_positive_int("n", n))
 
 
 def risk_bound(initial_risk: float, t, *, m: int, n: int, lam: float) -> np.ndarray:
-    """Theorem 10: :math:`\\hat{\\mathcal R}_n(\\theta(t))\\le e^{-m\\lambda t/(2n)}\\hat{\\mathcal R}_n(\\theta_0)`."""
+    """The notes' Theorem 10: :math:`\\hat{\\mathcal R}_n(\\theta(t))\\le e^{-m\\lambda t/(2n)}\\hat{\\mathcal R}_n(\\theta_0)`."""
     r0 = check_nonnegative("initial_risk", initial_risk)
     t = np.asarray(t, dtype=float)
     if np.any(~np.isfinite(t)) or np.any(t < 0):
@@ -111,33 +111,33 @@ def _m(m) -> np.ndarray:
 
 
 def parameter_distance_bound(m, *, n: int, lam: float, label_rms: float) -> np.ndarray:
-    """Theorem 10: :math:`\\sup_t\\|\\theta(t)-\\theta_0\\|\\le 2c/\\sqrt m`."""
+    """The notes' Theorem 10: :math:`\\sup_t\\|\\theta(t)-\\theta_0\\|\\le 2c/\\sqrt m`."""
     return 2 * kernel_time_constant(n, lam, label_rms) / np.sqrt(_m(m))
 
 
 def output_weight_bound(m, *, n: int, lam: float, label_rms: float) -> np.ndarray:
-    """Theorem 10: :math:`\\sup_t\\max_j|a_j(t)|\\le 2c/m`."""
+    """The notes' Theorem 10: :math:`\\sup_t\\max_j|a_j(t)|\\le 2c/m`."""
     return 2 * kernel_time_constant(n, lam, label_rms) / _m(m)
 
 
 def first_layer_move_bound(m, *, n: int, lam: float, label_rms: float) -> np.ndarray:
-    """Theorem 10: :math:`\\sup_t\\max_j\\|b_j(t)-b_j(0)\\|\\le 2c^2/m^2`."""
+    """The notes' Theorem 10: :math:`\\sup_t\\max_j\\|b_j(t)-b_j(0)\\|\\le 2c^2/m^2`."""
     return 2 * kernel_time_constant(n, lam, label_rms) ** 2 / _m(m) ** 2
 
 
 def kernel_drift_bound(m, *, n: int, lam: float, label_rms: float) -> np.ndarray:
-    """Theorem 10: :math:`\\sup_t\\|\\hat K(\\theta(t))-\\hat K(\\theta_0)\\|_F\\le 10nc^2/m^2`."""
+    """The notes' Theorem 10: :math:`\\sup_t\\|\\hat K(\\theta(t))-\\hat K(\\theta_0)\\|_F\\le 10nc^2/m^2`."""
     return 10 * n * kernel_time_constant(n, lam, label_rms) ** 2 / _m(m) ** 2
 
 
 def nn_rfm_gap_bound(m, *, n: int, lam: float, label_rms: float) -> np.ndarray:
-    """The book's sharpening of Theorem 13 for :math:`a(0)=0`: :math:`\\sup_{t,x}|f_{\\rm NN}-f_{\\rm RFM}|\\le(8+8n/\\lambda)c^3/m^2`."""
+    """The book's sharpening of the notes' Theorem 13 for :math:`a(0)=0`: :math:`\\sup_{t,x}|f_{\\rm NN}-f_{\\rm RFM}|\\le(8+8n/\\lambda)c^3/m^2`."""
     c = kernel_time_constant(n, lam, label_rms)
     return (8 + 8 * n / check_positive("lam", lam)) * c**3 / _m(m) ** 2
 
 
 def theorem13_bound(m, *, lam: float, delta: float, constant: float = 1.0) -> np.ndarray:
-    """Theorem 13 (E, Ma, Wu): :math:`\\sup_{t,x}|f_{\\rm NN}-f_{\\rm RFM}|\\le C(1+\\sqrt{\\log(1/\\delta)})/(\\lambda\\sqrt m)`.
+    """The notes' Theorem 13 (E, Ma, Wu): :math:`\\sup_{t,x}|f_{\\rm NN}-f_{\\rm RFM}|\\le C(1+\\sqrt{\\log(1/\\delta)})/(\\lambda\\sqrt m)`.
 
     The theorem's constant :math:`C` (which depends on :math:`n`) is not explicit in
     the notes; ``constant`` sets it (default 1).
