@@ -1,4 +1,4 @@
-"""Bounds of the kernel-regime chapters (the notes' Theorem 10, the notes' Lemmas 11-12, the notes' Theorem 13).
+"""Bounds of the kernel-regime chapters (the notes' Theorem 10, Lemmas 11-12 and Theorem 13).
 
 Time scaling: gradient descent runs on
 :math:`\\hat{\\mathcal R}_n=\\frac1{2n}\\sum_i(f(x_i)-y_i)^2` and time is
@@ -90,7 +90,7 @@ def theorem10_width(n: int, lam: float, delta: float, label_rms: float) -> float
 
 
 def risk_rate(m: int, n: int, lam: float) -> float:
-    """The rate :math:`m\\lambda/(2n)` of the notes' Lemma 12 and the notes' Theorem 10 in the book's time scaling."""
+    """The rate :math:`m\\lambda/(2n)` of the notes' Lemma 12 and Theorem 10 in the book's time scaling."""
     return check_positive("m", m) * check_positive("lam", lam) / (2 * check_positive_int("n", n))
 
 
