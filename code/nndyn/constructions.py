@@ -176,8 +176,10 @@ class HalfspaceIntersectionNet(nn.Module):
     :math:`|c_i(x)|\\ge 1/2`, so :math:`\\sigma(a c_i) - \\sigma(a c_i - 1)` is exactly the
     step :math:`1(c_i(x)\\ge0)` when the slope :math:`a\\ge2`. The network is
 
-    .. math:: g(x) = \\frac{1}{2k}\\Big(\\sum_{i=1}^k \\big[\\sigma(a c_i(x)) - \\sigma(a c_i(x)-1)\\big]
-              - k + \\mu\\Big),
+    .. math::
+
+        g(x) = \\frac{1}{2k}\\Big(\\sum_{i=1}^k \\big[\\sigma(a c_i(x)) - \\sigma(a c_i(x)-1)\\big]
+        - k + \\mu\\Big),
 
     with margin :math:`\\mu\\in(0,1)` (the notes take :math:`a=2`, :math:`\\mu=1/3`). The
     constant :math:`(\\mu-k)/(2k)` is produced by one extra neuron :math:`\\sigma(1)`, so the
@@ -273,8 +275,10 @@ class ParityNet(nn.Module):
 
     Since :math:`s=v^\\top x\\in\\{0,\\dots,|v|\\}`, the triangle wave gives
 
-    .. math:: (-1)^{v^\\top x} = \\sum_{i=0}^{L}(-1)^i\\big[\\sigma(2v^\\top x-2i+1)
-              - 2\\sigma(2v^\\top x-2i) + \\sigma(2v^\\top x-2i-1)\\big]
+    .. math::
+
+        (-1)^{v^\\top x} = \\sum_{i=0}^{L}(-1)^i\\big[&\\sigma(2v^\\top x-2i+1) \\\\
+            &- 2\\sigma(2v^\\top x-2i) + \\sigma(2v^\\top x-2i-1)\\big]
 
     for any number of levels :math:`L\\ge|v|`; the notes take :math:`L=d`. The network has
     :math:`3(L+1)` neurons, all with first-layer weight :math:`2v`.

@@ -1,4 +1,4 @@
-"""Orthonormal function classes and the gradient variance of Theorem 7 (chapter 3).
+"""Orthonormal function classes and the gradient variance over them (chapter 3).
 
 * the parity class :math:`f_v(x)=(-1)^{v^\\top x}` on :math:`\\{0,1\\}^d`: its table, its
   Gram matrix under a product Bernoulli law, and the fast Walsh-Hadamard transform that
@@ -269,7 +269,7 @@ def per_example_gradients(model: nn.Module, x: torch.Tensor, *, chunk_size: int 
 
 @dataclass(frozen=True)
 class GradientVariance:
-    """The two sides of Theorem 7 for the full parity class, computed exactly.
+    """The two sides of the gradient-variance bound (chapter 3) for the full parity class, computed exactly.
 
     Attributes
     ----------
@@ -317,7 +317,7 @@ def parity_gradient_coefficients(model: nn.Module, d: int) -> torch.Tensor:
 
 
 def parity_gradient_variance(model: nn.Module, d: int, *, half_risk: bool = False) -> GradientVariance:
-    """Exact variance over the parity class of the population gradient (Theorem 7).
+    """Exact variance over the parity class of the population gradient (chapter 3, the notes' Theorem 7).
 
     For :math:`R^f(\\theta)=\\mathbb E_x(h(x;\\theta)-f(x))^2` (or half of it with
     ``half_risk``), :math:`\\nabla R^{f_v} = c'\\,(\\mathbb E_x[h\\nabla h] - \\langle f_v,\\nabla h\\rangle)`

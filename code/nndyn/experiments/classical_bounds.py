@@ -1,11 +1,13 @@
-"""Chapter 1: gradient descent next to the bounds of Theorems 1-3.
+"""Chapter 1: gradient descent next to the three classical convergence bounds.
 
-Three objectives, one per theorem:
+Three objectives, one per bound:
 
 * non-convex: the empirical risk of a narrow two-layer ReLU network fitting the single
-  neuron :math:`\\mathrm{ReLU}(x_1)` (trained through Lightning), against Theorem 1;
-* convex: an ill-conditioned least-squares problem, against Theorem 2;
-* Polyak-Łojasiewicz: :math:`\\theta^2+3\\sin^2\\theta`, against Theorem 3.
+  neuron :math:`\\mathrm{ReLU}(x_1)` (trained through Lightning), against the bound on the
+  smallest gradient norm (:math:`1/\\sqrt t`);
+* convex: an ill-conditioned least-squares problem, against the :math:`1/t` bound on the
+  optimality gap;
+* Polyak-Łojasiewicz: :math:`\\theta^2+3\\sin^2\\theta`, against the exponential bound.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..training import Trajectory, probes, train
 from .base import ExperimentConfig
 
-TITLE = "Gradient descent against the bounds of Theorems 1-3"
+TITLE = "Gradient descent against the classical convergence bounds"
 CHAPTER = 1
 
 
@@ -81,7 +83,7 @@ class Result:
     pl_smoothness: float
 
     def nonconvex_bound(self) -> np.ndarray:
-        """Theorem 1 along the network trajectory, with :math:`\\inf R` replaced by its lower bound 0."""
+        """The non-convex bound on the smallest gradient norm along the network trajectory, with :math:`\\inf R` replaced by its lower bound 0."""
         return theory.nonconvex_gradient_bound(self.network.loss[0], self.network.t[1:])
 
     def running_min_gradient(self) -> np.ndarray:
@@ -89,12 +91,12 @@ class Result:
         return np.minimum.accumulate(self.network["grad_norm"])[:-1]
 
     def convex_bound(self) -> np.ndarray:
-        """Theorem 2 along the least-squares trajectory."""
+        """The convex :math:`1/t` bound along the least-squares trajectory."""
         c = self.config
         return theory.convex_gap_bound(self.least_squares_distance, self.least_squares.t[1:], lr=c.lsq_lr, smoothness=1.0)
 
     def pl_bound(self, discrete: bool = True) -> np.ndarray:
-        """Theorem 3 along the PL trajectory, for gradient descent (default) or for the flow."""
+        """The exponential PL bound along the PL trajectory, for gradient descent (default) or for the flow."""
         lr = self.config.pl_lr if discrete else 0.0
         return theory.pl_gap_bound(self.pl.value[0], self.pl_constant, self.pl.t, lr=lr, smoothness=self.pl_smoothness)
 
@@ -138,26 +140,29 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Three panels: each measured quantity next to its theorem's bound."""
-    fig, (ax1, ax2, ax3) = figure(3, height=3.3)
+    """Three panels: each measured quantity next to its bound."""
+    fig, (ax1, ax2, ax3) = figure(3, width=7.5, height=3.9)
+    legend = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9, "handlelength": 2.2}
     net = result.network
-    ax1.loglog(net.t[1:], net["grad_norm"][1:], color=OKABE_ITO[5], lw=1.0, label=r"$\|\nabla R(\theta_t)\|$")
-    ax1.loglog(net.t[1:], result.running_min_gradient(), color=OKABE_ITO[0], label=r"$\min_{s<t}\|\nabla R(\theta_s)\|$")
-    ax1.loglog(net.t[1:], result.nonconvex_bound(), **BOUND_STYLE, label="Theorem 1")
-    ax1.set(title="Non-convex: two-layer network", xlabel="time $t$", ylabel="gradient norm")
-    ax1.legend(loc="lower left")
+    ax1.loglog(net.t[1:], result.running_min_gradient(), color=OKABE_ITO[0], lw=3.2, alpha=0.55,
+               solid_capstyle="butt", label=r"$\min_{s<t}\|\nabla R(\theta_s)\|$")
+    ax1.loglog(net.t[1:], net["grad_norm"][1:], color=OKABE_ITO[1], lw=1.0, label=r"$\|\nabla R(\theta_t)\|$")
+    ax1.loglog(net.t[1:], result.nonconvex_bound(), **BOUND_STYLE, label=r"bound $\sqrt{R(\theta_0)/t}$")
+    ax1.set(title="Non-convex: network", xlabel="time $t$", ylabel="gradient norm")
+    ax1.legend(**legend)
 
     ls = result.least_squares
     ax2.loglog(ls.t[1:], ls.value[1:], color=OKABE_ITO[1], label=r"$R(\theta_t)-R(\theta^*)$")
-    ax2.loglog(ls.t[1:], result.convex_bound(), **BOUND_STYLE, label="Theorem 2")
-    ax2.set(title="Convex: ill-conditioned least squares", xlabel="time $t$", ylabel="optimality gap")
-    ax2.legend(loc="lower left")
+    ax2.loglog(ls.t[1:], result.convex_bound(), **BOUND_STYLE, label=r"bound $\|\theta_0-\theta^*\|^2/(2t)$")
+    ax2.set(title="Convex: least squares", xlabel="time $t$", ylabel="optimality gap")
+    ax2.legend(**legend)
 
     pl = result.pl
     keep = pl.value > 1e-12
     ax3.semilogy(pl.t[keep], pl.value[keep], color=OKABE_ITO[2], label=r"$R(\theta_t)-\inf R$")
-    ax3.semilogy(pl.t[keep], result.pl_bound(discrete=False)[keep], **{**BOUND_STYLE, "linestyle": ":"}, label="Theorem 3 (flow)")
-    ax3.semilogy(pl.t[keep], result.pl_bound()[keep], **BOUND_STYLE, label="Theorem 3 (GD)")
+    ax3.semilogy(pl.t[keep], result.pl_bound(discrete=False)[keep], color="0.7", lw=4.5, solid_capstyle="butt",
+                 label=r"flow bound $e^{-Ct}\delta_0$")
+    ax3.semilogy(pl.t[keep], result.pl_bound()[keep], **BOUND_STYLE, label=r"GD bound $e^{-cCt}\delta_0$")
     ax3.set(title=r"PL: $\theta^2+3\sin^2\theta$", xlabel="time $t$", ylabel="optimality gap", ylim=(1e-12, None))
-    ax3.legend(loc="lower left")
+    ax3.legend(**legend)
     return fig

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from matplotlib.ticker import NullLocator
 
 from ..orthonormal import cosine_family_size, cosine_frequencies, cosine_gram_exact, cosine_gram_monte_carlo
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
@@ -135,21 +136,28 @@ def run(config: Config) -> Result:
 
 def plot(result: Result):
     """Left: :math:`|S_d|` against the notes' bound. Right: Monte-Carlo Gram error against :math:`n`."""
-    fig, (ax1, ax2) = figure(2, width=9.0, height=3.4)
+    fig, (ax1, ax2) = figure(2, width=7.5, height=4.0)
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9}
     d = result.count_dims
-    ax1.semilogy(d, result.sizes, "o", color=OKABE_ITO[0], ms=4, label=r"$|S_d|=\binom{2d}{d}$")
-    ax1.semilogy(d, result.asymptotic, color=OKABE_ITO[2], lw=1.2, label=r"$4^d/\sqrt{\pi d}$")
+    ax1.semilogy(d, result.sizes, "o", color=OKABE_ITO[0], ms=6, mfc="none", mew=1.2, zorder=2,
+                 label=r"$|S_d|=\binom{2d}{d}$")
+    ax1.semilogy(d, result.asymptotic, color=OKABE_ITO[2], lw=1.6, zorder=3, label=r"$4^d/\sqrt{\pi d}$")
     ax1.semilogy(d, result.notes_lower_bound, **BOUND_STYLE, label=r"notes: $2^d/\sqrt{d}$")
     ax1.set(xlabel="dimension $d$", ylabel="number of functions", title="Size of the cosine family")
-    ax1.legend(loc="upper left")
+    ax1.legend(**below)
 
     n = result.mc_sizes
     ax2.loglog(n, result.mc_error, "o-", color=OKABE_ITO[1], ms=4,
                label=rf"$\max|\hat G_n - I|$, $d={result.config.mc_dim}$")
     ref = result.mc_error[0] * np.sqrt(n[0] / n)
     ax2.loglog(n, ref, **BOUND_STYLE, label=r"slope $-1/2$")
+    # a handful of powers of two as ticks (the sample sizes are powers of two); no minor labels
+    exponents = np.arange(math.ceil(np.log2(n.min()) - 1e-9), math.floor(np.log2(n.max()) + 1e-9) + 1)
+    exponents = exponents[:: max(1, math.ceil(len(exponents) / 6))]
+    ax2.set_xticks(2.0**exponents, [f"$2^{{{e}}}$" for e in exponents])
+    ax2.xaxis.set_minor_locator(NullLocator())
     m = math.comb(2 * result.config.mc_dim, result.config.mc_dim)
     ax2.set(xlabel="Monte-Carlo sample size $n$", ylabel="largest entry error",
-            title=f"Gram matrix of {m} normalised cosines")
-    ax2.legend(loc="lower left")
+            title=f"Gram matrix of {m} cosines")
+    ax2.legend(**below)
     return fig

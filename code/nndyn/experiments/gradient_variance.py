@@ -1,10 +1,10 @@
-"""Chapter 3: Theorem 7 for the parity class, computed exactly.
+"""Chapter 3: the gradient-variance theorem (the notes' Theorem 7) for the parity class, computed exactly.
 
 For a small network :math:`h(x;\\theta)` at a random :math:`\\theta` and the :math:`2^d`
 parities on :math:`\\{0,1\\}^d`, the variance over targets of the population gradient
 of :math:`R^f=\\mathbb E_x(h-f)^2` is computed with exact expectations over all points
 (a Walsh-Hadamard transform of the per-example gradients), next to the bound
-:math:`4\\,\\mathbb E_x\\|\\nabla_\\theta h\\|^2/2^d` of Theorem 7.
+:math:`4\\,\\mathbb E_x\\|\\nabla_\\theta h\\|^2/2^d` of the theorem.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..orthonormal import parity_gradient_variance
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from .base import ExperimentConfig
 
-TITLE = "Theorem 7: the gradient barely depends on the parity target"
+TITLE = "Gradient variance over the parities: the gradient barely depends on the target"
 CHAPTER = 3
 
 
@@ -73,7 +73,7 @@ class Config(ExperimentConfig):
 
 @dataclass
 class Result:
-    """Both sides of Theorem 7 per dimension.
+    """Both sides of the gradient-variance bound per dimension.
 
     Attributes
     ----------
@@ -90,7 +90,7 @@ class Result:
 
     @property
     def worst_ratio(self) -> float:
-        """Largest variance / bound (at most 1 by Theorem 7)."""
+        """Largest variance / bound (at most 1 by the gradient-variance theorem)."""
         return float(np.max(self.variance / self.bound))
 
     @property
@@ -116,16 +116,16 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Variance over the parity class and the bound of Theorem 7, on a log scale."""
+    """Variance over the parity class and its bound, on a log scale."""
     fig, ax = figure(1, width=5.6, height=3.6)
     d = result.dims
-    ax.semilogy(d, result.bound, **BOUND_STYLE, label=r"Theorem 7: $4\,\mathbb{E}_x\|\nabla_\theta h\|^2/2^d$")
+    ax.semilogy(d, result.bound, **BOUND_STYLE, label=r"bound $4\,\mathbb{E}_x\|\nabla_\theta h\|^2/2^d$")
     ax.semilogy(d, result.variance, "o", color=OKABE_ITO[0], ms=5,
                 label=r"$\mathbb{E}_v\|\nabla R^{f_v}(\theta)-g(\theta)\|^2$ (exact)")
     ax.semilogy(d, result.mean_gradient_norm**2, "s", color=OKABE_ITO[1], ms=4, mfc="none",
                 label=r"$\|g(\theta)\|^2$ (same for every target)")
     ax.set(xlabel="dimension $d$ (class of $2^d$ parities)", ylabel="squared gradient size",
-           title=f"Tanh network of width {result.config.width}, fitted slope {result.log2_slope:.2f} in $\\log_2$")
+           title=f"Tanh network of width {result.config.width}, fitted slope ${result.log2_slope:.2f}$ in $\\log_2$")
     ax.set_xticks(list(d))
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower left", fontsize=9)
     return fig

@@ -158,27 +158,29 @@ def run(config: Config) -> Result:
 
 def plot(result: Result):
     """Left: the ReLU step against the step function. Right: path norm against the two bounds."""
-    fig, (ax1, ax2) = figure(2, width=9.0, height=3.4)
+    fig, (ax1, ax2) = figure(2, width=7.5, height=4.4)
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9}
     z = torch.linspace(-1.5, 1.5, 601, dtype=torch.float64)
     ax1.axvspan(-0.5, 0.5, color="0.9", lw=0, label=r"$|z|<1/2$ (never reached)")
     ax1.plot(z, (z >= 0).double(), color="black", lw=1.2, label="step $1(z\\geq 0)$")
     for color, a in zip((OKABE_ITO[1], OKABE_ITO[0], OKABE_ITO[2]), result.config.slopes):
-        ax1.plot(z, relu_step(z, slope=a), color=color, lw=1.6 if a == 2 else 1.1,
-                 ls="-" if a == 2 else "--", label=rf"$\sigma({a:g}z)-\sigma({a:g}z-1)$")
+        az = "z" if a == 1 else f"{a:g}z"
+        ax1.plot(z, relu_step(z, slope=a), color=color, lw=1.8 if a == 2 else 1.2,
+                 ls="-" if a == 2 else "--", label=rf"$\sigma({az})-\sigma({az}-1)$")
     half = torch.tensor([-1.5, -0.5, 0.5, 1.5], dtype=torch.float64)
     ax1.plot(half, relu_step(half, 2.0), "o", color=OKABE_ITO[0], ms=5, zorder=5)
-    ax1.set(xlabel="$z = c_i(x)$", ylabel="value", title="ReLU step, exact on $|z|\\geq 1/2$", ylim=(-0.15, 1.45))
-    ax1.legend(loc="upper left", fontsize=7.5)
+    ax1.set(xlabel="$z = c_i(x)$", ylabel="value", title="ReLU step, exact on $|z|\\geq 1/2$", ylim=(-0.15, 1.2))
+    ax1.legend(ncol=2, columnspacing=1.0, handlelength=1.8, **below)
 
     rng = np.random.default_rng(result.config.seed)
     jitter = rng.uniform(-0.35, 0.35, size=result.d.shape)
     ax2.axhline(1.0, **BOUND_STYLE)
-    ax2.scatter(result.d + jitter, result.path_norm / result.bound, s=10, color=OKABE_ITO[0], alpha=0.7,
+    ax2.scatter(result.d + jitter, result.path_norm / result.bound, s=12, color=OKABE_ITO[0], alpha=0.7,
                 label="path norm / corrected bound")
-    ax2.scatter(result.d + jitter, result.path_norm / result.notes_expression, s=12, marker="x", color=OKABE_ITO[1],
+    ax2.scatter(result.d + jitter, result.path_norm / result.notes_expression, s=14, marker="x", color=OKABE_ITO[1],
                 alpha=0.7, label="path norm / notes' expression")
     ax2.set(xlabel="dimension $d$", ylabel="ratio (a bound needs $\\leq 1$)",
-            title=f"{len(result.d)} random networks, $k\\in\\{{{', '.join(map(str, result.config.ks))}\\}}$")
+            title=f"{len(result.d)} random networks")
     ax2.set_xticks(list(result.config.dims))
-    ax2.legend(loc="lower right")
+    ax2.legend(**below)
     return fig

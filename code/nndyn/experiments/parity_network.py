@@ -155,29 +155,30 @@ def run(config: Config) -> Result:
 
 def plot(result: Result):
     """Hat from three ReLUs, triangle wave from hats, and the path norm against :math:`d`."""
-    fig, (ax1, ax2, ax3) = figure(3, height=3.3)
+    fig, (ax1, ax2, ax3) = figure(3, width=7.5, height=3.9)
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9}
     z = torch.linspace(-1.25, 1.25, 501, dtype=torch.float64)
     parts = [(1.0, 1.0, r"$\sigma(2z+1)$"), (-2.0, 0.0, r"$-2\sigma(2z)$"), (1.0, -1.0, r"$\sigma(2z-1)$")]
     for color, (coef, shift, label) in zip(OKABE_ITO[1:4], parts):
-        ax1.plot(z, coef * torch.relu(2 * z + shift), color=color, lw=1.1, ls="--", label=label)
+        ax1.plot(z, coef * torch.relu(2 * z + shift), color=color, lw=1.2, ls="--", label=label)
     ax1.plot(z, hat(z), color=OKABE_ITO[0], lw=2.2, label="hat = sum")
     ax1.set(xlabel="$z$", title="Hat from three ReLUs", ylim=(-2.2, 2.2))
-    ax1.legend(loc="lower left", fontsize=7.5)
+    ax1.legend(ncol=2, columnspacing=0.8, handlelength=1.6, **below)
 
     L = result.config.wave_levels
     s = torch.linspace(-0.75, L + 0.75, 801, dtype=torch.float64)
-    ax2.plot(s, triangle_wave(s, L), color=OKABE_ITO[0], label=f"triangle wave, hats $i=0,\\dots,{L}$")
+    ax2.plot(s, triangle_wave(s, L), color=OKABE_ITO[0], label=f"triangle wave,\nhats $i=0,\\dots,{L}$")
     ints = np.arange(L + 1)
     ax2.plot(ints, (-1.0) ** ints, "o", color=OKABE_ITO[1], ms=6, label="$(-1)^s$, $s=v^\\top x$")
-    ax2.set(xlabel="$s$", title="Triangle wave from hats", ylim=(-1.5, 2.1))
-    ax2.legend(loc="upper center", ncol=2, fontsize=7.5)
+    ax2.set(xlabel="$s$", title="Triangle wave from hats", ylim=(-1.5, 1.5))
+    ax2.legend(**below)
 
     d = result.path_dims
     ax3.loglog(d, result.path_norm, "o", color=OKABE_ITO[0], ms=4, label="measured path norm")
     ax3.loglog(d, 12.0 * d**2, **BOUND_STYLE, label="$12d^2$")
-    ax3.set(xlabel="dimension $d$", ylabel="path norm", title=f"Full parity: fitted slope {result.slope:.2f}")
+    ax3.set(xlabel="dimension $d$", ylabel="path norm", title=f"Full parity: slope {result.slope:.2f}")
     ticks = [t for t in (2, 5, 10, 20, 50, 100, 200, 500, 1000) if d.min() <= t <= d.max()]
     ax3.set_xticks(ticks, [str(t) for t in ticks])
     ax3.set_xticks([], minor=True)
-    ax3.legend(loc="upper left")
+    ax3.legend(**below)
     return fig
