@@ -4,9 +4,9 @@
 
   .. math::
 
-     h^{(1)} = W^{(1)}x,\\qquad
-     h^{(l)} = W^{(l)}\\sqrt{2/m}\\,\\sigma(h^{(l-1)}),\\qquad
-     f(x) = \\alpha\\, w^\\top \\sqrt{2/m}\\,\\sigma(h^{(L)}),
+     h^{(1)} &= W^{(1)}x,\\qquad
+     h^{(l)} = W^{(l)}\\sqrt{2/m}\\,\\sigma(h^{(l-1)}),\\\\
+     f(x) &= \\alpha\\, w^\\top \\sqrt{2/m}\\,\\sigma(h^{(L)}),
 
   with every weight a standard Gaussian at initialisation. Its tangent kernel converges,
   as the width :math:`m` grows, to :func:`nndyn.ntk.analytic_ntk`.

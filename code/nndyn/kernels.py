@@ -3,9 +3,11 @@
 For the notes' initialisation (:math:`a_j=0`, :math:`b_j` uniform on
 :math:`\\mathbb S^{d-1}`) the kernel of the kernel regime is
 
-.. math:: k(x,x') = \\mathbb E_{b\\sim\\mathrm{Unif}(\\mathbb S^{d-1})}
-   \\big[\\sigma(b^\\top x)\\,\\sigma(b^\\top x')\\big]
-   = \\frac{\\|x\\|\\,\\|x'\\|}{2\\pi d}\\big(\\sin\\varphi + (\\pi-\\varphi)\\cos\\varphi\\big),
+.. math::
+
+   k(x,x') &= \\mathbb E_{b\\sim\\mathrm{Unif}(\\mathbb S^{d-1})}
+   \\big[\\sigma(b^\\top x)\\,\\sigma(b^\\top x')\\big]\\\\
+   &= \\frac{\\|x\\|\\,\\|x'\\|}{2\\pi d}\\big(\\sin\\varphi + (\\pi-\\varphi)\\cos\\varphi\\big),
 
 :math:`\\varphi` the angle between :math:`x` and :math:`x'`: :math:`1/d` times the
 degree-1 arc-cosine kernel of Cho and Saul (a Gaussian vector :math:`g` is
@@ -16,8 +18,10 @@ The module also computes, for a :class:`~nndyn.models.TwoLayerNet`, the Gram mat
 :math:`G_{ii'}=\\langle\\nabla_\\theta f(x_i),\\nabla_\\theta f(x_{i'})\\rangle` twice:
 from automatic differentiation (:mod:`torch.func`) and from the explicit formula
 
-.. math:: G_{ii'} = \\alpha^2\\sum_{j=1}^m \\Big(\\sigma(b_j^\\top x_i)\\sigma(b_j^\\top x_{i'})
-   + a_j^2\\,\\sigma'(b_j^\\top x_i)\\sigma'(b_j^\\top x_{i'})\\,x_i^\\top x_{i'}\\Big),
+.. math::
+
+   G_{ii'} &= \\alpha^2\\sum_{j=1}^m \\Big(\\sigma(b_j^\\top x_i)\\sigma(b_j^\\top x_{i'})\\\\
+   &\\qquad + a_j^2\\,\\sigma'(b_j^\\top x_i)\\sigma'(b_j^\\top x_{i'})\\,x_i^\\top x_{i'}\\Big),
 
 so that :math:`G = m\\hat K(\\theta)` for :math:`\\alpha=1`.
 """

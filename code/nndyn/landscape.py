@@ -8,8 +8,10 @@ and the empirical risk :math:`\\hat R_{L,n}(w)` replaces the expectation by the 
 over ``n`` samples. With :math:`\\mathbb E[\\sin(a^\\top x)\\sin(b^\\top x)]
 = \\tfrac12(e^{-|a-b|^2/2}-e^{-|a+b|^2/2})` the population risk has the closed form
 
-.. math:: R_L(w) = \\tfrac12(1-e^{-2L^2|w|^2}) + \\tfrac12(1-e^{-2L^2|w_*|^2})
-   - e^{-L^2|w-w_*|^2/2} + e^{-L^2|w+w_*|^2/2}.
+.. math::
+
+   R_L(w) &= \\tfrac12(1-e^{-2L^2|w|^2}) + \\tfrac12(1-e^{-2L^2|w_*|^2})\\\\
+   &\\quad - e^{-L^2|w-w_*|^2/2} + e^{-L^2|w+w_*|^2/2}.
 
 Every function works on NumPy arrays in float64 and broadcasts over leading axes of
 ``w`` (the last axis holds the two coordinates), so a whole grid is one call.
@@ -114,8 +116,10 @@ def population_risk(w, w_star, L: float) -> np.ndarray:
 def gradient_parts(w, w_star, L: float) -> tuple[np.ndarray, np.ndarray]:
     """The two parts of :math:`\\nabla R_L(w)`: the one that depends on :math:`w_*` and the one that does not.
 
-    .. math:: \\nabla R_L(w) = \\underbrace{2L^2 w e^{-2L^2|w|^2}}_{\\text{self}}
-       + \\underbrace{L^2(w-w_*)e^{-L^2|w-w_*|^2/2} - L^2(w+w_*)e^{-L^2|w+w_*|^2/2}}_{\\text{target}}.
+    .. math::
+
+       \\nabla R_L(w) &= \\underbrace{2L^2 w e^{-2L^2|w|^2}}_{\\text{self}}\\\\
+       &\\quad + \\underbrace{L^2(w-w_*)e^{-L^2|w-w_*|^2/2} - L^2(w+w_*)e^{-L^2|w+w_*|^2/2}}_{\\text{target}}.
 
     Returns
     -------

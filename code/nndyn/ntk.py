@@ -13,8 +13,8 @@ Jacot, Gabriel and Hongler (2018) and Arora et al. (2019):
 
 .. math::
 
-   \\Sigma^{(0)}(x,x') = x^\\top x',\\qquad
-   \\Sigma^{(h)} = 2\\,\\mathbb E[\\sigma(u)\\sigma(v)],\\qquad
+   \\Sigma^{(0)}(x,x') &= x^\\top x',\\\\
+   \\Sigma^{(h)} &= 2\\,\\mathbb E[\\sigma(u)\\sigma(v)],\\qquad
    \\dot\\Sigma^{(h)} = 2\\,\\mathbb E[\\sigma'(u)\\sigma'(v)],
 
 with :math:`(u,v)` centred Gaussian with the covariance of :math:`\\Sigma^{(h-1)}` on
@@ -58,9 +58,9 @@ def arccos_step(
 
     .. math::
 
-       2\\,\\mathbb E[\\sigma(u)\\sigma(v)] = \\frac{\\sqrt{\\mathrm{var}_x\\mathrm{var}_y}}{\\pi}
-       \\big(\\sin\\varphi + (\\pi-\\varphi)\\cos\\varphi\\big),\\qquad
-       2\\,\\mathbb E[\\sigma'(u)\\sigma'(v)] = \\frac{\\pi-\\varphi}{\\pi}.
+       2\\,\\mathbb E[\\sigma(u)\\sigma(v)] &= \\frac{\\sqrt{\\mathrm{var}_x\\mathrm{var}_y}}{\\pi}
+       \\big(\\sin\\varphi + (\\pi-\\varphi)\\cos\\varphi\\big),\\\\
+       2\\,\\mathbb E[\\sigma'(u)\\sigma'(v)] &= \\frac{\\pi-\\varphi}{\\pi}.
 
     Parameters
     ----------

@@ -15,7 +15,8 @@ from .._validation import check_positive, check_positive_int
 from .. import landscape as ls
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from ..plotting import BOUND_STYLE, figure
+from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH
 from .base import ExperimentConfig
 
 TITLE = "Gradient descent on the sine neuron from a grid of starts"
@@ -118,10 +119,11 @@ def run(config: Config) -> Result:
 def plot(result: Result):
     """Left: fraction of successful starts against :math:`L`. Right: the successful starts for the largest :math:`L`."""
     config = result.config
-    fig, (ax_f, ax_s) = figure(2, width=8.6, height=3.4)
+    fig, (ax_f, ax_s) = figure(2, width=PAGE_WIDTH, height=3.4)
     L = np.asarray(config.frequencies)
-    ax_f.loglog(L, result.fractions("population"), "o-", label="population risk")
-    ax_f.loglog(L, result.fractions("empirical"), "s-", label=f"empirical risk, n = {config.n}")
+    ax_f.loglog(L, result.fractions("population"), "o-", color=OKABE_ITO[0], label="population risk")
+    ax_f.loglog(L, result.fractions("empirical"), "x-", color=OKABE_ITO[1], markersize=7, markeredgewidth=1.8,
+                label=f"empirical risk, $n={config.n}$")
     pop = result.fractions("population")
     if pop[-1] > 0:
         ax_f.loglog(L, pop[-1] * (L / L[-1]) ** -2.0, **BOUND_STYLE, label=r"$\propto L^{-2}$")
@@ -130,15 +132,20 @@ def plot(result: Result):
     ax_f.yaxis.set_minor_formatter(NullFormatter())
     ax_f.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax_f.set(xlabel="frequency $L$", ylabel="fraction of starts that reach $w_*$", title="success of gradient descent")
-    ax_f.legend(loc="lower left")
+    ax_f.legend(loc="lower left", fontsize=LEGEND_SIZE)
     L_max = config.frequencies[-1]
-    for success, marker, label in ((result.population_success[L_max], "o", "population"),
-                                   (result.empirical_success[L_max], "x", "empirical")):
-        pts = result.starts[success]
-        ax_s.plot(pts[:, 0], pts[:, 1], marker, linestyle="none", markersize=4, label=label)
+    # Open blue circles and orange crosses: a start that succeeds on both risks shows a cross in a circle.
+    # The markers fill about 90% of the spacing of the grid of starts (the square is about 2.4 in wide).
+    size = min(8.0, 0.9 * 2.4 * 72 / (config.starts_per_side - 1))
+    pts = result.starts[result.population_success[L_max]]
+    ax_s.plot(pts[:, 0], pts[:, 1], "o", linestyle="none", markersize=size, markerfacecolor="none",
+              markeredgecolor=OKABE_ITO[0], markeredgewidth=min(1.5, size / 5), label="population")
+    pts = result.starts[result.empirical_success[L_max]]
+    ax_s.plot(pts[:, 0], pts[:, 1], "x", linestyle="none", markersize=0.6 * size, color=OKABE_ITO[1],
+              markeredgewidth=min(1.5, size / 5), label="empirical")
     ax_s.plot(*config.w_star, "*", color="black", markersize=10, label="$w_*$")
     ax_s.set(xlim=(-config.limit, config.limit), ylim=(-config.limit, config.limit), xlabel="$w_1$", ylabel="$w_2$",
-             title=f"starts that reach $w_*$, L = {L_max:g}")
+             title=f"starts that reach $w_*$, $L={L_max:g}$")
     ax_s.set_aspect("equal")
-    ax_s.legend(loc="lower left")
+    ax_s.legend(loc="lower left", fontsize=LEGEND_SIZE, markerscale=max(1.0, 6.0 / size))
     return fig

@@ -15,6 +15,7 @@ import numpy as np
 from .._validation import check_positive, check_positive_int
 from .. import landscape as ls
 from ..plotting import BOUND_STYLE, colors, figure
+from ._ch89_plots import LEGEND_SIZE
 from .base import ExperimentConfig
 
 TITLE = "The target information in the gradient of a sine neuron"
@@ -112,7 +113,7 @@ def plot(result: Result):
         ax.semilogy(L, result.prediction[r], color=color, linestyle="--", linewidth=1.2)
     ax.plot([], [], **BOUND_STYLE, label=r"$L^2 r\,e^{-L^2r^2/2}$")
     ax.set(xlabel="frequency $L$", ylabel="spread of $\\nabla R_L(w)$ over targets",
-           title=f"gradients at w = {tuple(result.config.w)}")
+           title="gradients at $w=(" + ", ".join(f"{v:g}" for v in result.config.w) + ")$")
     ax.set_ylim(bottom=max(1e-30, ax.get_ylim()[0]))
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower left", fontsize=LEGEND_SIZE)
     return fig

@@ -107,29 +107,29 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Contours of the population risk (top row) and the empirical risk (bottom row), one column per :math:`L`;
+    """Contours of the population risk (left column) and the empirical risk (right column), one row per :math:`L`;
     dots mark the local minima on the grid, the star marks :math:`w_*`."""
     config = result.config
     k = len(config.frequencies)
-    fig, axes = figure(k, 2, width=min(11.0, 2.7 * k), height=2.7, sharex=True, sharey=True)
-    axes = np.asarray(axes).reshape(2, k)
+    fig, axes = figure(2, k, width=6.2, height=2.55, sharex=True, sharey=True)
+    axes = np.asarray(axes).reshape(k, 2)
     xx, yy = result.grid[..., 0], result.grid[..., 1]
     levels = np.linspace(0, 2, 21)
-    for col, L in enumerate(config.frequencies):
-        for row, (name, values, minima) in enumerate(
+    for row, L in enumerate(config.frequencies):
+        for col, (name, values, minima) in enumerate(
             (("population", result.population[L], result.population_minima[L]),
              ("empirical", result.empirical[L], result.empirical_minima[L]))
         ):
             ax = axes[row, col]
             cs = ax.contourf(xx, yy, values, levels=levels, cmap="viridis", extend="max")
-            ax.plot(minima[:, 0], minima[:, 1], "o", color="#E69F00", markersize=2.5, markeredgewidth=0)
-            ax.plot(*config.w_star, "*", color="#D55E00", markersize=9, markeredgecolor="white", markeredgewidth=0.6)
+            ax.plot(minima[:, 0], minima[:, 1], "o", color="#E69F00", markersize=3, markeredgewidth=0)
+            ax.plot(*config.w_star, "*", color="#D55E00", markersize=11, markeredgecolor="white", markeredgewidth=0.7)
             ax.set_aspect("equal")
             ax.grid(False)
-            ax.set_title(f"{name}, L = {L:g}: {len(minima)} min.")
-            if row == 1:
+            ax.set_title(f"{name}, $L={L:g}$: {len(minima)} {'minimum' if len(minima) == 1 else 'minima'}")
+            if row == k - 1:
                 ax.set_xlabel("$w_1$")
             if col == 0:
                 ax.set_ylabel("$w_2$")
-    fig.colorbar(cs, ax=axes, shrink=0.8, label="risk")
+    fig.colorbar(cs, ax=axes, shrink=0.5, aspect=30, label="risk")
     return fig

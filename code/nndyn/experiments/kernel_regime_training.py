@@ -1,4 +1,4 @@
-"""Chapter 6: gradient descent in the kernel regime at several widths (Theorem 10).
+"""Chapter 6: gradient descent in the kernel regime at several widths (the notes' Theorem 10).
 
 Networks with the notes' initialisation fit the single neuron :math:`\\mathrm{ReLU}(x_1)`
 on :math:`\\mathbb S^{d-1}` by gradient descent with learning rate ``lr_scale / m``, so
@@ -17,6 +17,7 @@ from ..models import TwoLayerNet
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.kernel_regime import risk_rate
 from ..training import Trajectory
+from ._ch89_plots import PAGE_WIDTH, legend_below, signed, sparse_log_axis
 from ._kernel_runs import fitted_slope, train_widths
 from .base import ExperimentConfig
 
@@ -111,12 +112,12 @@ class Result:
         return {k: fitted_slope(self.config.widths, v) for k, v in zip(MOVEMENT_NAMES, self.movement)}
 
     def risk_bound(self, w: int) -> np.ndarray:
-        """Theorem 10's bound :math:`e^{-m\\lambda t/(2n)}\\hat{\\mathcal R}_n(\\theta_0)` along the records of width number ``w``."""
+        """The bound of the notes' Theorem 10, :math:`e^{-m\\lambda t/(2n)}\\hat{\\mathcal R}_n(\\theta_0)` along the records of width number ``w``."""
         c = self.config
         return self.risk[0, w] * np.exp(-risk_rate(c.widths[w], c.n, self.lam) * self.times(w))
 
     def worst_ratio(self) -> float:
-        """Largest ratio of measured risk to Theorem 10's bound over all records and widths (<= 1 when the bound holds)."""
+        """Largest ratio of measured risk to the bound of the notes' Theorem 10 over all records and widths (<= 1 when the bound holds)."""
         return float(max(np.max(self.risk[:, w] / self.risk_bound(w)) for w in range(len(self.config.widths))))
 
     def late_rates(self) -> np.ndarray:
@@ -145,28 +146,29 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Left: training risk against kernel time :math:`mt/n` with Theorem 10's bound. Right: movement against width."""
+    """Left: training risk against kernel time :math:`mt/n` with the bound of the notes' Theorem 10. Right: movement against width."""
     c = result.config
-    fig, ax = figure(2, width=10, height=3.6)
+    fig, ax = figure(2, width=PAGE_WIDTH, height=4.6)
     for w, m in enumerate(c.widths):
-        ax[0].semilogy(m * result.times(w) / c.n, result.risk[:, w], color=OKABE_ITO[w], label=f"m = {m}")
+        ax[0].semilogy(m * result.times(w) / c.n, result.risk[:, w], color=OKABE_ITO[w], label=f"$m={m}$")
     s = m * result.times(len(c.widths) - 1) / c.n
     ax[0].semilogy(s, result.risk[0, -1] * np.exp(-result.lam * s / 2), **BOUND_STYLE, label=r"bound $e^{-m\lambda_n t/(2n)}\hat R_n(\theta_0)$")
     ax[0].semilogy(s, result.kernel_limit_risk(s), color="black", linestyle=":", linewidth=1.5, label=r"$m\to\infty$: $\frac{1}{2n}\|e^{-K mt/n}y\|^2$")
     ax[0].set(xlabel=r"kernel time $m t / n$", ylabel=r"training risk $\hat R_n$", title="risk along gradient descent")
-    ax[0].legend(loc="lower left")
+    legend_below(ax[0], ncols=2 if len(c.widths) > 2 else 1)
     labels = {
-        "distance": r"$\max_t\|\theta(t)-\theta_0\|$",
-        "first_layer": r"$\max_t\max_j\|b_j(t)-b_j(0)\|$",
-        "output_weight": r"$\max_t\max_j|a_j(t)|$",
-        "kernel_drift": r"$\max_t\|\hat K(\theta(t))-\hat K(\theta_0)\|_F$",
+        "distance": r"$\|\theta-\theta_0\|$",
+        "first_layer": r"$\max_j\|b_j-b_j(0)\|$",
+        "output_weight": r"$\max_j|a_j|$",
+        "kernel_drift": r"$\|\hat K(\theta)-\hat K(\theta_0)\|_F$",
     }
     predicted = {"distance": -0.5, "first_layer": -2.0, "output_weight": -1.0, "kernel_drift": -2.0}
     m = np.asarray(c.widths, dtype=float)
     slopes = result.slopes()
     for k, (name, v) in enumerate(zip(MOVEMENT_NAMES, result.movement)):
-        ax[1].loglog(m, v, "o-", color=OKABE_ITO[k], label=f"{labels[name]}: slope {slopes[name]:.2f}")
+        ax[1].loglog(m, v, "o-", color=OKABE_ITO[k], label=f"{labels[name]}: slope {signed(slopes[name])}")
         ax[1].loglog(m, v[0] * (m / m[0]) ** predicted[name], color=OKABE_ITO[k], linestyle="--", linewidth=1)
-    ax[1].set(xlabel="width $m$", ylabel="largest change over the run", title="dashed: slopes predicted by the proof")
-    ax[1].legend(loc="lower left", fontsize=7.5)
+    ax[1].set(xlabel="width $m$", ylabel="largest change over the run", title="movement (dashed: predicted slopes)")
+    sparse_log_axis(ax[1].xaxis)
+    legend_below(ax[1])
     return fig

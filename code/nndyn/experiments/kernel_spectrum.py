@@ -1,15 +1,17 @@
-"""Chapter 6: the kernel matrix, its smallest eigenvalue and its Monte-Carlo estimate (Lemma 11)."""
+"""Chapter 6: the kernel matrix, its smallest eigenvalue and its Monte-Carlo estimate (the notes' Lemma 11)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.ticker import LogLocator, NullFormatter
 
 from ..data import sample_sphere
 from ..kernels import min_eigenvalue, relu_kernel, relu_kernel_mc
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.kernel_regime import gram_deviation_bound, lemma11_width
+from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, legend_below, signed, sparse_log_axis
 from ._kernel_runs import fitted_slope, single_thread
 from .base import ExperimentConfig
 
@@ -34,7 +36,7 @@ class Config(ExperimentConfig):
     repeats : int
         Independent draws of the features at each width.
     delta : float
-        Failure probability of Lemma 11's bound.
+        Failure probability of the bound of the notes' Lemma 11.
     """
 
     d: int = 20
@@ -89,11 +91,11 @@ class Result:
         return fitted_slope(self.config.ns, self.lam_vs_n)
 
     def hoeffding_bound(self) -> np.ndarray:
-        """Lemma 11's bound on :math:`\\|\\hat K-K\\|_F` (probability :math:`1-\\delta`), per width."""
+        """The bound of the notes' Lemma 11 on :math:`\\|\\hat K-K\\|_F` (probability :math:`1-\\delta`), per width."""
         return gram_deviation_bound(self.config.n, np.asarray(self.config.widths), self.config.delta)
 
     def required_width(self) -> float:
-        """Lemma 11's width for :math:`\\lambda_n(\\hat K)\\ge\\lambda_n(K)/2`."""
+        """The width that the notes' Lemma 11 asks for :math:`\\lambda_n(\\hat K)\\ge\\lambda_n(K)/2`."""
         return lemma11_width(self.config.n, self.lam, self.config.delta)
 
     def smallest_sufficient_width(self) -> int:
@@ -124,18 +126,22 @@ def _run(config: Config) -> Result:
 def plot(result: Result):
     """Three panels: :math:`\\lambda_n(K)` against :math:`n`; :math:`\\|\\hat K-K\\|_F` against :math:`m`; the frequency of :math:`\\lambda_n(\\hat K)\\ge\\lambda_n(K)/2`."""
     c = result.config
-    fig, ax = figure(3, width=11, height=3.3)
-    ax[0].loglog(c.ns, result.lam_vs_n, "o-", color=OKABE_ITO[0], label=f"measured (slope {result.n_slope:.2f})")
-    ax[0].set(xlabel="number of points $n$", ylabel=r"$\lambda_n(K)$", title=rf"smallest eigenvalue, points on $S^{{{c.d - 1}}}$")
-    ax[0].legend()
+    fig, ax = figure(3, width=PAGE_WIDTH, height=3.7)
+    ax[0].loglog(c.ns, result.lam_vs_n, "o-", color=OKABE_ITO[0], label=f"slope {signed(result.n_slope)}")
+    ax[0].set(xlabel="number of points $n$", ylabel=r"$\lambda_n(K)$", title=rf"$\lambda_n(K)$, points on $S^{{{c.d - 1}}}$")
+    ax[0].legend(loc="upper right", fontsize=LEGEND_SIZE)
+    sparse_log_axis(ax[0].yaxis)
     m = np.asarray(c.widths, dtype=float)
     mean = result.frobenius.mean(axis=1)
-    ax[1].loglog(m, mean, "o-", color=OKABE_ITO[0], label=f"mean over draws (slope {result.frobenius_slope:.2f})")
-    ax[1].loglog(m, result.hoeffding_bound(), **BOUND_STYLE, label=rf"Hoeffding + union bound, $\delta={c.delta}$")
+    ax[1].loglog(m, mean, "o-", color=OKABE_ITO[0], label=f"mean over draws, slope {signed(result.frobenius_slope)}")
+    ax[1].loglog(m, result.hoeffding_bound(), **BOUND_STYLE, label=rf"bound of the lemma, $\delta={c.delta:g}$")
     ax[1].axhline(result.lam / 2, color=OKABE_ITO[1], linestyle=":", label=r"$\lambda_n(K)/2$")
-    ax[1].set(xlabel="width $m$", ylabel=r"$\|\hat K-K\|_F$", title=f"Monte-Carlo error, n = {c.n}")
-    ax[1].legend(loc="center right")
+    ax[1].set(xlabel="width $m$", ylabel=r"$\|\hat K-K\|_F$", title=f"Monte-Carlo error, $n={c.n}$")
+    legend_below(ax[1])
     ax[2].semilogx(m, result.frequency, "o-", color=OKABE_ITO[2])
-    ax[2].set(xlabel="width $m$", ylabel="fraction of draws", ylim=(-0.05, 1.05),
-              title=rf"$\lambda_n(\hat K)\geq\lambda_n(K)/2$ ({c.repeats} draws)")
+    ax[2].set(xlabel="width $m$", ylabel=f"fraction of {c.repeats} draws", ylim=(-0.05, 1.05),
+              title=r"$\lambda_n(\hat K)\geq\lambda_n(K)/2$")
+    for a in ax[1:]:
+        a.xaxis.set_major_locator(LogLocator(base=10, numticks=4))
+        a.xaxis.set_minor_formatter(NullFormatter())
     return fig

@@ -24,7 +24,7 @@ from ..deep import DeepReLUNet, linearize, parameter_distance
 from ..ntk import empirical_ntk, relative_error
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import probes, train
-from ._ch89_plots import width_axis
+from ._ch89_plots import PAGE_WIDTH, legend_below, signed, width_axis
 from .base import ExperimentConfig
 
 TITLE = "Kernel change, parameter movement and distance to the linearised model against width"
@@ -148,13 +148,13 @@ def plot(result: Result):
     """Left: training risk of the network and of its linearisation for the smallest and the
     largest width. Right: the three lazy-training measures against width, log-log."""
     c = result.config
-    fig, (ax1, ax2) = figure(2, height=3.3)
+    fig, (ax1, ax2) = figure(2, width=PAGE_WIDTH, height=4.3)
     for k, j in enumerate((0, len(c.widths) - 1)):
         col = OKABE_ITO[2 * k]
         ax1.semilogy(result.t, result.loss[j], color=col, label=f"network, $m={c.widths[j]}$")
         ax1.semilogy(result.t, result.lin_loss[j], color=col, linestyle="--", label=f"linearisation, $m={c.widths[j]}$")
     ax1.set(xlabel="time $t$", ylabel="training risk", title=f"Depth {c.depth}: network vs linearisation")
-    ax1.legend(loc="lower left")
+    legend_below(ax1)
     widths = np.array(c.widths, dtype=float)
     slopes = result.slopes()
     series = [
@@ -163,10 +163,10 @@ def plot(result: Result):
         (result.lin_distance, r"distance to $f_{\mathrm{lin}}$", "lin_distance"),
     ]
     for k, (values, label, key) in enumerate(series):
-        ax2.loglog(widths, values, "o-", color=OKABE_ITO[k + 3], label=f"{label}: slope {slopes[key]:.2f}")
+        ax2.loglog(widths, values, "o-", color=OKABE_ITO[k + 3], label=f"{label}: slope {signed(slopes[key])}")
     ref = result.kernel_change[0] * (widths / widths[0]) ** -0.5
     ax2.loglog(widths, ref, **BOUND_STYLE, label=r"slope $-1/2$")
     ax2.set(xlabel="width $m$", title=f"Lazy training up to time $T={c.lr * c.steps:g}$")
     width_axis(ax2, c.widths)
-    ax2.legend(loc="lower left")
+    legend_below(ax2)
     return fig

@@ -20,7 +20,7 @@ from ..data import single_neuron_data
 from ..mean_field import alignment, learning_rate, neuron_movement, scaled_two_layer
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import probes, train
-from ._ch89_plots import width_axis
+from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, signed, width_axis
 from .base import ExperimentConfig
 
 TITLE = "Mean-field against NTK scaling: movement, feature learning and test risk"
@@ -145,36 +145,39 @@ def plot(result: Result):
     """Four panels: test risk over time (widest network), neuron movement, alignment with
     :math:`e_1` and final test risk against the width."""
     c = result.config
-    fig, axes = figure(2, 2, height=3.0, width=8.5)
+    fig, axes = figure(2, 2, height=3.0, width=PAGE_WIDTH)
     widths = np.array(c.widths, dtype=float)
     slopes = result.movement_slopes()
     for s in SCALING_NAMES:
         col = COLORS[s]
-        axes[0].semilogy(result.t, result.test_curve[s], color=col, label=LABELS[s])
-        axes[1].loglog(widths, result.movement[s], "o-", color=col, label=f"{LABELS[s]}: slope {slopes[s]:.2f}")
+        axes[0].semilogy(result.t, result.test_curve[s], color=col)
+        axes[1].loglog(widths, result.movement[s], "o-", color=col, label=f"slope {signed(slopes[s])}")
         axes[2].semilogx(widths, result.alignment[s], "o-", color=col, label=LABELS[s])
-        axes[3].loglog(widths, result.test_risk[s], "o-", color=col, label=LABELS[s])
-    axes[0].axhline(result.zero_risk, **BOUND_STYLE, label="zero predictor")
-    axes[0].set(xlabel=r"time $t=\eta_0 k$", ylabel="test risk", title=f"Test risk over time, $m={c.widths[-1]}$")
-    axes[1].set(xlabel="width $m$", ylabel="RMS movement of a neuron", title=f"Parameter movement at $T={c.base_lr * c.steps:g}$")
+        axes[3].loglog(widths, result.test_risk[s], "o-", color=col)
+    axes[0].axhline(result.zero_risk, **BOUND_STYLE)
+    axes[0].annotate("zero predictor", (1.0, result.zero_risk), xycoords=("axes fraction", "data"), xytext=(-3, -3),
+                     textcoords="offset points", ha="right", va="top", fontsize=LEGEND_SIZE)
+    axes[0].set(xlabel=r"time $t=\eta_0 k$", ylabel="test risk", title=f"test risk over time, $m={c.widths[-1]}$")
+    axes[1].set(xlabel="width $m$", ylabel="RMS movement of a neuron", title=f"movement at $T={c.base_lr * c.steps:g}$")
+    axes[1].legend(loc="center right", fontsize=LEGEND_SIZE)
     axes[2].semilogx(widths, result.alignment0["mean_field"], **BOUND_STYLE, label="at initialisation")
-    axes[2].set(xlabel="width $m$", ylabel=r"alignment with $e_1$", title="Feature learning", ylim=(0, 1))
-    axes[3].set(xlabel="width $m$", ylabel="test risk", title=f"Test risk at $T={c.base_lr * c.steps:g}$")
+    axes[2].set(xlabel="width $m$", ylabel=r"alignment with $e_1$", title="feature learning", ylim=(0, 1))
+    axes[3].set(xlabel="width $m$", ylabel="test risk", title=f"test risk at $T={c.base_lr * c.steps:g}$")
     for ax in axes[1:]:
         width_axis(ax, c.widths)
-    axes[0].legend(loc="center right")
-    for ax in axes[1:]:
-        ax.legend(loc="best")
+    handles, labels = axes[2].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=LEGEND_SIZE)
     return fig
 
 
 def plot_neurons(result: Result):
     """The neurons of the widest network: :math:`b_{j1}/\\|b_j\\|` against :math:`|a_j|\\|b_j\\|`,
     at initialisation and at the final time, for both scalings."""
-    fig, axes = figure(3, height=2.8, sharey=True)
+    fig, axes = figure(3, height=2.9, width=PAGE_WIDTH, sharey=True)
     panels = [("initialisation", result.neurons0, "0.4"), *((LABELS[s], result.neurons[s], COLORS[s]) for s in SCALING_NAMES)]
     for ax, (title, nrn, col) in zip(axes, panels):
         ax.scatter(nrn[:, 0], nrn[:, 1] / nrn[:, 1].mean(), s=6, color=col, alpha=0.6)
         ax.set(xlabel=r"$b_{j1}/\|b_j\|$", title=title, xlim=(-1.05, 1.05), yscale="log")
+        ax.set_xticks([-1, 0, 1])
     axes[0].set_ylabel(r"$|a_j|\,\|b_j\|$ / mean")
     return fig

@@ -9,6 +9,7 @@ import numpy as np
 from ..data import single_neuron_data
 from ..plotting import OKABE_ITO, figure
 from ..training import Trajectory
+from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, sparse_log_axis
 from ._kernel_runs import train_widths
 from .base import ExperimentConfig
 
@@ -96,16 +97,17 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """One panel per width: training and test risk of both models against time."""
+    """One panel per width: training and test risk of both models against kernel time."""
     c = result.config
-    fig, ax = figure(len(c.widths), width=11, height=3.4, sharey=True)
+    fig, ax = figure(len(c.widths), width=PAGE_WIDTH, height=3.4, sharey=True)
     for w, m in enumerate(c.widths):
         t = result.kernel_times()
         ax[w].loglog(t[1:], result.network["risk"][1:, w], color=OKABE_ITO[0], label="network, train")
         ax[w].loglog(t[1:], result.network["test_risk"][1:, w], color=OKABE_ITO[0], linestyle="--", label="network, test")
         ax[w].loglog(t[1:], result.features["risk"][1:, w], color=OKABE_ITO[1], label="random features, train")
         ax[w].loglog(t[1:], result.features["test_risk"][1:, w], color=OKABE_ITO[1], linestyle="--", label="random features, test")
-        ax[w].set(xlabel="kernel time $mt/n$", title=f"m = {m}, lr = {c.lr_scale / m:.3g}")
+        ax[w].set(xlabel="kernel time $mt/n$", title=rf"$m={m}$, $\eta={c.lr_scale / m:.3g}$")
+        sparse_log_axis(ax[w].xaxis)
     ax[0].set_ylabel("risk")
-    ax[0].legend(loc="lower left")
+    fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=LEGEND_SIZE)
     return fig

@@ -1,4 +1,4 @@
-"""Chapter 7: how far a network trained by gradient descent is from its random feature model (Theorem 13, Lemma 14).
+"""Chapter 7: how far a network trained by gradient descent is from its random feature model (the notes' Theorem 13 and Lemma 14).
 
 Both models start from the notes' initialisation with the same first layer
 :math:`B_0`; the network trains :math:`(a,B)`, the random feature model only :math:`a`
@@ -21,10 +21,11 @@ from ..models import RandomFeatureModel, TwoLayerNet
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.kernel_regime import theorem13_bound
 from ..training import probes, train
+from ._ch89_plots import legend_below, signed, width_axis
 from ._kernel_runs import fitted_slope, single_thread, train_widths
 from .base import ExperimentConfig
 
-TITLE = "Network against random feature model: the uniform gap of Theorem 13"
+TITLE = "Network against random feature model: the uniform gap of the notes' Theorem 13"
 CHAPTER = 7
 
 
@@ -45,7 +46,7 @@ class Config(ExperimentConfig):
     n_probe : int
         Test points on the sphere where the gap is measured.
     delta : float
-        Failure probability in Theorem 13's bound.
+        Failure probability in the bound of the notes' Theorem 13.
     """
 
     n: int = 50
@@ -89,7 +90,7 @@ class Result:
         return fitted_slope(self.config.widths, self.gap)
 
     def bound(self) -> np.ndarray:
-        """Theorem 13's bound with its constant set to 1."""
+        """The bound of the notes' Theorem 13 with its constant set to 1."""
         return theorem13_bound(np.asarray(self.config.widths), lam=self.lam, delta=self.config.delta)
 
 
@@ -106,21 +107,22 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """The measured gap against the width, Theorem 13's bound and a reference slope :math:`-2`."""
+    """The measured gap against the width, the bound of the notes' Theorem 13 and a reference slope :math:`-2`."""
     c = result.config
     m = np.asarray(c.widths, dtype=float)
-    fig, ax = figure(1, width=5.6, height=3.8)
-    ax.loglog(m, result.gap, "o-", color=OKABE_ITO[0], label=f"measured: slope {result.slope:.2f}")
-    ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"E-Ma-Wu bound ($C=1$, $\delta={c.delta}$): slope $-1/2$")
+    fig, ax = figure(1, width=5.6, height=4.6)
+    ax.loglog(m, result.gap, "o-", color=OKABE_ITO[0], label=f"measured: slope {signed(result.slope)}")
+    ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"E-Ma-Wu bound ($C=1$, $\delta={c.delta:g}$): slope $-1/2$")
     ax.loglog(m, result.gap[0] * (m / m[0]) ** -2.0, color=OKABE_ITO[1], linestyle=":", label=r"slope $-2$ (first layer moves by $O(m^{-2})$)")
-    ax.set(xlabel="width $m$", ylabel=r"$\max_{t,x}|f_{NN}(x)-f_{RFM}(x)|$", title=f"n = {c.n}, d = {c.d}, lr = {c.lr_scale:g}/m, {c.steps} steps")
-    ax.legend(loc="lower left")
+    ax.set(xlabel="width $m$", ylabel=r"$\max_{t,x}|f_{NN}(x)-f_{RFM}(x)|$", title=rf"$n={c.n}$, $d={c.d}$, $\eta={c.lr_scale:g}/m$, {c.steps} steps")
+    width_axis(ax, c.widths)
+    legend_below(ax)
     return fig
 
 
 @dataclass
 class RepresenterCheck:
-    """Lemma 14 checked on gradient descent: :math:`f(x;\\tilde a_k,B_0)` against :math:`\\sum_iw_i(k)k_m(x_i,x)`."""
+    """The notes' Lemma 14 checked on gradient descent: :math:`f(x;\\tilde a_k,B_0)` against :math:`\\sum_iw_i(k)k_m(x_i,x)`."""
 
     direct: np.ndarray
     representer: np.ndarray
@@ -133,7 +135,7 @@ class RepresenterCheck:
 
 
 def representer_check(n: int = 50, d: int = 20, m: int = 200, *, lr_scale: float = 40.0, steps: int = 100, n_test: int = 200, seed: int = 0) -> RepresenterCheck:
-    """Train a random feature model from :math:`a=0` and rebuild it from Lemma 14.
+    """Train a random feature model from :math:`a=0` and rebuild it from the notes' Lemma 14.
 
     Gradient descent :math:`\\tilde a_{k+1}=\\tilde a_k-\\frac{\\eta}{n}\\Phi^\\top e_k` gives
     :math:`f(\\cdot;\\tilde a_k,B_0)=\\sum_iw_i(k)k_m(x_i,\\cdot)` with

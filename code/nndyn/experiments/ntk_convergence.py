@@ -17,7 +17,7 @@ from ..data import sample_sphere
 from ..deep import DeepReLUNet
 from ..ntk import analytic_ntk, empirical_ntk, relative_error
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
-from ._ch89_plots import width_axis
+from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, legend_below, signed, width_axis
 from .base import ExperimentConfig
 
 TITLE = "The empirical NTK converges to the analytic NTK at rate width^(-1/2)"
@@ -118,20 +118,20 @@ def plot(result: Result):
     """Left: the analytic NTK as a function of the angle, with the widest network's entries.
     Right: relative error against width, log-log, with a reference slope -1/2."""
     c = result.config
-    fig, (ax1, ax2) = figure(2, height=3.3)
+    fig, (ax1, ax2) = figure(2, width=PAGE_WIDTH, height=4.3)
     for k, depth in enumerate(c.depths):
         col = OKABE_ITO[k]
         ax1.plot(result.grid, result.analytic[depth], color=col, label=f"depth {depth}, $m=\\infty$")
         ax1.plot(result.cosines, result.empirical[depth], "o", ms=3, color=col, alpha=0.6)
     ax1.set(xlabel=r"$x^\top x'$", ylabel=r"$\Theta(x,x')$", title=f"NTK: formula (lines), width {c.widths[-1]} (dots)")
-    ax1.legend(loc="upper left")
+    ax1.legend(loc="upper left", fontsize=LEGEND_SIZE)
     widths = np.array(c.widths, dtype=float)
     mean = result.mean_errors()
     for k, depth in enumerate(c.depths):
-        ax2.loglog(widths, mean[k], "o-", color=OKABE_ITO[k], label=f"depth {depth}: slope {result.slopes()[depth]:.2f}")
+        ax2.loglog(widths, mean[k], "o-", color=OKABE_ITO[k], label=f"depth {depth}: slope {signed(result.slopes()[depth])}")
     ref = mean[:, 0].max() * (widths / widths[0]) ** -0.5
     ax2.loglog(widths, ref, **BOUND_STYLE, label=r"slope $-1/2$")
     ax2.set(xlabel="width $m$", ylabel=r"$\|\hat\Theta-\Theta\|_F/\|\Theta\|_F$", title=f"Relative error (mean of {c.n_seeds} seeds)")
-    ax2.legend(loc="lower left")
+    legend_below(ax2)
     width_axis(ax2, c.widths)
     return fig

@@ -23,7 +23,7 @@ from ..deep import DeepReLUNet, centered, parameter_distance
 from ..losses import squared_risk
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import train
-from ._ch89_plots import width_axis
+from ._ch89_plots import PAGE_WIDTH, legend_below, signed, width_axis
 from .base import ExperimentConfig
 
 TITLE = "Scaling the output by alpha: movement and feature change fall like 1/alpha"
@@ -137,17 +137,17 @@ def plot(result: Result):
     """Left: training risk of the scaled model over time for each alpha.
     Right: parameter movement (with its bound) and feature change against alpha."""
     c = result.config
-    fig, (ax1, ax2) = figure(2, height=3.3)
+    fig, (ax1, ax2) = figure(2, width=PAGE_WIDTH, height=4.3)
     for k, alpha in enumerate(c.alphas):
         ax1.semilogy(result.t, result.risk[k], color=OKABE_ITO[k % 8] if k < 7 else "0.5", label=rf"$\alpha={alpha:g}$")
     ax1.set(xlabel="time $t$", ylabel=r"$\hat{\mathcal{R}}_n(\alpha h(\theta_t))$", title=f"Training risk (width {c.width}, depth {c.depth})")
-    ax1.legend(loc="lower left", ncols=2)
+    legend_below(ax1, ncols=3)
     alphas = np.array(c.alphas, dtype=float)
     s = result.slopes()
-    ax2.loglog(alphas, result.movement, "o-", color=OKABE_ITO[0], label=rf"$\|\theta_T-\theta_0\|$: slope {s['movement']:.2f}")
+    ax2.loglog(alphas, result.movement, "o-", color=OKABE_ITO[0], label=rf"$\|\theta_T-\theta_0\|$: slope {signed(s['movement'])}")
     ax2.loglog(alphas, result.bound, **BOUND_STYLE, label=r"bound $\sqrt{T\hat{\mathcal{R}}_n(0)}/\alpha$")
-    ax2.loglog(alphas, result.feature_change, "s-", color=OKABE_ITO[1], label=f"feature change: slope {s['feature_change']:.2f}")
+    ax2.loglog(alphas, result.feature_change, "s-", color=OKABE_ITO[1], label=f"feature change: slope {signed(s['feature_change'])}")
     ax2.set(xlabel=r"output scale $\alpha$", title=f"Laziness at time $T={c.lr * c.steps:g}$")
     width_axis(ax2, c.alphas)
-    ax2.legend(loc="lower left")
+    legend_below(ax2)
     return fig

@@ -12,6 +12,7 @@ from ..models import TwoLayerNet
 from ..plotting import OKABE_ITO, figure
 from ..regularization import penalty_weight, train_path_norm
 from ..training import Trajectory, probes
+from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH
 from ._kernel_runs import single_thread
 from .base import ExperimentConfig
 
@@ -109,7 +110,7 @@ def run(config: Config) -> Result:
 def plot(result: Result):
     """Left: test risk against time. Right: each neuron's path-norm share against its alignment with :math:`e_1`."""
     c = result.config
-    fig, ax = figure(2, width=10, height=3.6)
+    fig, ax = figure(2, width=PAGE_WIDTH, height=3.9)
     for k, (name, label) in enumerate((("regularized", "path-norm regularised"), ("plain", "plain GD"))):
         traj = getattr(result, name)
         ax[0].loglog(traj.t[1:], traj["test_risk"][1:], color=OKABE_ITO[k], label=f"{label}, test")
@@ -117,10 +118,9 @@ def plot(result: Result):
         share, cos = result.weights[name]
         ax[1].scatter(cos, share, s=14, color=OKABE_ITO[k], alpha=0.8, label=label)
     w = penalty_weight(c.lam, c.n, c.d)
-    ax[0].set(xlabel="time $t$", ylabel="risk", title=rf"m = {c.m}, $\lambda$ = {c.lam:g} (weight {w:.2g})")
+    ax[0].set(xlabel="time $t$", ylabel="risk", title=rf"$m={c.m}$, $\lambda={c.lam:g}$ (weight {w:.2g})")
     floor = 1e-2 * min(result.regularized["test_risk"].min(), result.plain["test_risk"].min(), result.regularized["train_risk"].min())
     ax[0].set_ylim(bottom=floor)
-    ax[0].legend(loc="lower left")
     ax[1].set(xlabel=r"$b_j^\top e_1/\|b_j\|$", ylabel=r"$|a_j|\,\|b_j\|$", yscale="log", title="first layer at the end")
-    ax[1].legend(loc="upper left")
+    fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=LEGEND_SIZE)
     return fig
