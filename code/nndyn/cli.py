@@ -121,7 +121,7 @@ def run_experiment(
     ------
     CommandError
         For a user error (nothing is written).
-    nndyn.training.RunInterrupted
+    nndyn.training.session.RunInterrupted
         When ``max_steps`` is spent or a stop is requested (checkpoints are written).
     """
     from .training.session import RunOptions, is_main_process, merge_metrics, run_session

@@ -1,7 +1,7 @@
 """Training loops (Lightning), probes and trajectories.
 
-* :func:`train`: full-batch gradient descent on a fixed training set;
-* :func:`train_online`: online SGD on a stream of fresh parity batches (chapter 4).
+* :func:`~nndyn.training.train.train`: full-batch gradient descent on a fixed training set;
+* :func:`~nndyn.training.online.train_online`: online SGD on a stream of fresh parity batches (chapter 4).
 """
 
 from . import probes

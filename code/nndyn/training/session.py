@@ -1,6 +1,6 @@
 """Runs of the command line: logging, checkpoints, resume, a step budget and devices.
 
-Every training in :mod:`nndyn` goes through :func:`fit`. In the book and in tests no
+Every training in ``nndyn`` goes through :func:`fit`. In the book and in tests no
 session is active, and :func:`fit` runs a quiet one-epoch Lightning ``Trainer`` (no
 logger, no checkpoints, no progress bar). The command line (``python -m nndyn run``)
 opens a :func:`run_session`; inside it every :func:`fit` call of the experiment becomes
