@@ -59,4 +59,5 @@ def test_errors_are_one_line_with_exit_code_2_and_overwrite_nothing(tmp_path, ca
 
 
 def test_command_line_for_the_reproduce_page():
-    assert command_line("parity_sgd", "full") == "python -m nndyn run parity_sgd --preset full --out runs/parity_sgd"
+    assert command_line("parity_sgd", "full") == "python -m nndyn run parity_sgd"
+    assert command_line("parity_sgd", "quick", seed=3) == "python -m nndyn run parity_sgd --preset quick --seed 3"

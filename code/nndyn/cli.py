@@ -44,9 +44,12 @@ def _experiments():
 
 
 def command_line(experiment: str, preset: str, seed: int = 0) -> str:
-    """The command that reruns ``experiment`` in ``preset`` (as printed on the reproduce page)."""
-    extra = f" --seed {seed}" if seed else ""
-    return f"python -m nndyn run {experiment} --preset {preset}{extra} --out runs/{experiment}"
+    """The command that reruns ``experiment`` in ``preset`` (as printed on the reproduce page).
+
+    Options at their defaults are left out: ``--preset full`` and ``--out runs/EXPERIMENT``.
+    """
+    extra = (f" --preset {preset}" if preset != "full" else "") + (f" --seed {seed}" if seed else "")
+    return f"python -m nndyn run {experiment}{extra}"
 
 
 def list_experiments(stream=None) -> None:

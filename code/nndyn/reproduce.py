@@ -30,7 +30,7 @@ def measured_times(path: Path = TIMINGS_FILE) -> dict[str, dict[str, float]]:
 def experiments_table() -> str:
     """A Markdown table: chapter, experiment, what its figure shows, the command, run times."""
     times = measured_times()
-    rows = ["| Chapter | Experiment | Figure | Command (full preset) | Run time quick / full |", "|---|---|---|---|---|"]
+    rows = ["| Ch. | Experiment | Figure | Command (full preset, writes runs/EXPERIMENT) | Run time quick / full |", "|---|---|---|---|---|"]
     for name, module in registry().items():
         t = times.get(name, {})
         when = " / ".join(f"{t[p]:.1f} s" if p in t else "n/a" for p in ("quick", "full"))
