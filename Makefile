@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: book quick-book test test-fast serve bench venv clean distclean
+.PHONY: book quick-book test test-fast serve bench bench-book venv clean distclean
 
 book: $(STAMP)  ## build the whole book (preset full) into _build/html
 	$(PY) scripts/build_book.py --preset full
@@ -26,8 +26,11 @@ serve:  ## serve the built book on http://127.0.0.1:$(PORT)
 	@test -f _build/html/index.html || { echo "no book built yet: run 'make book' first"; exit 1; }
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-bench: $(STAMP)  ## timings against plain PyTorch; writes benchmarks/RESULTS.md
+bench: $(STAMP)  ## timings against plain PyTorch and of batched seeds; writes benchmarks/RESULTS.md
 	$(PY) benchmarks/run.py
+
+bench-book: $(STAMP)  ## cold, warm and incremental builds of the whole book (about 10 min); RESULTS.md
+	$(PY) benchmarks/run.py --book --only book
 
 venv: $(STAMP)
 

@@ -1,0 +1,209 @@
+"""Time the whole-book build: cold, warm, after a prose edit and after a code edit.
+
+In a temporary copy of the book (``_config.yml``, ``_toc.yml``, ``book/``, ``code/``,
+``scripts/``, ``requirements.txt`` and the timings file the "Reproduce" page reads), with
+the repository's ``.venv`` and ``PYTHONPATH`` pointing at the copy's ``code/`` (so the
+notebooks import the copied package), it runs ``scripts/build_book.py`` (what
+``make book`` runs) five times:
+
+1. ``cold``: no ``_build`` folder, no execution cache;
+2. ``warm``: again, nothing changed;
+3. ``warm --all``: again with ``--all`` (Sphinx re-reads every page: the script's former
+   behaviour on every build);
+4. ``prose edit``: after adding a sentence to the prose of one chapter (no notebook may
+   re-execute);
+5. ``code edit``: after adding a line to a code cell of another chapter (exactly that
+   chapter may re-execute).
+
+A notebook counts as executed when myst-nb logs ``Executing notebook`` for it; the count
+is checked against the new rows of the jupyter-cache database.
+
+``--patch FILE::OLD::NEW`` replaces a text in the copy before the first build (for a
+repository whose build fails for a reason that does not bear on the timings, such as a
+broken cross-reference in a docstring); the patches are recorded with the results and
+listed in ``RESULTS.md``. Usage::
+
+    python benchmarks/book_build.py [--preset full] [--keep] [--patch FILE::OLD::NEW ...]
+
+``benchmarks/run.py --book`` runs it and puts the numbers into ``RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COPY = ("_config.yml", "_toc.yml", "book", "code", "scripts", "requirements.txt", "benchmarks/experiment_times.json")
+PROSE_CHAPTER = "book/08_lazy_training_ntk.md"  # an expensive notebook: a re-execution would show
+CODE_CHAPTER = "book/03_orthonormal_classes.md"  # a cheap one
+TARGETS = {"cold": 600.0, "warm": 15.0}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def copy_book(dest: Path) -> None:
+    """Copy what the build reads into ``dest`` (no caches, no build output)."""
+    ignore = shutil.ignore_patterns("__pycache__", "_build", "*.egg-info", ".ipynb_checkpoints")
+    for name in COPY:
+        src = ROOT / name
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, target, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, target)
+
+
+def edit_prose(path: Path) -> None:
+    """Add a sentence after the chapter's title (prose only: no code cell changes)."""
+    lines = path.read_text().splitlines(keepends=True)
+    title = next(i for i, line in enumerate(lines) if line.startswith("# "))
+    lines.insert(title + 1, "\nA sentence added by the build benchmark.\n")
+    path.write_text("".join(lines))
+
+
+def edit_code(path: Path) -> None:
+    """Add a statement at the top of the chapter's first code cell (after its options)."""
+    lines = path.read_text().splitlines(keepends=True)
+    i = next(i for i, line in enumerate(lines) if line.startswith("```{code-cell}")) + 1
+    while lines[i].startswith(":"):
+        i += 1
+    lines.insert(i, "_build_benchmark_edit = 1  # a line added by the build benchmark\n")
+    path.write_text("".join(lines))
+
+
+def _cache_rows(build_dir: Path) -> int:
+    db = build_dir / ".jupyter_cache" / "global.db"
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as con:
+        return int(con.execute("select coalesce(max(pk), 0) from nbcache").fetchone()[0])
+
+
+def run_build(work: Path, preset: str, name: str, *extra: str) -> dict:
+    """One ``scripts/build_book.py`` run in ``work``: wall time, notebooks executed, pages re-read."""
+    out = work if preset == "full" else work / "_build" / preset
+    build_dir = out / "_build"
+    env = {**os.environ, "PYTHONPATH": str(work / "code"), "NNDYN_PRESET": preset}
+    cmd = [sys.executable, str(work / "scripts" / "build_book.py"), "--preset", preset, *extra]
+    rows_before = _cache_rows(build_dir)
+    load_before = os.getloadavg()[0]
+    loads: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:  # the 1-minute load average every 5 s: how busy the machine was meanwhile
+        while not done.wait(5.0):
+            loads.append(os.getloadavg()[0])
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    log = ANSI.sub("", proc.stdout + proc.stderr)
+    (work / f"build-{name.replace(' ', '-')}.log").write_text(log)
+    executed = sorted(set(re.findall(r"(\S+\.(?:md|ipynb)): Executing notebook", log)))
+    exec_seconds = {
+        str(Path(p).relative_to(work)) if p.startswith(str(work)) else p: float(t)
+        for p, t in re.findall(r"(\S+\.(?:md|ipynb)): Executed notebook in ([0-9.]+) seconds", log)
+    }
+    changed = re.search(r"updating environment: (?:\[[^\]]*\] )?(\d+) added, (\d+) changed", log)
+    return {
+        "name": name,
+        "seconds": round(seconds, 1),
+        "ok": proc.returncode == 0,
+        "full": " --all " in log.split("$ NNDYN_PRESET=", 1)[-1].splitlines()[0] + " ",
+        "executed": [str(Path(p).relative_to(work)) if p.startswith(str(work)) else p for p in executed],
+        "exec_seconds": exec_seconds,
+        "new_cache_rows": _cache_rows(build_dir) - rows_before,
+        "pages_read": int(changed.group(1)) + int(changed.group(2)) if changed else None,
+        "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "load_mean": round(sum(loads) / len(loads), 2) if loads else None,
+        "load_max": round(max(loads), 2) if loads else None,
+        "tail": "" if proc.returncode == 0 else log[-3000:],
+    }
+
+
+def apply_patches(work: Path, patches: list[str]) -> list[dict]:
+    """Apply ``FILE::OLD::NEW`` replacements in the copy; return what was applied."""
+    applied = []
+    for patch in patches:
+        name, old, new = patch.split("::", 2)
+        path = work / name
+        text = path.read_text()
+        found = old in text
+        if found:
+            path.write_text(text.replace(old, new, 1))
+        applied.append({"file": name, "old": old, "new": new, "applied": found})
+    return applied
+
+
+def measure_book(preset: str = "full", keep: bool = False, patches: list[str] = ()) -> dict:
+    """The five builds of the module's docstring, in a temporary copy; returns their records."""
+    work = Path(tempfile.mkdtemp(prefix="nndyn-book-bench-"))
+    records = []
+    try:
+        copy_book(work)
+        applied = apply_patches(work, list(patches))
+        plan = [
+            ("cold", None, ()),
+            ("warm", None, ()),
+            ("warm --all", None, ("--all",)),
+            ("prose edit", edit_prose, ()),
+            ("code edit", edit_code, ()),
+        ]
+        for name, edit, extra in plan:
+            if edit is not None:
+                edit(work / (PROSE_CHAPTER if edit is edit_prose else CODE_CHAPTER))
+            record = run_build(work, preset, name, *extra)
+            records.append(record)
+            print(f"{name:12s} {record['seconds']:7.1f} s  ok={record['ok']}  --all={record['full']}  "
+                  f"executed={record['executed']}  pages read={record['pages_read']}", flush=True)
+            if not record["ok"]:
+                print(record["tail"], file=sys.stderr)
+                break
+        html = (work / ("" if preset == "full" else f"_build/{preset}") / "_build/html").resolve()
+        page = html / Path(PROSE_CHAPTER).with_suffix(".html")
+        prose_visible = page.exists() and "A sentence added by the build benchmark." in page.read_text()
+    finally:
+        if keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return {
+        "preset": preset,
+        "patches": applied,
+        "prose_chapter": PROSE_CHAPTER,
+        "code_chapter": CODE_CHAPTER,
+        "prose_edit_in_html": prose_visible,
+        "builds": records,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="full", choices=("quick", "full", "lecture"))
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copy (and its build logs)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the records to this file")
+    parser.add_argument("--patch", action="append", default=[], help="FILE::OLD::NEW, a replacement in the copy")
+    args = parser.parse_args()
+    result = measure_book(args.preset, args.keep, args.patch)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "builds"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
