@@ -135,7 +135,7 @@ def random_integer_halfspaces(
     k = check_positive_int("k", k)
     d = check_positive_int("d", d)
     weight_bound = check_positive_int("weight_bound", weight_bound)
-    g = generator(check_seed(seed))
+    g = generator(check_seed(seed), "halfspaces")
     W = torch.randint(-weight_bound, weight_bound + 1, (k, d), generator=g)
     h = (W.abs().sum(dim=1) + 3) // 4
     b = torch.floor(torch.rand(k, generator=g, dtype=torch.float64) * (2 * h + 1)).to(torch.int64) - h

@@ -1,6 +1,8 @@
 """Input distributions and target functions.
 
-All samplers are seeded: the same ``seed`` gives the same points. They return
+All samplers are seeded: the same ``seed`` gives the same points. Each draws from the
+``"data"`` stream of its seed (:mod:`nndyn.seeding`), never from the stream that
+initialises a model with the same seed. They return
 ``torch.float64`` tensors unless a ``dtype`` is given, because the experiments of the
 book compare quantities that differ by many orders of magnitude.
 """
@@ -12,13 +14,19 @@ from dataclasses import dataclass
 import torch
 
 from ._validation import check_choice, check_positive_int, check_seed
+from .seeding import derive_seed, torch_generator
 
 DEFAULT_DTYPE = torch.float64
 
 
-def generator(seed: int) -> torch.Generator:
-    """A CPU :class:`torch.Generator` seeded with ``seed`` (an integer >= 0)."""
-    return torch.Generator().manual_seed(check_seed(seed))
+def generator(seed: int, role: str = "data", *index: str | int) -> torch.Generator:
+    """A CPU :class:`torch.Generator` on the stream ``(role, *index)`` of ``seed``.
+
+    Every sampler of this module draws from the ``"data"`` stream of its seed, and every
+    model from the ``"init"`` stream (see :mod:`nndyn.seeding`), so a network and a data
+    set made with the same seed are unrelated.
+    """
+    return torch_generator(check_seed(seed), role, *index)
 
 
 def sample_gaussian(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Tensor:
@@ -40,7 +48,8 @@ def sample_gaussian(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAU
     """
     n = check_positive_int("n", n)
     d = check_positive_int("d", d)
-    return torch.randn(n, d, generator=generator(seed), dtype=dtype)
+    # drawn in float64 and then cast, so that every dtype gets the same points
+    return torch.randn(n, d, generator=generator(seed), dtype=torch.float64).to(dtype)
 
 
 def sample_sphere(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Tensor:
@@ -147,12 +156,13 @@ def single_neuron_data(
 ) -> RegressionData:
     """Training and test points uniform on :math:`\\mathbb S^{d-1}`, labelled by ``ReLU(x_1)``.
 
-    The test set is drawn with a seed derived from ``seed``, so it never overlaps the
-    random stream of the training set.
+    The training set and the test set draw from the streams ``"train"`` and ``"test"``
+    of ``seed`` (:func:`nndyn.seeding.derive_seed`), so they are independent of each
+    other and of any network initialised with the same seed.
     """
     check_seed(seed)
-    x = sample_sphere(n, d, seed=seed, dtype=dtype)
-    x_test = sample_sphere(n_test, d, seed=seed + 1_000_003, dtype=dtype)
+    x = sample_sphere(n, d, seed=derive_seed(seed, "train"), dtype=dtype)
+    x_test = sample_sphere(n_test, d, seed=derive_seed(seed, "test"), dtype=dtype)
     return RegressionData(x, single_neuron_target(x), x_test, single_neuron_target(x_test))
 
 

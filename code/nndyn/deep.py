@@ -79,9 +79,11 @@ class DeepReLUNet(nn.Module):
             raise ValueError(f"depth must be an integer >= 2 (number of weight layers), got {depth}")
         self.depth = depth
         self.output_scale = check_positive("output_scale", output_scale)
-        g = generator(check_seed(seed))
+        g = generator(check_seed(seed), "init")  # the "init" stream: independent of data drawn with the same seed
         shapes = [(width, d)] + [(width, width)] * (depth - 2) + [(width,)]
-        self.weights = nn.ParameterList([nn.Parameter(torch.randn(*s, generator=g, dtype=dtype)) for s in shapes])
+        self.weights = nn.ParameterList(
+            [nn.Parameter(torch.randn(*s, generator=g, dtype=torch.float64).to(dtype)) for s in shapes]
+        )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The scaled last hidden layer :math:`\\sqrt{2/m}\\,\\sigma(h^{(L)})`, shape ``(n, width)``."""

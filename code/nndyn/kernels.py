@@ -34,7 +34,7 @@ import torch
 from torch.func import functional_call, jacrev, vmap
 
 from ._validation import check_positive_int, check_seed
-from .data import DEFAULT_DTYPE, sample_sphere
+from .data import DEFAULT_DTYPE, generator, sample_sphere
 from .models import TwoLayerNet
 
 __all__ = [
@@ -136,7 +136,8 @@ def relu_kernel_mc(
     m = check_positive_int("m", m)
     check_seed(seed)
     r = 1 if repeats is None else check_positive_int("repeats", repeats)
-    b = sample_sphere(r * m, x.shape[1], seed=seed, dtype=x.dtype).reshape(r, m, x.shape[1])
+    g = torch.randn(r * m, x.shape[1], generator=generator(seed, "init"), dtype=torch.float64)
+    b = (g / g.norm(dim=1, keepdim=True)).to(x.dtype).reshape(r, m, x.shape[1])  # neurons: the "init" stream of seed
     phi1 = torch.relu(torch.einsum("nd,rmd->rnm", x, b))
     phi2 = phi1 if x2 is x else torch.relu(torch.einsum("nd,rmd->rnm", x2, b))
     k = phi1 @ phi2.transpose(1, 2) / m

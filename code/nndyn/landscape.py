@@ -24,6 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validation import check_nonnegative_int, check_positive, check_positive_int, check_seed
+from .seeding import numpy_generator
 
 
 def _as_points(name: str, w) -> np.ndarray:
@@ -83,7 +84,7 @@ def monte_carlo_sin_sin(a, b, *, n: int = 100_000, seed: int = 0) -> tuple[float
     n = check_positive_int("n", n)
     if n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n}")
-    x = np.random.default_rng(check_seed(seed)).standard_normal((n, a.size))
+    x = numpy_generator(check_seed(seed), "data").standard_normal((n, a.size))
     values = np.sin(x @ a) * np.sin(x @ b)
     return float(values.mean()), float(values.std(ddof=1) / np.sqrt(n))
 
@@ -147,7 +148,7 @@ def population_gradient(w, w_star, L: float) -> np.ndarray:
 def sample_inputs(n: int, *, seed: int = 0) -> np.ndarray:
     """``n`` samples of :math:`\\mathcal N(0, I_2)`, shape ``(n, 2)`` (float64, seeded)."""
     n = check_positive_int("n", n)
-    return np.random.default_rng(check_seed(seed)).standard_normal((n, 2))
+    return numpy_generator(check_seed(seed), "data").standard_normal((n, 2))
 
 
 def empirical_risk(w, w_star, L: float, x) -> np.ndarray:

@@ -66,10 +66,10 @@ def scaled_two_layer(
     if symmetric and m % 2:
         raise ValueError(f"m must be an even integer when symmetric=True, got {m}")
     net = TwoLayerNet(d, m, init="notes", output_scale=m ** (-SCALINGS[scaling]), seed=seed, dtype=dtype)
-    g = generator(seed)
+    g = generator(seed, "init")  # independent of data drawn with the same seed
     half = m // 2 if symmetric else m
-    a = torch.randn(half, generator=g, dtype=dtype)
-    B = torch.randn(half, d, generator=g, dtype=dtype)
+    a = torch.randn(half, generator=g, dtype=torch.float64).to(dtype)
+    B = torch.randn(half, d, generator=g, dtype=torch.float64).to(dtype)
     if symmetric:
         a, B = torch.cat([a, -a]), torch.cat([B, B])
     with torch.no_grad():

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ._validation import check_input_shape, check_choice, check_positive, check_positive_int, check_seed
-from .data import DEFAULT_DTYPE, generator, sample_sphere
+from .data import DEFAULT_DTYPE, generator
 
 INITIALIZATIONS: tuple[str, ...] = ("notes", "balanced", "standard")
 """Known initialisations of :class:`TwoLayerNet`."""
@@ -42,7 +42,10 @@ class TwoLayerNet(nn.Module):
     output_scale : float
         The factor :math:`\\alpha>0` in front of the sum (1 in the notes).
     seed : int
-        Seed of the initialisation.
+        Seed of the initialisation. The weights draw from the ``"init"`` stream of the
+        seed (:mod:`nndyn.seeding`), so ``TwoLayerNet(d, m, seed=s)`` is independent of
+        data drawn with the same ``s``; the same seed gives the same weights in every
+        floating-point type.
     dtype : torch.dtype
         Floating-point type of the parameters.
 
@@ -70,17 +73,21 @@ class TwoLayerNet(nn.Module):
         self.init = check_choice("init", init, INITIALIZATIONS)
         self.output_scale = check_positive("output_scale", output_scale)
         check_seed(seed)
+        # One "init" stream per seed (never the data stream of the same seed); drawn in
+        # float64 and then cast, so float32 and float64 networks start from the same point.
+        g = generator(seed, "init")
+        f64 = torch.float64
         if init == "notes":
-            a = torch.zeros(m, dtype=dtype)
-            B = sample_sphere(m, d, seed=seed, dtype=dtype)
+            a = torch.zeros(m, dtype=f64)
+            B = torch.randn(m, d, generator=g, dtype=f64)
+            B = B / B.norm(dim=1, keepdim=True)
         elif init == "balanced":
-            g = generator(seed)
-            a = torch.randn(m, generator=g, dtype=dtype) / m**0.5
-            B = torch.randn(m, d, generator=g, dtype=dtype) / (m * d) ** 0.5
+            a = torch.randn(m, generator=g, dtype=f64) / m**0.5
+            B = torch.randn(m, d, generator=g, dtype=f64) / (m * d) ** 0.5
         else:
-            g = generator(seed)
-            B = (2 * torch.rand(m, d, generator=g, dtype=dtype) - 1) / d**0.5
-            a = (2 * torch.rand(m, generator=g, dtype=dtype) - 1) / m**0.5
+            B = (2 * torch.rand(m, d, generator=g, dtype=f64) - 1) / d**0.5
+            a = (2 * torch.rand(m, generator=g, dtype=f64) - 1) / m**0.5
+        a, B = a.to(dtype), B.to(dtype)
         self.a = nn.Parameter(a)
         self.B = nn.Parameter(B)
 

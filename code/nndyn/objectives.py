@@ -104,7 +104,7 @@ def ill_conditioned_least_squares(p: int = 100, *, decay: float = 1.0, seed: int
     """
     p = check_positive_int("p", p)
     decay = check_positive("decay", decay)
-    g = generator(check_seed(seed))
+    g = generator(check_seed(seed), "problem")
     U, _ = torch.linalg.qr(torch.randn(p, p, generator=g, dtype=torch.float64))
     V, _ = torch.linalg.qr(torch.randn(p, p, generator=g, dtype=torch.float64))
     s = p**0.5 * torch.arange(1, p + 1, dtype=torch.float64) ** (-decay)

@@ -10,6 +10,7 @@ import torch
 from ..kernels import explicit_gram
 from ..models import TwoLayerNet
 from ..training import Trajectory, probes, train
+from ..seeding import derive_seed
 
 
 @contextlib.contextmanager
@@ -36,10 +37,16 @@ def fitted_slope(x, y) -> float:
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
+def block_seed(seed: int, m: int) -> int:
+    """The seed of the width-``m`` network among several trained side by side from ``seed``."""
+    return derive_seed(seed, "width", m)
+
+
 class MultiWidthNet(torch.nn.Module):
     """Several networks of the notes' initialisation, of different widths, trained side by side.
 
-    Block ``w`` holds the parameters of ``TwoLayerNet(d, widths[w], seed=seed)``; the
+    Block ``w`` holds the parameters of ``TwoLayerNet(d, widths[w], seed=block_seed(seed, widths[w]))``,
+    so blocks of different widths are independent draws; the
     forward pass returns one column of outputs per block. Gradient descent with
     learning rate 1 on :func:`weighted_risk` is gradient descent with learning rate
     ``lr_scale / widths[w]`` on each block: the blocks do not interact, and one batched
@@ -50,7 +57,7 @@ class MultiWidthNet(torch.nn.Module):
         super().__init__()
         self.d = d
         self.widths = tuple(int(m) for m in widths)
-        blocks = [TwoLayerNet(d, m, init="notes", seed=seed) for m in self.widths]
+        blocks = [TwoLayerNet(d, m, init="notes", seed=block_seed(seed, m)) for m in self.widths]
         self.a = torch.nn.Parameter(torch.cat([b.a.detach() for b in blocks]))
         self.B = torch.nn.Parameter(torch.cat([b.B.detach() for b in blocks]), requires_grad=not random_features)
         ids = torch.repeat_interleave(torch.arange(len(self.widths)), torch.tensor(self.widths))

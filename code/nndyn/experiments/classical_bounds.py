@@ -24,6 +24,7 @@ from ..objectives import DescentPath, descend, ill_conditioned_least_squares, pl
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..training import Trajectory, probes, train
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Gradient descent against the classical convergence bounds"
 CHAPTER = 1
@@ -113,7 +114,7 @@ class Result:
 def run(config: Config) -> Result:
     """Run gradient descent on the three objectives."""
     data = single_neuron_data(config.n, config.d, seed=config.seed)
-    net = TwoLayerNet(config.d, config.m, init="balanced", seed=config.seed)
+    net = TwoLayerNet(config.d, config.m, init="balanced", seed=derive_seed(config.seed, "network"))
     network = train(
         net,
         data.x_train,
@@ -123,7 +124,7 @@ def run(config: Config) -> Result:
         record_every=max(1, config.net_steps // 400),
         probes={"grad_norm": probes.gradient_norm},
     )
-    lsq = ill_conditioned_least_squares(config.lsq_dim, seed=config.seed)
+    lsq = ill_conditioned_least_squares(config.lsq_dim, seed=derive_seed(config.seed, "least-squares"))
     theta0 = torch.zeros(config.lsq_dim, dtype=torch.float64)
     least_squares = descend(lsq, theta0, lr=config.lsq_lr, steps=config.lsq_steps)
     pl = pl_example()

@@ -18,6 +18,7 @@ from matplotlib.ticker import NullLocator
 from ..orthonormal import cosine_family_size, cosine_frequencies, cosine_gram_exact, cosine_gram_monte_carlo
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "The cosine family: exponentially many orthonormal functions"
 CHAPTER = 3
@@ -120,7 +121,7 @@ def run(config: Config) -> Result:
         exact_error.append(float((G - torch.eye(G.shape[0], dtype=G.dtype)).abs().max()))
     mc_error = []
     for j, n in enumerate(config.mc_sizes):
-        G = cosine_gram_monte_carlo(config.mc_dim, int(n), seed=config.seed * 1_000_003 + j)
+        G = cosine_gram_monte_carlo(config.mc_dim, int(n), seed=derive_seed(config.seed, "points", j))
         mc_error.append(float((G - torch.eye(G.shape[0], dtype=G.dtype)).abs().max()))
     return Result(
         config=config,

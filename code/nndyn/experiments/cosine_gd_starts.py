@@ -18,6 +18,7 @@ from matplotlib.ticker import FormatStrFormatter, NullFormatter
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Gradient descent on the sine neuron from a grid of starts"
 CHAPTER = 5
@@ -104,7 +105,7 @@ class Result:
 def run(config: Config) -> Result:
     """Run gradient descent from every start, on both risks, for every frequency."""
     starts = ls.grid(config.limit, config.starts_per_side).reshape(-1, 2)
-    x = ls.sample_inputs(config.n, seed=config.seed)
+    x = ls.sample_inputs(config.n, seed=derive_seed(config.seed, "train"))
     w_star = np.asarray(config.w_star, dtype=float)
     result = Result(config, starts)
     for L in config.frequencies:

@@ -16,6 +16,7 @@ from .._validation import check_positive, check_positive_int
 from .. import landscape as ls
 from ..plotting import figure
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "The landscape of a sine neuron: population vs empirical risk"
 CHAPTER = 5
@@ -94,7 +95,7 @@ class Result:
 def run(config: Config) -> Result:
     """Evaluate both risks on the grid for every frequency and find their local minima."""
     grid = ls.grid(config.limit, config.points)
-    x = ls.sample_inputs(config.n, seed=config.seed)
+    x = ls.sample_inputs(config.n, seed=derive_seed(config.seed, "train"))
     w_star = np.asarray(config.w_star)
     result = Result(config, grid)
     for L in config.frequencies:

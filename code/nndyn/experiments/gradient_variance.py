@@ -19,6 +19,7 @@ from .._validation import check_positive_int, check_seed
 from ..orthonormal import parity_gradient_variance
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Gradient variance over the parities: the gradient barely depends on the target"
 CHAPTER = 3
@@ -37,7 +38,7 @@ def tanh_network(d: int, width: int, *, seed: int = 0, dtype: torch.dtype = torc
     d = check_positive_int("d", d)
     width = check_positive_int("width", width)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(check_seed(seed))
+        torch.manual_seed(derive_seed(seed, "init"))  # the "init" stream of the seed
         return nn.Sequential(
             nn.Linear(d, width, dtype=dtype), nn.Tanh(), nn.Linear(width, 1, dtype=dtype), nn.Flatten(0)
         )
@@ -108,7 +109,7 @@ def run(config: Config) -> Result:
     """Compute the exact variance and the bound for each dimension."""
     rows = []
     for d in config.dims:
-        model = tanh_network(d, config.width, seed=config.seed * 1_000_003 + d)
+        model = tanh_network(d, config.width, seed=derive_seed(config.seed, "network", d))
         r = parity_gradient_variance(model, d)
         rows.append((r.variance, r.bound, r.mean_squared_gradient, r.mean_gradient_norm))
     v, b, m, g = map(np.array, zip(*rows))

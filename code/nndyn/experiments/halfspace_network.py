@@ -18,6 +18,7 @@ from ..data import hypercube_points
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.hardness import halfspace_path_norm, halfspace_path_norm_bound, notes_halfspace_path_norm
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "A ReLU network that computes an intersection of halfspaces"
 CHAPTER = 2
@@ -124,7 +125,7 @@ def run(config: Config) -> Result:
         x = hypercube_points(d, values="pm1")
         for k in config.ks:
             for _ in range(config.instances):
-                W, b = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, seed=config.seed * 1_000_003 + counter)
+                W, b = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, seed=derive_seed(config.seed, "halfspaces", counter))
                 counter += 1
                 net = HalfspaceIntersectionNet(W, b)
                 with torch.no_grad():
@@ -172,7 +173,7 @@ def plot(result: Result):
     ax1.set(xlabel="$z = c_i(x)$", ylabel="value", title="ReLU step, exact on $|z|\\geq 1/2$", ylim=(-0.15, 1.2))
     ax1.legend(ncol=2, columnspacing=1.0, handlelength=1.8, **below)
 
-    rng = np.random.default_rng(result.config.seed)
+    rng = np.random.default_rng(derive_seed(result.config.seed, "plot-sample"))
     jitter = rng.uniform(-0.35, 0.35, size=result.d.shape)
     ax2.axhline(1.0, **BOUND_STYLE)
     ax2.scatter(result.d + jitter, result.path_norm / result.bound, s=12, color=OKABE_ITO[0], alpha=0.7,

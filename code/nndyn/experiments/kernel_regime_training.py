@@ -20,6 +20,7 @@ from ..training import Trajectory
 from ._ch89_plots import PAGE_WIDTH, legend_below, signed, sparse_log_axis
 from ._kernel_runs import fitted_slope, train_widths
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Gradient descent in the kernel regime: risk, parameter movement and kernel drift"
 CHAPTER = 6
@@ -135,10 +136,10 @@ def run(config: Config) -> Result:
     data = single_neuron_data(config.n, config.d, seed=config.seed)
     x, y = data.x_train, data.y_train
     model, traj = train_widths(x, y, widths=config.widths, lr_scale=config.lr_scale, steps=config.steps,
-                               record_every=config.record_every, seed=config.seed, movement=True)
+                               record_every=config.record_every, seed=derive_seed(config.seed, "network"), movement=True)
     lam = float(min_eigenvalue(relu_kernel(x)))
 
-    lam_hat = np.array([float(min_eigenvalue(explicit_gram(TwoLayerNet(config.d, m, seed=config.seed), x) / m)) for m in config.widths])
+    lam_hat = np.array([float(min_eigenvalue(explicit_gram(TwoLayerNet(config.d, m, seed=block_seed(derive_seed(config.seed, "network"), m)), x) / m)) for m in config.widths])
     net = model.block(0)
     g_auto, g_formula = empirical_gram(net, x), explicit_gram(net, x)
     err = float((g_auto - g_formula).abs().max() / g_formula.abs().max())

@@ -14,6 +14,7 @@ from ..theory.kernel_regime import gram_deviation_bound, lemma11_width
 from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, legend_below, signed, sparse_log_axis
 from ._kernel_runs import fitted_slope, single_thread
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "The ReLU kernel matrix: smallest eigenvalue and Monte-Carlo estimate"
 CHAPTER = 6
@@ -111,13 +112,13 @@ def run(config: Config) -> Result:
 
 
 def _run(config: Config) -> Result:
-    lam_vs_n = np.array([float(min_eigenvalue(relu_kernel(sample_sphere(n, config.d, seed=config.seed)))) for n in config.ns])
+    lam_vs_n = np.array([float(min_eigenvalue(relu_kernel(sample_sphere(n, config.d, seed=derive_seed(config.seed, "points", n))))) for n in config.ns])
     x = sample_sphere(config.n, config.d, seed=config.seed)
     k = relu_kernel(x)
     lam = float(min_eigenvalue(k))
     frob, eig = [], []
     for w, m in enumerate(config.widths):
-        khat = relu_kernel_mc(x, m=m, seed=config.seed + 1 + w, repeats=config.repeats)
+        khat = relu_kernel_mc(x, m=m, seed=derive_seed(config.seed, "features", w), repeats=config.repeats)
         frob.append((khat - k).norm(dim=(1, 2)).numpy())
         eig.append(min_eigenvalue(khat).numpy())
     return Result(config, lam_vs_n, lam, np.array(frob), np.array(eig))

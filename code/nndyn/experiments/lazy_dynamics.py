@@ -26,6 +26,7 @@ from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import probes, train
 from ._ch89_plots import PAGE_WIDTH, legend_below, signed, width_axis
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Kernel change, parameter movement and distance to the linearised model against width"
 CHAPTER = 8
@@ -109,7 +110,7 @@ def run(config: Config) -> Result:
     rows = []
     record_every = max(1, config.steps // 25)
     for j, width in enumerate(config.widths):
-        net = DeepReLUNet(config.d, width, config.depth, seed=config.seed + j)
+        net = DeepReLUNet(config.d, width, config.depth, seed=derive_seed(config.seed, "network", j))
         lin = linearize(net)
         initial = copy.deepcopy(net)
         norm0 = float(torch.sqrt(sum((p.detach() ** 2).sum() for p in net.parameters())))

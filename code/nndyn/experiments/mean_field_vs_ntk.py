@@ -22,6 +22,7 @@ from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import probes, train
 from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, signed, width_axis
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Mean-field against NTK scaling: movement, feature learning and test risk"
 CHAPTER = 9
@@ -115,7 +116,7 @@ def run(config: Config) -> Result:
     neurons0 = np.zeros((0, 2))
     for j, m in enumerate(config.widths):
         for s in SCALING_NAMES:
-            net = scaled_two_layer(config.d, m, scaling=s, seed=config.seed + j)
+            net = scaled_two_layer(config.d, m, scaling=s, seed=derive_seed(config.seed, "network", j))
             initial = copy.deepcopy(net)
             traj = train(
                 net,

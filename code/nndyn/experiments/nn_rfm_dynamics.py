@@ -12,6 +12,7 @@ from ..training import Trajectory
 from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, sparse_log_axis
 from ._kernel_runs import train_widths
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Network and random feature model along gradient descent (the notes' Figure 2)"
 CHAPTER = 7
@@ -88,7 +89,7 @@ def run(config: Config) -> Result:
     """Train the networks and their random feature models."""
     data = single_neuron_data(config.n, config.d, n_test=config.n_test, seed=config.seed)
     kw = dict(widths=config.widths, lr_scale=config.lr_scale, steps=config.steps, record_every=config.record_every,
-              seed=config.seed, x_probe=data.x_test, y_probe=data.y_test)
+              seed=derive_seed(config.seed, "network"), x_probe=data.x_test, y_probe=data.y_test)
     _, nn = train_widths(data.x_train, data.y_train, **kw)
     _, rf = train_widths(data.x_train, data.y_train, random_features=True, **kw)
     for traj in (nn, rf):

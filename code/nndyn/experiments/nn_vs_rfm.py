@@ -24,6 +24,7 @@ from ..training import probes, train
 from ._ch89_plots import legend_below, signed, width_axis
 from ._kernel_runs import fitted_slope, single_thread, train_widths
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Network against random feature model: the uniform gap of the notes' Theorem 13"
 CHAPTER = 7
@@ -98,7 +99,7 @@ def run(config: Config) -> Result:
     """Train both models at every width and measure the gap."""
     data = single_neuron_data(config.n, config.d, n_test=config.n_probe, seed=config.seed)
     kw = dict(widths=config.widths, lr_scale=config.lr_scale, steps=config.steps, record_every=config.record_every,
-              seed=config.seed, x_probe=data.x_test, y_probe=data.y_test)
+              seed=derive_seed(config.seed, "network"), x_probe=data.x_test, y_probe=data.y_test)
     _, nn = train_widths(data.x_train, data.y_train, **kw)
     _, rf = train_widths(data.x_train, data.y_train, random_features=True, **kw)
     gap = np.abs(nn["pred"] - rf["pred"]).max(axis=(0, 1))
@@ -160,7 +161,7 @@ def representer_check(n: int = 50, d: int = 20, m: int = 200, *, lr_scale: float
     steps = check_positive_int("steps", steps)
     check_seed(seed)
     data = single_neuron_data(n, d, n_test=check_positive_int("n_test", n_test), seed=seed)
-    rfm = RandomFeatureModel.from_network(TwoLayerNet(d, m, seed=seed))
+    rfm = RandomFeatureModel.from_network(TwoLayerNet(d, m, seed=derive_seed(seed, "network")))
     with single_thread():
         traj = train(rfm, data.x_train, data.y_train, lr=lr, steps=steps, record_every=1,
                      probes={"train_pred": probes.predictions_on(data.x_train)})

@@ -19,6 +19,7 @@ from ..ntk import analytic_ntk, empirical_ntk, relative_error
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, legend_below, signed, width_axis
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "The empirical NTK converges to the analytic NTK at rate width^(-1/2)"
 CHAPTER = 8
@@ -95,7 +96,7 @@ def _grid_kernel(cosines: np.ndarray, depth: int) -> np.ndarray:
 
 def run(config: Config) -> Result:
     """Compare empirical and analytic kernels for every depth, width and seed."""
-    x = sample_sphere(config.n_points, config.d, seed=config.seed)
+    x = sample_sphere(config.n_points, config.d, seed=derive_seed(config.seed, "points"))
     iu = np.triu_indices(config.n_points, k=1)
     errors = np.zeros((len(config.depths), len(config.widths), config.n_seeds))
     grid = np.linspace(-1, 1, 201)
@@ -104,7 +105,7 @@ def run(config: Config) -> Result:
         target = analytic_ntk(x, depth=depth)
         for j, width in enumerate(config.widths):
             for s in range(config.n_seeds):
-                net = DeepReLUNet(config.d, width, depth, seed=config.seed * 1000 + 97 * s + j)
+                net = DeepReLUNet(config.d, width, depth, seed=derive_seed(config.seed, "network", depth, j, s))
                 estimate = empirical_ntk(net, x)
                 errors[i, j, s] = relative_error(estimate, target)
                 if j == len(config.widths) - 1 and s == 0:

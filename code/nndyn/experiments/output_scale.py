@@ -25,6 +25,7 @@ from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import train
 from ._ch89_plots import PAGE_WIDTH, legend_below, signed, width_axis
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Scaling the output by alpha: movement and feature change fall like 1/alpha"
 CHAPTER = 8
@@ -113,7 +114,7 @@ def run(config: Config) -> Result:
     risk0 = float(squared_risk(torch.zeros_like(y), y))
     rows = []
     for alpha in config.alphas:
-        net = DeepReLUNet(config.d, config.width, config.depth, output_scale=alpha, seed=config.seed)
+        net = DeepReLUNet(config.d, config.width, config.depth, output_scale=alpha, seed=derive_seed(config.seed, "network"))
         initial = copy.deepcopy(net)
         model = centered(net)
         traj = train(model, x, y, lr=config.lr, steps=config.steps, record_every=max(1, config.steps // 50), risk=scaled_risk(alpha))

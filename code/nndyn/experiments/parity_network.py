@@ -18,6 +18,7 @@ from ..orthonormal import parity_gram
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..theory.hardness import parity_path_norm
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Parity functions as two-layer ReLU networks"
 CHAPTER = 3
@@ -127,7 +128,7 @@ def run(config: Config) -> Result:
     counts, errors = [], []
     for d in config.check_dims:
         x = hypercube_points(d, values="01")
-        vectors = _vectors(d, config.max_vectors, config.seed * 1_000_003 + d)
+        vectors = _vectors(d, config.max_vectors, derive_seed(config.seed, "vectors", d))
         worst = 0.0
         with torch.no_grad():
             for v in vectors:

@@ -21,6 +21,7 @@ from ..data import hypercube_points
 from ..models import TwoLayerNet
 from ..plotting import BOUND_STYLE, colors, figure
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Gradient descent on every parity stays at its initialisation (Theorem 8)"
 CHAPTER = 4
@@ -174,7 +175,7 @@ def run(config: Config) -> Result:
     """Run GD from one initialisation for every parity target, in every dimension of ``config``."""
     result = Result(config, time=config.lr * np.arange(config.steps + 1))
     for d in config.dims:
-        net = TwoLayerNet(d, config.width, init="notes", output_scale=config.width**-0.5, seed=config.seed + d)
+        net = TwoLayerNet(d, config.width, init="notes", output_scale=config.width**-0.5, seed=derive_seed(config.seed, "network", d))
         x = hypercube_points(d)
         targets = all_parities(x)
         total_sq = torch.zeros(config.steps + 1, dtype=x.dtype)

@@ -16,6 +16,7 @@ from .._validation import check_in_range, check_positive, check_positive_int
 from ..models import TwoLayerNet
 from ..plotting import colors, figure
 from ..training.online import OnlineTrajectory, train_online
+from ..seeding import derive_seed
 from .base import ExperimentConfig
 
 TITLE = "Online SGD on the parity problem (the notes' Figure 1)"
@@ -128,7 +129,7 @@ def run(config: Config) -> Result:
     start = time.perf_counter()
     result = Result(config)
     for i, (d, steps) in enumerate(zip(config.dims, config.steps)):
-        net = TwoLayerNet(d + int(config.bias_input), config.width, init=config.init, seed=config.seed + i,
+        net = TwoLayerNet(d + int(config.bias_input), config.width, init=config.init, seed=derive_seed(config.seed, "network", d),
                           dtype=torch.float32)
         traj = train_online(
             net,
@@ -138,7 +139,7 @@ def run(config: Config) -> Result:
             lr=config.lr,
             eval_every=config.eval_every,
             n_test=config.n_test,
-            seed=config.seed + 100 + i,
+            seed=derive_seed(config.seed, "data", d),
             accelerator=config.accelerator,
             bias_input=config.bias_input,
         )

@@ -15,6 +15,7 @@ from ..training import Trajectory, probes
 from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH
 from ._kernel_runs import single_thread
 from .base import ExperimentConfig
+from ..seeding import derive_seed
 
 TITLE = "Path-norm regularisation against plain gradient descent (the notes' Figure 3)"
 CHAPTER = 7
@@ -99,7 +100,7 @@ def run(config: Config) -> Result:
     pr = {"train_risk": probes.risk_on(data.x_train, data.y_train), "test_risk": probes.risk_on(data.x_test, data.y_test)}
     out, weights = {}, {}
     for name, lam in (("regularized", config.lam), ("plain", 0.0)):
-        net = TwoLayerNet(config.d, config.m, seed=config.seed)
+        net = TwoLayerNet(config.d, config.m, seed=derive_seed(config.seed, "network"))
         with single_thread():
             out[name] = train_path_norm(net, data.x_train, data.y_train, lr=config.lr_scale / config.m,
                                         steps=config.steps, lam=lam, record_every=max(1, config.steps // 100), probes=pr)

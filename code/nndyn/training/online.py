@@ -6,8 +6,8 @@ Online SGD never reuses a sample: step :math:`k` draws a new batch
 the *population* risk.
 
 The data stream is an :class:`~torch.utils.data.IterableDataset` whose whole state is
-``(seed, start_step)``: the batch of step ``k`` on rank ``r`` is drawn from a generator
-seeded by ``(seed, k, r)``. A run can therefore be checkpointed and resumed (the module
+``(seed, start_step)``: the batch of step ``k`` on rank ``r`` is drawn from its own
+stream ``derive_seed(seed, "batches", k * world_size + r)`` (:mod:`nndyn.seeding`). A run can therefore be checkpointed and resumed (the module
 saves ``steps_done``), and on several devices every rank draws its own batches.
 """
 
@@ -23,10 +23,10 @@ from torch.utils.data import DataLoader, IterableDataset
 from .._validation import check_in_range, check_positive, check_positive_int, check_seed, check_nonnegative_int
 from ..data import parity_target, sample_hypercube
 from ..losses import hinge_risk
+from ..seeding import derive_seed
 from .module import TrainingDivergedError
 from .session import fit, log_step_metrics
 
-_SEED_STRIDE = 1_000_003
 
 
 def stream_seed(seed: int, step: int, rank: int = 0, world_size: int = 1) -> int:
@@ -47,7 +47,7 @@ def stream_seed(seed: int, step: int, rank: int = 0, world_size: int = 1) -> int
     rank = check_nonnegative_int("rank", rank)
     if rank >= world_size:
         raise ValueError(f"rank must be in [0, {world_size - 1}], got {rank}")
-    return (seed * _SEED_STRIDE + step * world_size + rank) % (2**62)
+    return derive_seed(seed, "batches", step * world_size + rank)
 
 
 def with_bias_input(x: torch.Tensor, bias_input: bool) -> torch.Tensor:
@@ -184,7 +184,7 @@ class OnlineSGDModule(pl.LightningModule):
         self.seed = check_seed(seed)
         self.bias_input = bool(bias_input)
         dtype = next(model.parameters()).dtype
-        x_test = sample_hypercube(check_positive_int("n_test", n_test), d, seed=seed + 7_777_777, dtype=dtype)
+        x_test = sample_hypercube(check_positive_int("n_test", n_test), d, seed=derive_seed(seed, "test"), dtype=dtype)
         self.register_buffer("x_test", with_bias_input(x_test, self.bias_input))
         self.register_buffer("y_test", parity_target(x_test))
         self.steps_done = 0
