@@ -42,8 +42,11 @@ def test_sign_of_network_is_intersection_on_every_point(halfspaces):
     assert max(halfspaces.config.dims) >= 12
     assert halfspaces.points_checked >= 50_000
     assert halfspaces.total_mismatches == 0
-    # the check is not vacuous: many instances have non-empty intersections
-    assert np.mean(halfspaces.positive_fraction > 0) > 0.5
+    # the check is not vacuous: every intersection contains a point of the cube, so both
+    # signs of the network are tested, although independent offsets would empty many of them
+    assert halfspaces.empty_intersections == 0
+    assert np.all(halfspaces.positive_fraction > 0) and np.mean(halfspaces.positive_fraction < 1) > 0.9
+    assert halfspaces.empty_if_independent > 0
 
 
 def test_path_norm_matches_closed_form_and_corrected_bound(halfspaces):
@@ -152,6 +155,7 @@ def test_experiments_are_deterministic_and_registered():
         (halfspace_network, {"dims": (0, 3)}),
         (halfspace_network, {"ks": ()}),
         (halfspace_network, {"instances": 0}),
+        (halfspace_network, {"nonempty": "yes"}),
         (parity_network, {"path_dims": (3,)}),
         (parity_network, {"gram_dims": (13,)}),
         (cosine_family, {"max_exact_dim": 5}),

@@ -58,6 +58,20 @@ def test_random_halfspaces_shapes_and_determinism():
             random_integer_halfspaces(**kwargs)
 
 
+def test_random_halfspaces_nonempty_contain_a_point():
+    x = hypercube_points(6)
+    emptied = 0
+    for seed in range(40):
+        W, b = random_integer_halfspaces(8, 6, seed=seed)
+        W2, b2 = random_integer_halfspaces(8, 6, nonempty=True, seed=seed)
+        assert torch.equal(W, W2) and torch.all(b2 <= b)
+        assert bool((halfspace_intersection(x, W2, b2) > 0).any())
+        emptied += int(not bool((halfspace_intersection(x, W, b) > 0).any()))
+    assert emptied > 0  # without the option, many intersections of 8 halfspaces are empty
+    with pytest.raises(ValueError, match="nonempty"):
+        random_integer_halfspaces(2, 3, nonempty=1)
+
+
 def test_halfspace_intersection_by_hand():
     x = hypercube_points(2)  # (-1,-1), (-1,1), (1,-1), (1,1)
     W = torch.tensor([[1, 0], [0, 1]])

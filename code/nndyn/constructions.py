@@ -109,7 +109,7 @@ def _as_integer_tensor(name: str, value, ndim: int) -> torch.Tensor:
 
 
 def random_integer_halfspaces(
-    k: int, d: int, *, weight_bound: int = 3, seed: int = 0
+    k: int, d: int, *, weight_bound: int = 3, nonempty: bool = False, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw ``k`` halfspaces with integer weights for :class:`HalfspaceIntersectionNet`.
 
@@ -118,12 +118,21 @@ def random_integer_halfspaces(
     :math:`\\{-h_i,\\dots,h_i\\}` with :math:`h_i=\\lceil\\|w_i\\|_1/4\\rceil`, so that each
     halfspace cuts the cube somewhere near its middle.
 
+    With ``nonempty=True`` a point :math:`p` is also drawn uniformly from
+    :math:`\\{-1,1\\}^d`, and every offset that would exclude it is lowered to
+    :math:`b_i=w_i^\\top p-1`, the largest offset whose halfspace
+    :math:`w_i^\\top x-b_i-\\tfrac12\\ge0` contains :math:`p`. The intersection then
+    contains :math:`p`, so it is never empty; the weights, and the offsets that already
+    contain :math:`p`, are the same as with ``nonempty=False``.
+
     Parameters
     ----------
     k, d : int
         Number of halfspaces and dimension, both >= 1.
     weight_bound : int
         Largest absolute weight, >= 1.
+    nonempty : bool
+        Lower the offsets so that the intersection contains a random point of the cube.
     seed : int
         Seed of the draw.
 
@@ -135,10 +144,15 @@ def random_integer_halfspaces(
     k = check_positive_int("k", k)
     d = check_positive_int("d", d)
     weight_bound = check_positive_int("weight_bound", weight_bound)
+    if not isinstance(nonempty, bool):
+        raise ValueError(f"nonempty must be True or False, got {nonempty!r}")
     g = generator(check_seed(seed), "halfspaces")
     W = torch.randint(-weight_bound, weight_bound + 1, (k, d), generator=g)
     h = (W.abs().sum(dim=1) + 3) // 4
     b = torch.floor(torch.rand(k, generator=g, dtype=torch.float64) * (2 * h + 1)).to(torch.int64) - h
+    if nonempty:
+        p = 2 * torch.randint(0, 2, (d,), generator=g) - 1
+        b = torch.minimum(b, W @ p - 1)
     return W, b
 
 

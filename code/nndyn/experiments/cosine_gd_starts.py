@@ -3,6 +3,9 @@
 For each frequency :math:`L`, gradient descent with step :math:`c/L^2` runs on the
 population risk and on the empirical risk from every point of a grid of
 :math:`[-\\ell,\\ell]^2`; a start succeeds if it ends within ``tolerance`` of :math:`w_*`.
+The other starts are sorted by where they end (:meth:`Result.outcomes`): at the spurious
+minimum near the origin, where they started (gradient descent did not move them by
+``tolerance``), or elsewhere.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from .. import landscape as ls
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
-from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH
+from ..plotting import LEGEND_SIZE, PAGE_WIDTH
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 
@@ -87,12 +90,20 @@ class Result:
         Starting points, shape ``(starts_per_side**2, 2)``.
     population_success, empirical_success : dict[float, numpy.ndarray]
         Boolean success of each start, by :math:`L`.
+    population_end, empirical_end : dict[float, numpy.ndarray]
+        End point of each start, shape ``(starts_per_side**2, 2)``, by :math:`L`.
+    spurious_minimum : dict[float, numpy.ndarray]
+        Where gradient descent on the population risk started at :math:`w=0` ends (ten times
+        ``steps`` steps): the spurious minimum near the origin, or :math:`w_*` for small :math:`L`.
     """
 
     config: Config
     starts: np.ndarray
     population_success: dict[float, np.ndarray] = field(default_factory=dict)
     empirical_success: dict[float, np.ndarray] = field(default_factory=dict)
+    population_end: dict[float, np.ndarray] = field(default_factory=dict)
+    empirical_end: dict[float, np.ndarray] = field(default_factory=dict)
+    spurious_minimum: dict[float, np.ndarray] = field(default_factory=dict)
 
     def fractions(self, which: str = "population") -> np.ndarray:
         """Fraction of successful starts for each :math:`L` (``which``: ``"population"`` or ``"empirical"``)."""
@@ -100,6 +111,31 @@ class Result:
         if which not in table:
             raise ValueError(f"which must be 'population' or 'empirical', got {which!r}")
         return np.array([table[which][L].mean() for L in self.config.frequencies])
+
+    def outcomes(self, which: str = "population") -> dict[str, np.ndarray]:
+        """Where the starts end, as fractions for each :math:`L`; the four fractions add up to 1.
+
+        ``"target"``: within ``tolerance`` of :math:`w_*`; ``"origin"``: within ``tolerance`` of
+        the spurious minimum near the origin (:attr:`spurious_minimum`, when it is not
+        :math:`w_*`); ``"unmoved"``: none of these, and less than ``tolerance`` from the start;
+        ``"elsewhere"``: the rest.
+        """
+        table = {"population": self.population_end, "empirical": self.empirical_end}
+        if which not in table:
+            raise ValueError(f"which must be 'population' or 'empirical', got {which!r}")
+        tol = self.config.tolerance
+        w_star = np.asarray(self.config.w_star, dtype=float)
+        rows = {"target": [], "origin": [], "unmoved": [], "elsewhere": []}
+        for L in self.config.frequencies:
+            end = table[which][L]
+            target = np.linalg.norm(end - w_star, axis=1) < tol
+            w0 = self.spurious_minimum[L]
+            origin = ~target & (np.linalg.norm(end - w0, axis=1) < tol) & (np.linalg.norm(w0 - w_star) >= tol)
+            unmoved = ~target & ~origin & (np.linalg.norm(end - self.starts, axis=1) < tol)
+            for key, mask in (("target", target), ("origin", origin), ("unmoved", unmoved),
+                              ("elsewhere", ~(target | origin | unmoved))):
+                rows[key].append(mask.mean())
+        return {key: np.array(value) for key, value in rows.items()}
 
 
 def run(config: Config) -> Result:
@@ -114,6 +150,9 @@ def run(config: Config) -> Result:
         emp = ls.gradient_descent(lambda w: ls.empirical_gradient(w, w_star, L, x), starts, lr=lr, steps=config.steps)
         result.population_success[L] = np.linalg.norm(pop - w_star, axis=1) < config.tolerance
         result.empirical_success[L] = np.linalg.norm(emp - w_star, axis=1) < config.tolerance
+        result.population_end[L], result.empirical_end[L] = pop, emp
+        result.spurious_minimum[L] = ls.gradient_descent(lambda w: ls.population_gradient(w, w_star, L), np.zeros((1, 2)),
+                                                         lr=lr, steps=10 * config.steps)[0]
     return result
 
 

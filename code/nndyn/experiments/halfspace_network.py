@@ -1,7 +1,8 @@
 """Chapter 2: a two-layer ReLU network that computes an intersection of halfspaces.
 
-For random integer halfspaces :math:`w_i^\\top x \\ge b_i + 1/2` on :math:`\\{-1,1\\}^d`, the
-network :class:`nndyn.constructions.HalfspaceIntersectionNet` is evaluated on every point
+For random integer halfspaces :math:`w_i^\\top x \\ge b_i + 1/2` on :math:`\\{-1,1\\}^d`, whose
+offsets are drawn so that the intersection contains a random point of the cube (so that both
+signs of the network are tested), the network :class:`nndyn.constructions.HalfspaceIntersectionNet` is evaluated on every point
 of the cube and its sign compared with the AND of the halfspaces; its path norm is set
 next to the corrected bound and next to the expression printed in the notes.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..constructions import HalfspaceIntersectionNet, random_integer_halfspaces, relu_step
+from ..constructions import HalfspaceIntersectionNet, halfspace_intersection, random_integer_halfspaces, relu_step
 from ..data import hypercube_points
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.hardness import halfspace_path_norm, halfspace_path_norm_bound, notes_halfspace_path_norm
@@ -40,6 +41,10 @@ class Config(ExperimentConfig):
         Integer weights are drawn from :math:`\\{-B,\\dots,B\\}`.
     slopes : tuple of float
         Slopes :math:`a` of the ReLU steps :math:`\\sigma(az)-\\sigma(az-1)` drawn in the figure.
+    nonempty : bool
+        Draw the offsets so that every intersection contains a random point of the cube
+        (:func:`nndyn.constructions.random_integer_halfspaces`); otherwise many intersections
+        with several halfspaces are empty and test only the negative sign.
     """
 
     dims: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
@@ -47,6 +52,7 @@ class Config(ExperimentConfig):
     instances: int = 20
     weight_bound: int = 3
     slopes: tuple[float, ...] = (1.0, 2.0, 8.0)
+    nonempty: bool = True
 
     PRESETS = {
         "quick": {"dims": (2, 4, 6, 8, 10, 12), "ks": (1, 2, 3, 5), "instances": 4},
@@ -66,6 +72,8 @@ class Config(ExperimentConfig):
             raise ValueError(f"weight_bound must be an integer >= 1, got {self.weight_bound}")
         if not self.slopes or any(not a > 0 for a in self.slopes):
             raise ValueError(f"slopes must be a non-empty tuple of numbers > 0, got {self.slopes}")
+        if not isinstance(self.nonempty, bool):
+            raise ValueError(f"nonempty must be True or False, got {self.nonempty!r}")
 
 
 @dataclass
@@ -80,6 +88,9 @@ class Result:
         Points of :math:`\\{-1,1\\}^d` where :math:`\\mathrm{sign}(g)` differs from the AND.
     positive_fraction : numpy.ndarray
         Fraction of the cube inside the intersection.
+    independent_positive_fraction : numpy.ndarray
+        The same fraction for the same weights with the offsets drawn independently of
+        one another (``nonempty=False``): how many intersections would have been empty.
     path_norm : numpy.ndarray
         Path norm of the network, read from its weights.
     exact_formula, bound, notes_expression : numpy.ndarray
@@ -91,6 +102,7 @@ class Result:
     k: np.ndarray
     mismatches: np.ndarray
     positive_fraction: np.ndarray
+    independent_positive_fraction: np.ndarray
     path_norm: np.ndarray
     exact_formula: np.ndarray
     bound: np.ndarray
@@ -105,6 +117,16 @@ class Result:
     def total_mismatches(self) -> int:
         """Total number of points where the network's sign is wrong (0 when the construction is exact)."""
         return int(self.mismatches.sum())
+
+    @property
+    def empty_intersections(self) -> int:
+        """Instances whose intersection contains no point of the cube (0 when ``nonempty``)."""
+        return int(np.sum(self.positive_fraction == 0))
+
+    @property
+    def empty_if_independent(self) -> int:
+        """Instances that would have had an empty intersection with independently drawn offsets."""
+        return int(np.sum(self.independent_positive_fraction == 0))
 
     @property
     def notes_violations(self) -> int:
@@ -125,7 +147,9 @@ def run(config: Config) -> Result:
         x = hypercube_points(d, values="pm1")
         for k in config.ks:
             for _ in range(config.instances):
-                W, b = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, seed=derive_seed(config.seed, "halfspaces", counter))
+                seed = derive_seed(config.seed, "halfspaces", counter)
+                W, b = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, nonempty=config.nonempty, seed=seed)
+                _, b_independent = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, seed=seed)
                 counter += 1
                 net = HalfspaceIntersectionNet(W, b)
                 with torch.no_grad():
@@ -137,6 +161,7 @@ def run(config: Config) -> Result:
                             k,
                             wrong,
                             float((target > 0).double().mean()),
+                            float((halfspace_intersection(x, W, b_independent) > 0).double().mean()),
                             float(net.path_norm()),
                             halfspace_path_norm(W, b),
                             halfspace_path_norm_bound(W, b),
@@ -150,10 +175,11 @@ def run(config: Config) -> Result:
         k=np.array(cols[1], dtype=int),
         mismatches=np.array(cols[2], dtype=int),
         positive_fraction=np.array(cols[3]),
-        path_norm=np.array(cols[4]),
-        exact_formula=np.array(cols[5]),
-        bound=np.array(cols[6]),
-        notes_expression=np.array(cols[7]),
+        independent_positive_fraction=np.array(cols[4]),
+        path_norm=np.array(cols[5]),
+        exact_formula=np.array(cols[6]),
+        bound=np.array(cols[7]),
+        notes_expression=np.array(cols[8]),
     )
 
 
