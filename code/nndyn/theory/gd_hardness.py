@@ -121,3 +121,86 @@ def linear_horizon(L: float, d: int, *, power: float = 0.25) -> float:
     if power == 0:
         raise ValueError("power must be a number in (0, 0.5], got 0")
     return power * d * math.log(2) / math.sqrt(L)
+
+
+def neuron_parity_correlation(W, subset, *, bias=0.0, chunk: int = 1 << 15) -> np.ndarray:
+    """Exact :math:`\\mathbb E_x[\\sigma(w^\\top x+c)\\,\\chi_S(x)]` over all :math:`2^d` points of :math:`\\{-1,1\\}^d`.
+
+    This is (up to the output weight) the gradient signal that the parity :math:`\\chi_S` sends
+    to the output weight of a ReLU neuron with weights :math:`w` and bias :math:`c` at a
+    model that is still in the linear part of the hinge.
+
+    Parameters
+    ----------
+    W : array_like
+        Weight vectors, shape ``(d,)`` or ``(n, d)``, with ``1 <= d <= 24``.
+    subset : array_like
+        0/1 indicator of :math:`S`, length ``d``.
+    bias : float or array_like
+        The biases :math:`c` (a number, or one per weight vector).
+    chunk : int
+        Points of the cube evaluated at once (memory only).
+
+    Returns
+    -------
+    numpy.ndarray
+        One correlation per weight vector (shape ``(n,)``; a 0-d array for a single vector).
+    """
+    W = np.asarray(W, dtype=float)
+    single = W.ndim == 1
+    W = np.atleast_2d(W)
+    if W.ndim != 2 or not 1 <= W.shape[1] <= 24:
+        raise ValueError(f"W must have shape (d,) or (n, d) with 1 <= d <= 24, got {np.shape(W)}")
+    d = W.shape[1]
+    S = np.asarray(subset, dtype=float)
+    if S.shape != (d,) or not np.all((S == 0) | (S == 1)):
+        raise ValueError(f"subset must be a 0/1 vector of length {d}, got {subset!r}")
+    c = np.broadcast_to(np.asarray(bias, dtype=float), (W.shape[0],))
+    chunk = check_positive_int("chunk", chunk)
+    total = np.zeros(W.shape[0])
+    powers = np.arange(d)
+    for start in range(0, 2**d, chunk):
+        idx = np.arange(start, min(start + chunk, 2**d))
+        x = 1.0 - 2.0 * ((idx[:, None] >> powers) & 1)
+        chi = 1.0 - 2.0 * (((idx[:, None] >> powers) & 1) @ S % 2)
+        total += chi @ np.maximum(x @ W.T + c, 0.0)
+    out = total / 2.0**d
+    return out[0] if single else out
+
+
+def exponential_horizon(G0: float, H0: float, M: float, d: int, *, share: float = 0.75) -> float:
+    """The time up to which most targets stay within :math:`2^{-d/4}` of :math:`\\theta_0` (the second-order theorem).
+
+    With :math:`K=\\sqrt{(G_0+H_0)/(1-s)}` and :math:`c=\\sqrt{M/3}`, at least a fraction
+    :math:`s` of the targets satisfy :math:`\\|\\theta^f_t-\\theta_0\\|\\le(2K+c)\\,2^{-d/2}\\,t\\le 2^{-d/4}`
+    for all
+
+    .. math:: t\\le T_*=\\frac{2^{d/4}}{2K+c}.
+
+    Parameters
+    ----------
+    G0 : float
+        :math:`\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2` (>= 0).
+    H0 : float
+        :math:`\\mathbb E_x\\|\\nabla^2_\\theta h(x;\\theta_0)\\|_F^2` (>= 0).
+    M : float
+        Mean-square Lipschitz constant of the Hessian (>= 0).
+    d : int
+        :math:`|\\mathcal F|=2^d` (>= 1).
+    share : float
+        The fraction :math:`s` of targets, in [0, 1).
+
+    Returns
+    -------
+    float
+        :math:`T_*` (``inf`` when :math:`G_0=H_0=M=0`: nothing moves).
+    """
+    G0 = check_nonnegative("G0", G0)
+    H0 = check_nonnegative("H0", H0)
+    M = check_nonnegative("M", M)
+    d = check_positive_int("d", d)
+    share = check_in_range("share", share, 0.0, 1.0)
+    if share == 1.0:
+        raise ValueError("share must be a number in [0, 1), got 1.0")
+    rate = 2 * math.sqrt((G0 + H0) / (1 - share)) + math.sqrt(M / 3)
+    return math.inf if rate == 0 else 2.0 ** (d / 4) / rate
