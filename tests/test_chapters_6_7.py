@@ -38,6 +38,34 @@ def penalty():
 # ---------------------------------------------------------------- chapter 6
 
 
+def test_chernoff_width_far_below_lemma11_but_above_what_suffices(spectrum):
+    c = spectrum.config
+    chernoff = th.chernoff_width(c.n, spectrum.lam, c.delta)
+    assert chernoff < spectrum.required_width() / 1000
+    assert chernoff > spectrum.smallest_sufficient_width()
+    with pytest.raises(ValueError):
+        th.chernoff_width(c.n, -1.0, c.delta)
+    with pytest.raises(ValueError):
+        th.chernoff_width(c.n, spectrum.lam, 1.5)
+
+
+def test_bound_and_linearised_rates_differ_by_four_lambda_hat_over_lambda(training):
+    c = training.config
+    bound_rates = np.array([th.risk_rate(m, c.n, training.lam) for m in c.widths])
+    assert np.allclose(training.linear_rates() / bound_rates, 4 * training.lam_hat / training.lam)
+    # the text: at the narrowest width lambda_hat < lambda/2 (Lemma 11's event fails, ratio < 2),
+    # at the widest it is above lambda/2, and the ratio grows with the width
+    ratio = 4 * training.lam_hat / training.lam
+    assert ratio[0] < 2 < ratio[-1]
+    assert np.all(np.diff(ratio) > 0)
+
+
+def test_output_weights_below_theorem10_bound_but_slope_shallower(training):
+    # m * max|a_j| grows with m at these widths (the slope is shallower than -1) ...
+    scaled = training.movement[2] * np.asarray(training.config.widths)
+    assert scaled[-1] > scaled[0]
+
+
 def test_kernel_matrix_positive_and_decreasing(spectrum):
     assert np.all(spectrum.lam_vs_n > 0)
     assert np.all(np.diff(spectrum.lam_vs_n) < 0)
@@ -112,6 +140,25 @@ def test_movement_below_theorem10_bounds(training):
 # ---------------------------------------------------------------- chapter 7
 
 
+def test_linear_lower_bound_holds_for_the_span_of_kernel_sections():
+    """Theorem thm-nn-rfm-linear-lower for V = span{k_m(x_i, .)}, L^2 by Monte Carlo on the sphere."""
+    import torch
+
+    from nndyn import TwoLayerNet, sample_sphere, spectral
+
+    d, n, m = 5, 12, 400
+    x = sample_sphere(n, d, seed=0)
+    net = TwoLayerNet(d, m, seed=0)
+    grid = sample_sphere(20000, d, seed=1)                 # quadrature points for L^2(pi_0)
+    feats = torch.relu(grid @ net.B.T) @ torch.relu(x @ net.B.T).T / m   # k_m(x_i, grid), 20000 x n
+    targets = torch.relu(grid @ sample_sphere(300, d, seed=2).T)        # f_b on the grid, 300 neurons
+    coef = torch.linalg.lstsq(feats, targets).solution
+    mean_sq_error = ((feats @ coef - targets) ** 2).mean().item()
+    tail = float(spectral.tail_sums(d, [n])[0])
+    assert mean_sq_error >= 0.9 * tail                      # the theorem, up to Monte-Carlo error
+    assert mean_sq_error < 3 * tail                         # and nearly attained by this space
+
+
 def test_nn_rfm_gap_decays_at_least_as_fast_as_theorem13(gap):
     assert np.all(np.diff(gap.gap) < 0)
     assert gap.slope <= -0.5  # Theorem 13's rate
@@ -130,7 +177,7 @@ def test_figure2_narrow_differs_wide_coincides(dynamics):
     ratio = dynamics.test_ratio()
     widths = dynamics.config.widths
     assert widths[0] == 4 and widths[-1] == 1000
-    assert ratio[0] > 5  # m = 4: the network generalises much better than its RFM
+    assert ratio[0] > 3  # m = 4: the network generalises much better than its RFM (factor ~4 since the seeds are independent)
     f = dynamics.final()
     assert f["features_train"][0] > 100 * f["network_train"][0]  # 4 random features cannot fit
     assert abs(ratio[-1] - 1) < 0.01  # m = 1000: the two coincide

@@ -17,8 +17,9 @@ from ..models import TwoLayerNet
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.kernel_regime import risk_rate
 from ..training import Trajectory
-from ._ch89_plots import PAGE_WIDTH, legend_below, signed, sparse_log_axis
-from ._kernel_runs import fitted_slope, train_widths
+from ..plotting import PAGE_WIDTH, legend_below, sparse_log_axis
+from ..prose import signed
+from ..widths import block_seed, fitted_slope, train_widths
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 

@@ -21,8 +21,9 @@ from ..models import RandomFeatureModel, TwoLayerNet
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.kernel_regime import theorem13_bound
 from ..training import probes, train
-from ._ch89_plots import legend_below, signed, width_axis
-from ._kernel_runs import fitted_slope, single_thread, train_widths
+from ..plotting import legend_below, width_axis
+from ..prose import signed
+from ..widths import fitted_slope, single_thread, train_widths
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 
@@ -113,7 +114,7 @@ def plot(result: Result):
     m = np.asarray(c.widths, dtype=float)
     fig, ax = figure(1, width=5.6, height=4.6)
     ax.loglog(m, result.gap, "o-", color=OKABE_ITO[0], label=f"measured: slope {signed(result.slope)}")
-    ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"E-Ma-Wu bound ($C=1$, $\delta={c.delta:g}$): slope $-1/2$")
+    ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"notes' Theorem 13 ($C=1$, $\delta={c.delta:g}$): slope $-1/2$")
     ax.loglog(m, result.gap[0] * (m / m[0]) ** -2.0, color=OKABE_ITO[1], linestyle=":", label=r"slope $-2$ (first layer moves by $O(m^{-2})$)")
     ax.set(xlabel="width $m$", ylabel=r"$\max_{t,x}|f_{NN}(x)-f_{RFM}(x)|$", title=rf"$n={c.n}$, $d={c.d}$, $\eta={c.lr_scale:g}/m$, {c.steps} steps")
     width_axis(ax, c.widths)
@@ -121,55 +122,5 @@ def plot(result: Result):
     return fig
 
 
-@dataclass
-class RepresenterCheck:
-    """The notes' Lemma 14 checked on gradient descent: :math:`f(x;\\tilde a_k,B_0)` against :math:`\\sum_iw_i(k)k_m(x_i,x)`."""
-
-    direct: np.ndarray
-    representer: np.ndarray
-    weights: np.ndarray
-
-    @property
-    def relative_error(self) -> float:
-        """:math:`\\max_x|f-\\sum_iw_ik_m(x_i,x)|/\\max_x|f|`."""
-        return float(np.abs(self.direct - self.representer).max() / np.abs(self.direct).max())
-
-
-def representer_check(n: int = 50, d: int = 20, m: int = 200, *, lr_scale: float = 40.0, steps: int = 100, n_test: int = 200, seed: int = 0) -> RepresenterCheck:
-    """Train a random feature model from :math:`a=0` and rebuild it from the notes' Lemma 14.
-
-    Gradient descent :math:`\\tilde a_{k+1}=\\tilde a_k-\\frac{\\eta}{n}\\Phi^\\top e_k` gives
-    :math:`f(\\cdot;\\tilde a_k,B_0)=\\sum_iw_i(k)k_m(x_i,\\cdot)` with
-    :math:`w_i(k)=-\\frac{m\\eta}{n}\\sum_{k'<k}e_i(k')`, the discrete form of
-    :math:`w_i(t)=-\\frac mn\\int_0^te_i(s)\\,ds`. The residuals are recorded after every step.
-
-    Parameters
-    ----------
-    n, d, m : int
-        Training points, dimension and width (all >= 1).
-    lr_scale : float
-        Learning rate times the width (> 0).
-    steps : int
-        Gradient steps (>= 1).
-    n_test : int
-        Test points on the sphere (>= 1).
-    seed : int
-        Seed of data and features.
-    """
-    n, d, m = (check_positive_int(k, v) for k, v in (("n", n), ("d", d), ("m", m)))
-    lr = check_positive("lr_scale", lr_scale) / m
-    steps = check_positive_int("steps", steps)
-    check_seed(seed)
-    data = single_neuron_data(n, d, n_test=check_positive_int("n_test", n_test), seed=seed)
-    rfm = RandomFeatureModel.from_network(TwoLayerNet(d, m, seed=derive_seed(seed, "network")))
-    with single_thread():
-        traj = train(rfm, data.x_train, data.y_train, lr=lr, steps=steps, record_every=1,
-                     probes={"train_pred": probes.predictions_on(data.x_train)})
-    residuals = traj["train_pred"][:-1] - data.y_train.numpy()
-    weights = -m * lr / n * residuals.sum(axis=0)
-    with torch.no_grad():
-        phi_train = rfm.features(data.x_train)
-        phi_test = rfm.features(data.x_test)
-        k_m = (phi_train @ phi_test.T / m).numpy()
-        direct = rfm(data.x_test).numpy()
-    return RepresenterCheck(direct, weights @ k_m, weights)
+# The representer check of Lemma 14 lives in nndyn.representer (a concept module); kept importable here.
+from ..representer import RepresenterCheck, representer_check  # noqa: E402,F401

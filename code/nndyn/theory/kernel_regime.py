@@ -20,6 +20,7 @@ import numpy as np
 from .._validation import check_in_range, check_nonnegative, check_positive, check_positive_int
 
 __all__ = [
+    "chernoff_width",
     "first_layer_move_bound",
     "gram_deviation_bound",
     "gram_failure_probability",
@@ -73,6 +74,21 @@ def lemma11_width(n: int, lam: float, delta: float) -> float:
     n = check_positive_int("n", n)
     lam = check_positive("lam", lam)
     return 2 * n**2 * math.log(2 * n**2 / _delta(delta)) / lam**2
+
+
+def chernoff_width(n: int, lam: float, delta: float) -> float:
+    """Width after which the matrix Chernoff bound gives :math:`\\lambda_n(\\hat K)\\ge\\lambda/2` with probability :math:`1-\\delta`.
+
+    :math:`\\hat K=\\sum_jX_j` with :math:`X_j=z_jz_j^\\top/m`,
+    :math:`z_j=(\\sigma(b_j^\\top x_i))_i`, independent positive semi-definite summands
+    with :math:`\\lambda_{\\max}(X_j)=\\|z_j\\|^2/m\\le n/m` (unit inputs) and
+    :math:`\\mathbb E\\hat K=K`. Tropp's matrix Chernoff bound with :math:`\\varepsilon=1/2` gives
+    :math:`\\mathbb P(\\lambda_n(\\hat K)\\le\\lambda/2)\\le n\\,e^{-(1-\\log2)\\lambda m/(2n)}`,
+    at most :math:`\\delta` once :math:`m\\ge 2n\\log(n/\\delta)/((1-\\log 2)\\lambda)`.
+    """
+    n = check_positive_int("n", n)
+    lam = check_positive("lam", lam)
+    return 2 * n * math.log(n / _delta(delta)) / ((1 - math.log(2)) * lam)
 
 
 def kernel_time_constant(n: int, lam: float, label_rms: float) -> float:
