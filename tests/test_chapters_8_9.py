@@ -85,6 +85,30 @@ def test_linear_dynamics_closed_form():
     assert float(closed.norm()) < 0.5 * float(e0.norm())
 
 
+def test_gd_discrepancy_prefactor():
+    """Solution of ex-linear-closed-form: GD on f_lin differs from exp(-t G0/n) e(0) by a relative
+    amount t*eta/(2 n^2) * (weighted mean of mu_i^4)^(1/2), proportional to eta (not eta*lambda_max/n)."""
+    n, T = 12, 8.0
+    data = single_neuron_data(n, 6, seed=0)
+    net = DeepReLUNet(6, 32, 3, seed=0)
+    G0 = empirical_ntk(net, data.x_train)
+    e0 = net(data.x_train).detach() - data.y_train
+    mu, U = torch.linalg.eigh(G0)
+    w = torch.exp(-2 * T * mu / n) * (U.T @ e0) ** 2
+    measured = {}
+    for lr in (0.2, 0.02):
+        lin = linearize(net)
+        steps = round(T / lr)
+        train(lin, data.x_train, data.y_train, lr=lr, steps=steps)
+        e = lin(data.x_train).detach() - data.y_train
+        closed = torch.linalg.matrix_exp(-lr * steps * G0 / n) @ e0
+        measured[lr] = float((e - closed).norm() / closed.norm())
+        predicted = lr * T / (2 * n**2) * float(torch.sqrt((w * mu**4).sum() / w.sum()))
+        assert measured[lr] == pytest.approx(predicted, rel=0.1)
+        assert measured[lr] < 0.5 * lr * float(mu.max()) / n  # the old prefactor is far too large
+    assert measured[0.2] / measured[0.02] == pytest.approx(10, rel=0.1)
+
+
 def test_lazy_dynamics_claims(lazy_result):
     """Fig. fig-lazy-dynamics: kernel change, movement and distance to f_lin fall with width."""
     s = lazy_result.slopes()
