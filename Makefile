@@ -8,13 +8,19 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: book quick-book test test-fast serve bench bench-book venv clean distclean
+.PHONY: book quick-book pdf test test-fast serve bench bench-book venv clean distclean
 
 book: $(STAMP)  ## build the whole book (preset full) into _build/html
 	$(PY) scripts/build_book.py --preset full
 
 quick-book: $(STAMP)  ## build the book in the quick preset into _build/quick
 	$(PY) scripts/build_book.py --preset quick
+
+# The HTML first (incremental: nothing re-executes when it is current), then the PDF from
+# the same execution cache, copied into the site as _build/html/book.pdf. Needs xelatex and
+# latexmk (Debian packages: python3 scripts/build_book.py --tex-packages); installs nothing.
+pdf: $(STAMP)  ## the whole book as one PDF (preset full): _build/latex/book.pdf
+	$(PY) scripts/build_book.py --preset full --pdf
 
 test: $(STAMP) $(AXE)  ## the whole test suite: unit, science, book build (quick) and browser tests
 	$(PY) -m pytest -ra

@@ -9,6 +9,8 @@ Sections (each measured alternately against its plain-PyTorch reference, in this
   (:mod:`ntk_workloads`);
 * ``seeds``: 8 seeds in one batched computation (:mod:`nndyn.training.batched`) vs one seed
   (:mod:`seed_workloads`);
+* ``imports``: ``import nndyn`` against ``import torch``, and the start of the command line
+  (``--help``, ``list``), each in a fresh process (:mod:`import_workloads`);
 * ``book``: the whole-book build, cold, warm and after edits (:mod:`book_build`; minutes of
   both cores, so only with ``--book``).
 
@@ -53,7 +55,7 @@ STORE = HERE / "results.json"
 TARGET = 1.15  # package time / plain PyTorch time, every workload (the issue's target; do not loosen)
 SEED_TARGET = 2.0  # 8 seeds batched / one seed
 SEEDS = 8
-SECTIONS = ("gd", "online", "ntk", "seeds", "book")
+SECTIONS = ("gd", "online", "ntk", "seeds", "imports", "book")
 GD_WORKLOADS = ((50, 4000), (1000, 2000), (10000, 300))  # (m, steps), n=50, d=20, record every 50
 
 
@@ -161,6 +163,47 @@ def run_seeds(rounds: int) -> dict:
         print(f"seeds {w.name}: {r['ratio_plain1']:.2f} x plain, {r['ratio_train1']:.2f} x train, "
               f"{r['ratio_batched1']:.2f} x batched(1)", flush=True)
     return _close(section)
+
+
+def run_imports(rounds: int) -> dict:
+    from import_workloads import measure_imports
+
+    section = {**_stamp(), "rounds": rounds, "rows": measure_imports(rounds)}
+    for r in section["rows"]:
+        print(f"imports {r['name']}: {r['median']:.3f} s ({r['over_torch']:.2f} x import torch)", flush=True)
+    return _close(section)
+
+
+def import_checks(s: dict) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) for the import and command-line targets."""
+    from import_workloads import CLI_TARGET, IMPORT_TARGET
+
+    rows = {r["name"]: r for r in s.get("rows", [])}
+    out = []
+    for name in ("import nndyn", "from nndyn import TwoLayerNet, train, single_neuron_data"):
+        if name in rows:
+            r = rows[name]
+            out.append((f"`{name}` <= {IMPORT_TARGET:g} x `import torch`", f"{r['over_torch']:.2f} x ({r['median']:.2f} s)",
+                        r["over_torch"] <= IMPORT_TARGET))
+    for name in ("python -m nndyn --help", "python -m nndyn list"):
+        if name in rows:
+            r = rows[name]
+            cpu = f", CPU {r['cpu']:.2f} s" if "cpu" in r else ""
+            out.append((f"`{name}` < {CLI_TARGET:g} s", f"{r['median']:.2f} s{cpu}", r["median"] < CLI_TARGET))
+    return out
+
+
+def render_imports(s: dict) -> list[str]:
+    lines = ["## Import and start-up times", "",
+             f"Fresh `python` processes, warm file cache, commands alternating, median of {s['rounds']} rounds "
+             f"({_when(s, threads=False)}). `import nndyn` loads nothing heavy; torch is imported with the first "
+             "model or sampler, and Lightning only when a training starts.", "",
+             "| command | median wall | min-max wall | x `import torch` | median CPU (user+sys) | CPU x `import torch` |",
+             "|---|---|---|---|---|---|"]
+    for r in s["rows"]:
+        cpu = (f"{r['cpu']:.3f} s | {r['cpu_over_torch']:.2f}" if "cpu" in r else "n/a | n/a")
+        lines.append(f"| `{r['name']}` | {r['median']:.3f} s | {r['min']:.3f}-{r['max']:.3f} s | {r['over_torch']:.2f} | {cpu} |")
+    return lines + [""]
 
 
 def run_book(patches: list[str]) -> dict:
@@ -412,6 +455,9 @@ def summary(store: dict) -> list[str]:
         rows.append(f"| {SEEDS} seeds batched <= {SEED_TARGET:g} x one seed ({r['name'].split(', ')[2]}) | "
                     f"{seed_ratio(r):.2f} x the plain loop ({seed_ratio(r, 'train1'):.2f} x `nndyn.train`, "
                     f"{seed_ratio(r, 'batched1'):.2f} x `train_seeds` with one seed) | {_yes(seed_ratio(r) <= SEED_TARGET)} |")
+    if "imports" in store:
+        for target, value, ok in import_checks(store["imports"]):
+            rows.append(f"| {target} | {value} | {_yes(ok)} |")
     if "book" in store:
         names = {"cold": "cold full build <= 10 min", "warm": "warm rebuild <= 15 s",
                  "prose": "prose edit: 0 notebooks re-executed", "code": "code edit: only that chapter re-executes"}
@@ -454,6 +500,14 @@ def missed(store: dict) -> list[str]:
                 f"({r['batched'] * 1e3:.3f} vs {r['plain1'] * 1e3:.3f} ms/step; one seed by `train_seeds` "
                 f"{r['batched1'] * 1e3:.3f} ms/step). A step of {SEEDS} seeds does {SEEDS} x the arithmetic of one."
             )
+    if "imports" in store:
+        for target, value, ok in import_checks(store["imports"]):
+            if not ok:
+                base = {r["name"]: r for r in store["imports"]["rows"]}.get("python -c pass")
+                empty = (f"; an empty `python -c pass` took {base['median']:.2f} s wall and {base['cpu']:.2f} s CPU in the "
+                         "same rounds, so the wall time is the machine's load, not the work" if base and "cpu" in base else "")
+                out.append(f"* **{target}**: {value} (load average {store['imports']['load_start']}-"
+                           f"{store['imports']['load_end']} on {os.cpu_count()} CPUs{empty}).")
     if "book" in store:
         b = {r["name"]: r for r in store["book"]["builds"]}
         for key, (value, ok) in book_checks(store["book"]).items():
@@ -499,6 +553,8 @@ def render(store: dict) -> str:
                 parts += fn(store[key])
     if "seeds" in store:
         parts += render_seeds(store["seeds"])
+    if "imports" in store:
+        parts += render_imports(store["imports"])
     if "book" in store:
         parts += render_book(store["book"])
     parts += ["## Missed targets and why", "", *(missed(store) or ["None."]), ""]
@@ -537,6 +593,7 @@ def main(argv: list[str] | None = None) -> None:
             "online": lambda: run_online(args.rounds or 7),
             "ntk": lambda: run_ntk(args.rounds or 7),
             "seeds": lambda: run_seeds(args.rounds or 5),
+            "imports": lambda: run_imports(args.rounds or 7),
             "book": lambda: run_book(args.book_patch),
         }
         for name in sections:

@@ -28,7 +28,16 @@ checks every reference.
 
 Usage::
 
-    python scripts/build_book.py [--preset full|quick|lecture] [--out DIR] [--all]
+    python scripts/build_book.py [--preset full|quick|lecture] [--out DIR] [--all] [--pdf]
+
+``--pdf`` (``make pdf``) then builds the whole book as one PDF with Sphinx's LaTeX builder
+(sphinx-jupyterbook-latex, xelatex through latexmk) into ``<out>/_build/latex/book.pdf``
+and copies it into the site as ``book.pdf``. The HTML build runs first, so the PDF is
+made from the same execution cache (``<out>/_build/.jupyter_cache``): when the HTML is
+current nothing re-executes. The LaTeX build keeps its own Sphinx environment
+(``<out>/_build/.doctrees-latex``), so it never disturbs the HTML's incremental builds.
+Nothing is installed: without ``xelatex`` or ``latexmk`` the script says which Debian
+packages to install (:data:`TEX_PACKAGES`) and stops.
 
 The notebooks run with glibc's malloc thresholds fixed (:data:`MALLOC_ENV`, unless the
 caller's environment sets them): by default glibc returns freed blocks of a few MB to the
@@ -59,6 +68,14 @@ MALLOC_ENV = {
     "MALLOC_TOP_PAD_": str(256 * 2**20),  # grow the heap in large steps
 }
 """glibc malloc settings for the notebooks' kernels (environment variables, see ``mallopt(3)``)."""
+TEX_PACKAGES = (
+    "texlive-latex-recommended", "texlive-latex-extra", "texlive-fonts-recommended", "texlive-xetex",
+    "texlive-pictures", "latexmk", "tex-gyre", "fonts-freefont-otf",
+)
+"""Debian packages (``apt-get install --no-install-recommends``) that ``--pdf`` needs: xelatex,
+latexmk, the LaTeX packages sphinx-jupyterbook-latex loads (bbm, ucharclasses, unicode-math,
+pgfplots, ...) and the fonts (FreeSerif, TeX Gyre)."""
+PDF_NAME = "book.pdf"
 
 
 def code_hash(root: Path = ROOT) -> str:
@@ -75,10 +92,10 @@ def inputs_hash(root: Path = ROOT) -> str:
     """SHA-256 over everything that makes an incremental build unsafe when it changes.
 
     The package and requirements (:func:`code_hash`), the book's configuration, table of
-    contents and bibliography.
+    contents, bibliography and Sphinx extension (``scripts/nndyn_book.py``).
     """
     digest = hashlib.sha256(code_hash(root).encode())
-    for name in ("_config.yml", "_toc.yml", "book/references.bib"):
+    for name in ("_config.yml", "_toc.yml", "book/references.bib", "scripts/nndyn_book.py", "code/nndyn/_version.py"):
         path = root / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
@@ -116,8 +133,9 @@ def build(
     ok_stamp.unlink(missing_ok=True)  # written back only if this build succeeds
     stamp.write_text(current + "\n")  # from here on, the cache holds executions of this code only
     env = {**MALLOC_ENV, **os.environ, "NNDYN_PRESET": preset, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(source), "--path-output", str(out), *(["--all"] if full else []), "-W", "-n", "--keep-going", *extra_args]
+    # jupyter-book with Sphinx's parallel read: chapters execute two at a time (scripts/parallel_jb.py)
+    jb = [sys.executable, str(Path(__file__).resolve().with_name("parallel_jb.py"))]
+    cmd = [*jb, "build", str(source), "--path-output", str(out), *(["--all"] if full else []), "-W", "-n", "--keep-going", *extra_args]
     print("$ NNDYN_PRESET=" + preset, " ".join(cmd), flush=True)
     result = subprocess.run(cmd, env=env)
     if result.returncode != 0:
@@ -126,13 +144,75 @@ def build(
     return build_dir / "html" / "index.html"
 
 
+def missing_tex() -> list[str]:
+    """The programs ``--pdf`` needs that are not on the PATH."""
+    return [prog for prog in ("xelatex", "latexmk") if shutil.which(prog) is None]
+
+
+def tex_message(missing: list[str]) -> str:
+    """One line: what is missing and the Debian packages that provide it."""
+    return (f"make pdf needs {' and '.join(missing)}: install the Debian packages with "
+            f"'apt-get install --no-install-recommends {' '.join(TEX_PACKAGES)}'")
+
+
+def build_pdf(preset: str, out: Path, source: Path = ROOT, *, force_all: bool = False) -> Path:
+    """Build the HTML (incremental when current), then the PDF from the same execution cache.
+
+    Returns the path of the PDF copied into the site (``<out>/_build/html/book.pdf``).
+    """
+    missing = missing_tex()
+    if missing:
+        raise SystemExit(tex_message(missing))
+    html_index = build(preset, out, source, force_all=force_all)
+    build_dir = out / "_build"
+    latex = build_dir / "latex"
+    env = {**MALLOC_ENV, **os.environ, "NNDYN_PRESET": preset, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_sphinx-latex", str(source), str(latex)]
+    print("$ NNDYN_PRESET=" + preset, " ".join(cmd), flush=True)
+    if subprocess.run(cmd, env=env).returncode != 0:
+        raise SystemExit("the LaTeX build failed (see the messages above)")
+    print(f"$ make -C {latex} all-pdf", flush=True)
+    proc = subprocess.run(["make", "all-pdf", "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error"], cwd=latex,
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-8000:])
+        raise SystemExit(f"xelatex failed: see {latex / 'book.log'}")
+    pdf = latex / PDF_NAME
+    target = html_index.parent / PDF_NAME
+    shutil.copy2(pdf, target)
+    return target
+
+
+def _sphinx_latex(source: Path, latex: Path) -> int:
+    """Sphinx's LaTeX builder over the book, as ``jupyter-book build --builder latex`` runs it,
+    with its own doctree folder and the HTML's execution cache (``latex/../.jupyter_cache``)."""
+    from jupyter_book.sphinx import build_sphinx
+
+    return build_sphinx(
+        str(source), str(latex), builder="latex", use_external_toc=True, noconfig=True,
+        path_config=str(source / "_config.yml"), doctreedir=str(latex.parent / ".doctrees-latex"),
+        confoverrides={"external_toc_path": str(source / "_toc.yml"), "latex_individualpages": False, "nitpicky": True},
+        warningiserror=True, keep_going=True,
+    ) or 0
+
+
 def main(argv: list[str] | None = None) -> None:
+    if argv is None and len(sys.argv) == 4 and sys.argv[1] == "--_sphinx-latex":
+        raise SystemExit(_sphinx_latex(Path(sys.argv[2]), Path(sys.argv[3])))
+    if argv is None and sys.argv[1:] == ["--tex-packages"]:
+        print(" ".join(TEX_PACKAGES))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", choices=PRESETS, default=os.environ.get("NNDYN_PRESET") or "full")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default depends on the preset)")
     parser.add_argument("--all", action="store_true", dest="force_all", help="re-read and re-write every page (Sphinx's fresh environment)")
+    parser.add_argument("--pdf", action="store_true", help="then build the whole book as a PDF (needs xelatex and latexmk)")
     args = parser.parse_args(argv)
     out = (args.out or output_folder(args.preset)).resolve()
+    if args.pdf:
+        pdf = build_pdf(args.preset, out, force_all=args.force_all)
+        print(f"\nThe PDF ({args.preset} preset) is at: {pdf}")
+        return
     index = build(args.preset, out, force_all=args.force_all)
     print(f"\nThe book ({args.preset} preset) is at: {index}")
 

@@ -47,3 +47,50 @@ def test_every_public_function_and_class_has_a_docstring():
         if not inspect.getdoc(getattr(importlib.import_module(module), name))
     ]
     assert not undocumented, undocumented
+
+
+def test_import_nndyn_is_light_and_lightning_waits_for_training():
+    """``import nndyn`` imports neither torch nor Lightning; a model imports torch; ``train`` imports Lightning when it runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import nndyn\n"
+        "a = 'torch' in sys.modules\n"
+        "from nndyn import TwoLayerNet, train, single_neuron_data, Trajectory, TrainingDivergedError\n"
+        "b = 'pytorch_lightning' in sys.modules\n"
+        "train(TwoLayerNet(2, 3), single_neuron_data(4, 2).x_train, single_neuron_data(4, 2).y_train, lr=0.1, steps=1)\n"
+        "print(a, b, 'pytorch_lightning' in sys.modules, nndyn.__version__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    a, b, c, version = proc.stdout.split()
+    assert (a, b, c) == ("False", "False", "True")
+    from nndyn._version import __version__
+
+    assert version == __version__
+
+
+def test_one_public_name_per_concept_and_shared_helpers_in_concept_modules():
+    import torch
+
+    from nndyn import TwoLayerNet
+    from nndyn.kernels import empirical_gram
+    from nndyn.ntk import empirical_ntk
+    from nndyn.plotting import LEGEND_SIZE, PAGE_WIDTH, legend_below, loglog_slope, sparse_log_axis, width_axis  # noqa: F401
+    from nndyn.prose import exact, fixed, signed, small
+    from nndyn.widths import fitted_slope
+
+    net = TwoLayerNet(3, 5, init="balanced", seed=0)
+    x = torch.randn(4, 3, dtype=torch.float64)
+    assert torch.equal(empirical_gram(net, x), empirical_ntk(net, x))
+    assert fitted_slope([1, 2, 4], [1, 4, 16]) == loglog_slope([1, 2, 4], [1, 4, 16])
+    assert (exact(0.2), exact(0.0125), exact(20000)) == ("0.2", "0.0125", "20\u2009000")
+    assert (small(0.0), small(3.1e-16)) == ("0", "3.1 \u00d7 10\u207b\u00b9\u2076")
+    assert (fixed(-0.5012, 2), signed(-0.4973)) == ("\u22120.50", "\u22120.50")
+    root = Path(__file__).resolve().parents[1]
+    assert not list((root / "code" / "nndyn").rglob("_ch*_plots.py"))
+    private = re.compile(r"from nndyn(\.\w+)*\._\w+ import|import nndyn(\.\w+)*\._(?!version)")
+    offenders = [p.name for p in (root / "book").glob("*.md") if private.search(p.read_text())]
+    assert not offenders, f"chapters import private modules: {offenders}"

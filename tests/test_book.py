@@ -13,6 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.book
+PDF_NAME = "book.pdf"
 
 
 def toc_files() -> list[str]:
@@ -66,6 +67,7 @@ def test_a_failing_cell_fails_the_build(tmp_path):
     for name in ("_config.yml",):
         shutil.copy(ROOT / name, src / name)
     shutil.copytree(ROOT / "book", src / "book", ignore=shutil.ignore_patterns("_build"))
+    shutil.copytree(ROOT / "scripts", src / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
     (src / "book" / "broken.md").write_text(
         "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
         "  display_name: Python 3\n  language: python\n  name: python3\n---\n\n# Broken\n\n"
@@ -108,6 +110,8 @@ def test_every_internal_link_resolves(built_book):
             if re.match(r"^[a-z]+:", href) or href.startswith("//"):
                 continue  # external (repository, launch buttons) or mailto
             target, _, fragment = href.partition("#")
+            if target.endswith("/" + PDF_NAME) or target == PDF_NAME:
+                continue  # the PDF is built by make pdf; tests/test_pdf.py checks these links
             target_path = (page.parent / target).resolve() if target else page
             target_path = target_path.with_suffix("") if target_path.suffix == "" and target_path.is_dir() else target_path
             if not target_path.exists():
@@ -127,3 +131,36 @@ def test_reproduce_page_tables_are_html_tables(built_book):
     rows = re.findall(r"<tr", html)
     assert len(rows) >= 2 * len(registry())
     assert "|---|" not in html and "|—|" not in html
+
+
+def page_text(path: Path) -> str:
+    """A page's text: tags removed, entities decoded, whitespace collapsed."""
+    import html as html_lib
+
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", path.read_text())))
+
+
+def test_execution_report_lists_every_chapter(built_book):
+    """The report is made at build time from myst-nb's execution statistics."""
+    html = (built_book / "book" / "execution_report.html").read_text()
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html[html.index("<table"):html.index("</table>")], flags=re.S)
+    cells = {}
+    for row in rows:
+        texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+        if texts:
+            cells[texts[0]] = texts
+    for chapter in executed_chapters():
+        assert chapter in cells, f"{chapter} is not in the execution report"
+        assert float(cells[chapter][3]) > 0 and cells[chapter][4] == "✅", cells[chapter]
+
+
+def test_every_page_names_the_edition_and_the_cite_page_has_bibtex(built_book):
+    import nndyn
+
+    for page in ("book/intro.html", "book/01_classical_convergence.html", "book/cite.html"):
+        assert f"edition {nndyn.__version__}" in (built_book / page).read_text().lower(), page
+    cite = page_text(built_book / "book" / "cite.html")
+    assert "@book { nndyn_book" in cite or "@book{nndyn_book" in cite.replace(" ", ""), cite[:500]
+    compact = cite.replace(" ", "")
+    assert f"edition={{{nndyn.__version__}}}" in compact
+    assert "@misc{wu2021training" in compact and "{Wu,Lei}" in compact and "year={2021}" in compact

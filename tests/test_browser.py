@@ -277,3 +277,67 @@ def test_search_finds_every_chapter(browser, site):
             assert not problems, problems
         finally:
             context.close()
+
+
+# --------------------------------------------------------------- launch and download links
+
+LAUNCH_HOSTS = ("colab.research.google.com", "mybinder.org", "jupyterhub", "deepnote.com", "jupyterlite")
+
+
+def header_links(html: str) -> list[str]:
+    """Every link of a page's header buttons (launch, download, repository) and every link
+    to a notebook or the PDF anywhere in the page."""
+    header = re.search(r'<div class="article-header-buttons">(.*?)</div>\s*</div>\s*</div>', html, flags=re.S)
+    links = re.findall(r'href="([^"]+)"', header.group(1)) if header else []
+    links += [h for h in re.findall(r'<a [^>]*href="([^"]+)"', html) if re.search(r"\.(ipynb|pdf)(#|$)", h) or any(x in h for x in LAUNCH_HOSTS)]
+    return list(dict.fromkeys(links))
+
+
+def test_every_launch_and_download_link_leads_somewhere_real(built_book):
+    """Launch and download links resolve to a file of the site or follow the configured
+    repository's URL patterns (the repository itself, its issues, Colab on the notebooks
+    branch for a notebook the site has). The PDF is checked by tests/test_pdf.py once built."""
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    import nndyn_book
+
+    repo = nndyn_book.repository_url(yaml.safe_load((Path(__file__).resolve().parent.parent / "_config.yml").read_text())["repository"]["url"])
+    owner_repo = repo.removeprefix("https://github.com/")
+    colab = re.compile(rf"^{re.escape(nndyn_book.COLAB_URL)}/github/{re.escape(owner_repo)}/blob/{nndyn_book.NOTEBOOKS_BRANCH}/([\w.-]+\.ipynb)$")
+    bad, launch_links, notebook_links = [], 0, 0
+    for page in built_book.rglob("*.html"):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        rel = page.relative_to(built_book)
+        for href in header_links(page.read_text()):
+            href = html_lib_unescape(href)
+            if href.startswith("#"):
+                continue
+            if re.match(r"^[a-z]+:", href):
+                match = colab.match(href)
+                if match:
+                    launch_links += 1
+                    if not (built_book / nndyn_book.NOTEBOOKS_DIR / match.group(1)).exists():
+                        bad.append(f"{rel}: Colab opens a notebook the site does not publish: {href}")
+                elif any(host in href for host in LAUNCH_HOSTS):
+                    bad.append(f"{rel}: launch link that cannot work: {href}")
+                elif not (href == repo or href.startswith(repo + "/") or href.startswith(repo + "?")):
+                    bad.append(f"{rel}: external header link outside the repository: {href}")
+                continue
+            target = (page.parent / href.split("#")[0]).resolve()
+            if target.name == nndyn_book.PDF_NAME and target.parent == built_book.resolve():
+                continue  # built by make pdf; tests/test_pdf.py follows it
+            notebook_links += target.suffix == ".ipynb"
+            if not target.is_file():
+                bad.append(f"{rel}: {href} does not exist")
+    assert not bad, "\n".join(bad[:30])
+    assert launch_links >= 9 and notebook_links >= 9, (launch_links, notebook_links)
+
+
+def html_lib_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)

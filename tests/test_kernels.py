@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from nndyn import RandomFeatureModel, TwoLayerNet, sample_sphere, single_neuron_data
-from nndyn.experiments._kernel_runs import MultiWidthNet, fitted_slope, single_thread, train_widths
+from nndyn.widths import MultiWidthNet, block_seed, fitted_slope, single_thread, train_widths
 from nndyn.kernels import (
     empirical_gram,
     explicit_gram,
@@ -185,14 +185,14 @@ def test_multi_width_equals_separate_runs():
     data = single_neuron_data(10, 4, n_test=5, seed=0)
     model = MultiWidthNet(4, (3, 7), seed=2)
     for w, m in enumerate((3, 7)):
-        assert torch.equal(model.block(w).B, TwoLayerNet(4, m, seed=2).B)
+        assert torch.equal(model.block(w).B, TwoLayerNet(4, m, seed=block_seed(2, m)).B)
     _, traj = train_widths(data.x_train, data.y_train, widths=(3, 7), lr_scale=2.0, steps=30, record_every=10, seed=2,
                            x_probe=data.x_test, y_probe=data.y_test, movement=True)
     assert traj["risk"].shape == (4, 2) and traj["pred"].shape == (4, 5, 2) and traj["movement"].shape == (4, 4, 2)
     from nndyn import train
 
     for w, m in enumerate((3, 7)):
-        net = TwoLayerNet(4, m, seed=2)
+        net = TwoLayerNet(4, m, seed=block_seed(2, m))
         single = train(net, data.x_train, data.y_train, lr=2.0 / m, steps=30, record_every=10)
         assert np.allclose(single.loss, traj["risk"][:, w], rtol=1e-10)
     _, rf = train_widths(data.x_train, data.y_train, widths=(3,), lr_scale=2.0, steps=10, record_every=5, seed=2,

@@ -81,7 +81,7 @@ def recording(monkeypatch):
     recorder = InputRecorder()
     classes = [TwoLayerNet, DeepReLUNet]
     try:
-        from nndyn.experiments._kernel_runs import MultiWidthNet
+        from nndyn.widths import MultiWidthNet
         classes.append(MultiWidthNet)
     except ImportError:  # moved into a public module
         from nndyn.kernel_runs import MultiWidthNet  # type: ignore[no-redef]

@@ -40,7 +40,7 @@ def metric_rows(out) -> list[dict[str, str]]:
 # probes, several GD fits in a row, GD with the path-norm penalty (its own module), and a
 # training of the kernel chapters. Every experiment that trains goes through the same
 # `nndyn.training.session.fit`.
-RESUMABLE = ["parity_sgd", "classical_bounds", "lazy_dynamics", "path_norm", "nn_rfm_dynamics"]
+RESUMABLE = ["parity_sgd", "parity_random_subsets", "classical_bounds", "lazy_dynamics", "path_norm", "nn_rfm_dynamics"]
 
 
 def test_the_resume_cases_cover_every_kind_of_training():
@@ -58,9 +58,10 @@ def test_interrupted_and_resumed_run_is_bitwise_the_uninterrupted_one(name, tmp_
     # Stop about half-way, with a checkpoint every 2 Lightning steps.
     assert main(["run", name, "--preset", "quick", "--out", str(parts), "--max-steps", str(steps // 2),
                  "--checkpoint-every", "2"]) == 0
-    assert "--resume" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "--resume" in printed and "--max-steps" not in printed.split("Continue with:")[1]
     assert not (parts / "result.npz").exists()
-    assert json.loads((parts / "config.json").read_text())["status"] == "running"
+    assert json.loads((parts / "config.json").read_text())["status"] == "interrupted"
     assert main(["run", name, "--preset", "quick", "--out", str(parts), "--resume"]) == 0
     assert json.loads((parts / "config.json").read_text())["status"] == "complete"
     assert_same_run(whole, parts)

@@ -6,39 +6,57 @@ import it in exercises::
     from nndyn import TwoLayerNet, single_neuron_data, train
     data = single_neuron_data(n=50, d=20, seed=0)
     net = TwoLayerNet(d=20, m=1000, seed=0)
-    traj = train(net, data.x_train, data.y_train, lr=0.01, steps=2000)
+    traj = train(net, data.x_train, data.y_train, lr=40 / 1000, steps=2000)
     traj.t, traj.loss
+
+The rules every public function follows (see the README and the API page):
+
+* **dtype**: inputs are cast to the model's dtype (float64 by default; float32 works,
+  other types raise a :class:`ValueError`);
+* **seeds**: every random object draws from its own stream of the one user seed
+  (:mod:`nndyn.seeding`);
+* **bias**: the notes' network has none; ``TwoLayerNet(..., bias=True)`` adds one;
+* **presets**: ``NNDYN_PRESET`` (``quick``, ``full``, ``lecture``) sizes the experiments.
+
+The names below are loaded on first use: ``import nndyn`` itself imports neither torch
+nor Lightning, ``from nndyn import TwoLayerNet`` imports torch, and Lightning is
+imported only when a training starts.
 """
 
-from .data import (
-    RegressionData,
-    sample_gaussian,
-    sample_hypercube,
-    sample_sphere,
-    single_neuron_data,
-    single_neuron_target,
-)
-from .losses import hinge_risk, squared_risk
-from .models import RandomFeatureModel, TwoLayerNet
-from .presets import PRESETS, current_preset
-from .training import Trajectory, TrainingDivergedError, train
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
-__all__ = [
-    "PRESETS",
-    "RandomFeatureModel",
-    "RegressionData",
-    "Trajectory",
-    "TrainingDivergedError",
-    "TwoLayerNet",
-    "current_preset",
-    "hinge_risk",
-    "sample_gaussian",
-    "sample_hypercube",
-    "sample_sphere",
-    "single_neuron_data",
-    "single_neuron_target",
-    "squared_risk",
-    "train",
-]
+from ._version import __version__
+
+_WHERE = {
+    "RegressionData": "data",
+    "sample_gaussian": "data",
+    "sample_hypercube": "data",
+    "sample_sphere": "data",
+    "single_neuron_data": "data",
+    "single_neuron_target": "data",
+    "hinge_risk": "losses",
+    "squared_risk": "losses",
+    "RandomFeatureModel": "models",
+    "TwoLayerNet": "models",
+    "PRESETS": "presets",
+    "current_preset": "presets",
+    "Trajectory": "training.trajectory",
+    "TrainingDivergedError": "training.trajectory",
+    "train": "training.train",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'nndyn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -85,3 +85,65 @@ def check_input_shape(x: Any, d: int) -> None:
     shape = tuple(getattr(x, "shape", ()))
     if len(shape) != 2 or shape[1] != d:
         raise ValueError(f"x must have shape (n, {d}), got shape {shape}")
+
+
+FLOAT_DTYPES: tuple[str, ...] = ("float32", "float64")
+"""The floating-point types a model or sampler accepts (as ``torch.float32``/``torch.float64`` or these strings)."""
+
+
+def check_dtype(value: Any, name: str = "dtype"):
+    """Return ``value`` as ``torch.float32`` or ``torch.float64``, or raise.
+
+    Strings ``"float32"`` and ``"float64"`` (also ``"torch.float64"``, ``"double"`` and
+    ``"float"``) are accepted and converted. Integer types cannot carry gradients and
+    ``float16``/``bfloat16`` lose the precision the book's comparisons need, so both
+    raise a :class:`ValueError` naming ``name``.
+    """
+    import torch
+
+    aliases = {"float32": torch.float32, "float": torch.float32, "float64": torch.float64, "double": torch.float64}
+    if isinstance(value, str):
+        key = value.strip().removeprefix("torch.")
+        if key in aliases:
+            return aliases[key]
+    elif value in (torch.float32, torch.float64):
+        return value
+    raise ValueError(
+        f"{name} must be torch.float32 or torch.float64 (or the strings 'float32', 'float64'), got {value!r}"
+    )
+
+
+def check_finite_tensor(name: str, value: Any, *, ndim: int | None = None, dtype=None):
+    """Return ``value`` as a tensor (cast to ``dtype`` if given) after checking it is finite and non-empty.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` if it is not a tensor or array, has the wrong number of
+        dimensions, is empty, or holds NaN or infinite entries.
+    """
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        if hasattr(value, "__array__") or isinstance(value, (list, tuple)):
+            try:
+                value = torch.as_tensor(value)
+            except (TypeError, ValueError, RuntimeError):
+                raise ValueError(f"{name} must be a tensor of numbers, got {type(value).__name__}") from None
+        else:
+            raise ValueError(f"{name} must be a tensor, got {type(value).__name__}")
+    if ndim is not None and value.ndim != ndim:
+        want = "(n, d)" if ndim == 2 else "(n,)"
+        raise ValueError(f"{name} must have shape {want}, got shape {tuple(value.shape)}")
+    if value.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(value.shape)}): there is nothing to train on")
+    if value.dtype == torch.bool or value.is_complex():
+        raise ValueError(f"{name} must hold real numbers, got dtype {value.dtype}")
+    if dtype is not None:
+        value = value.to(dtype)
+    if value.is_floating_point() and not torch.isfinite(value).all():
+        n_nan = int(torch.isnan(value).sum())
+        n_inf = int(torch.isinf(value).sum())
+        parts = [f"{k} {kind} {'entry' if k == 1 else 'entries'}" for k, kind in ((n_nan, "NaN"), (n_inf, "infinite")) if k]
+        raise ValueError(f"{name} holds {' and '.join(parts)}; clean the data before training")
+    return value

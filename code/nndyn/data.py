@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import check_choice, check_positive_int, check_seed
+from ._validation import check_choice, check_dtype, check_positive_int, check_seed
 from .seeding import derive_seed, torch_generator
 
 DEFAULT_DTYPE = torch.float64
@@ -38,8 +38,9 @@ def sample_gaussian(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAU
         Number of points and dimension, both >= 1.
     seed : int
         Seed of the draw.
-    dtype : torch.dtype
-        Floating-point type of the result.
+    dtype : torch.dtype or str
+        Floating-point type of the result (``torch.float32``/``torch.float64`` or
+        ``"float32"``/``"float64"``).
 
     Returns
     -------
@@ -48,6 +49,7 @@ def sample_gaussian(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAU
     """
     n = check_positive_int("n", n)
     d = check_positive_int("d", d)
+    dtype = check_dtype(dtype)
     # drawn in float64 and then cast, so that every dtype gets the same points
     return torch.randn(n, d, generator=generator(seed), dtype=torch.float64).to(dtype)
 
@@ -64,8 +66,9 @@ def sample_sphere(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = DEFAULT
         Number of points and ambient dimension, both >= 1.
     seed : int
         Seed of the draw.
-    dtype : torch.dtype
-        Floating-point type of the result.
+    dtype : torch.dtype or str
+        Floating-point type of the result (``torch.float32``/``torch.float64`` or
+        ``"float32"``/``"float64"``).
 
     Returns
     -------
@@ -94,8 +97,9 @@ def sample_hypercube(
         Seed of the draw.
     values : {"pm1", "01"}
         ``"pm1"`` draws from :math:`\\{-1, 1\\}^d`, ``"01"`` from :math:`\\{0, 1\\}^d`.
-    dtype : torch.dtype
-        Floating-point type of the result.
+    dtype : torch.dtype or str
+        Floating-point type of the result (``torch.float32``/``torch.float64`` or
+        ``"float32"``/``"float64"``).
 
     Returns
     -------
@@ -105,6 +109,7 @@ def sample_hypercube(
     n = check_positive_int("n", n)
     d = check_positive_int("d", d)
     check_choice("values", values, ("pm1", "01"))
+    dtype = check_dtype(dtype)
     bits = torch.randint(0, 2, (n, d), generator=generator(seed)).to(dtype)
     return 2 * bits - 1 if values == "pm1" else bits
 
@@ -221,3 +226,41 @@ def parity_target(x: torch.Tensor, v: torch.Tensor | None = None, *, values: str
         return 1 - 2 * torch.remainder(x @ v, 2)
     signs = torch.where(v.bool(), x, torch.ones_like(x))
     return signs.prod(dim=1)
+
+
+def all_parities(x: torch.Tensor) -> torch.Tensor:
+    """The values of all :math:`2^d` parities :math:`\\chi_S(x)=\\prod_{i\\in S}x_i` on the rows of ``x``.
+
+    The parities are the orthonormal basis of functions on :math:`\\{-1,1\\}^d` (chapters 3
+    and 4); chapter 4's experiment :mod:`nndyn.experiments.parity_population_gd` evaluates
+    them on the whole cube, ``hypercube_points(d)``, to sum gradients over every target.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Points of :math:`\\{-1,1\\}^d` (every entry -1 or 1), shape ``(n, d)`` with
+        ``1 <= d <= 20``, for example ``hypercube_points(d)`` or ``sample_hypercube(n, d)``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(2**d, n)``, dtype of ``x``; row ``s`` is the parity of the set whose
+        indicator is the binary expansion of ``s`` (most significant digit first, as in
+        :func:`hypercube_points`); row 0 is the constant 1.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not of shape ``(n, d)`` with ``d <= 20``, or has an entry other than
+        -1 and 1 (points of :math:`\\{0,1\\}^d` must be mapped by :math:`b\\mapsto 1-2b`).
+    """
+    if not isinstance(x, torch.Tensor) or x.ndim != 2 or not 1 <= x.shape[1] <= 20 or x.shape[0] < 1:
+        raise ValueError(f"x must have shape (n, d) with n >= 1 and 1 <= d <= 20, got shape {tuple(getattr(x, 'shape', ()))}")
+    if not bool(((x == 1) | (x == -1)).all()):
+        raise ValueError("x must hold points of {-1, 1}^d (every entry -1 or 1); map 0/1 points with 1 - 2 * x")
+    d = x.shape[1]
+    dtype = x.dtype if x.is_floating_point() else DEFAULT_DTYPE
+    x = x.to(dtype)
+    sets = hypercube_points(d, values="01", dtype=dtype)  # (2^d, d) indicators
+    bits = (1 - x) / 2  # x_i = (-1)^{bits_i}
+    return 1 - 2 * torch.remainder(sets @ bits.T, 2)

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jvp
 
-from ._validation import check_input_shape, check_positive, check_positive_int, check_seed
+from ._validation import check_dtype, check_input_shape, check_positive, check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator
 
 __all__ = ["CenteredModel", "DeepReLUNet", "LinearizedModel", "centered", "linearize", "parameter_distance"]
@@ -79,6 +79,7 @@ class DeepReLUNet(nn.Module):
             raise ValueError(f"depth must be an integer >= 2 (number of weight layers), got {depth}")
         self.depth = depth
         self.output_scale = check_positive("output_scale", output_scale)
+        dtype = check_dtype(dtype)
         g = generator(check_seed(seed), "init")  # the "init" stream: independent of data drawn with the same seed
         shapes = [(width, d)] + [(width, width)] * (depth - 2) + [(width,)]
         self.weights = nn.ParameterList(
@@ -88,6 +89,7 @@ class DeepReLUNet(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The scaled last hidden layer :math:`\\sqrt{2/m}\\,\\sigma(h^{(L)})`, shape ``(n, width)``."""
         check_input_shape(x, self.d)
+        x = torch.as_tensor(x).to(dtype=self.weights[0].dtype, device=self.weights[0].device)  # the package's dtype rule
         c = (2.0 / self.width) ** 0.5
         g = c * torch.relu(x @ self.weights[0].T)
         for i in range(1, self.depth - 1):  # index access: slicing a ParameterList breaks torch.func

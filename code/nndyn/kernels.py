@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 
 import torch
-from torch.func import functional_call, jacrev, vmap
 
 from ._validation import check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator, sample_sphere
@@ -191,7 +190,7 @@ def explicit_gram(net: TwoLayerNet, x: torch.Tensor, *, first_layer: bool = True
         :math:`G`, shape ``(n, n)``; :math:`\\hat K(\\theta)=G/(\\alpha^2 m)`.
     """
     _check_net(net)
-    x = _check_points("x", x).to(net.B.dtype)
+    x = net.prepare(_check_points("x", x))  # cast to the network's dtype; the constant column if net.bias
     with torch.no_grad():
         pre = x @ net.B.T
         phi = torch.relu(pre)
@@ -205,37 +204,15 @@ def explicit_gram(net: TwoLayerNet, x: torch.Tensor, *, first_layer: bool = True
 def empirical_gram(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The Gram matrix :math:`G_{ii'}=\\langle\\nabla_\\theta f(x_i),\\nabla_\\theta f(x_{i'})\\rangle` by automatic differentiation.
 
-    Per-example gradients come from :func:`torch.func.jacrev` applied through
-    :func:`torch.func.vmap`; only parameters with ``requires_grad`` count (so a
-    :class:`~nndyn.models.RandomFeatureModel` gives the feature Gram matrix).
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        Any model mapping ``(n, d)`` inputs to ``(n,)`` outputs.
-    x : torch.Tensor
-        Inputs, shape ``(n, d)``.
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(n, n)``.
+    The same matrix as :func:`nndyn.ntk.empirical_ntk` ``(model, x)``, the one
+    implementation (kept under this name because chapter 6 calls it the Gram matrix).
+    Only parameters with ``requires_grad`` count, so a
+    :class:`~nndyn.models.RandomFeatureModel` gives the feature Gram matrix; ``x`` is
+    cast to the model's dtype.
     """
-    if not isinstance(model, torch.nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    x = _check_points("x", x)
-    params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
-    if not params:
-        raise ValueError("model must have at least one parameter with requires_grad=True")
-    buffers = {k: v.detach() for k, v in model.named_parameters() if not v.requires_grad}
-    x = x.to(next(iter(params.values())).dtype)
+    from .ntk import empirical_ntk
 
-    def f(p, xi):
-        return functional_call(model, {**p, **buffers}, (xi.unsqueeze(0),)).squeeze(0)
-
-    jac = vmap(jacrev(f), in_dims=(None, 0))(params, x)
-    flat = torch.cat([j.reshape(x.shape[0], -1) for j in jac.values()], dim=1)
-    return flat @ flat.T
+    return empirical_ntk(model, x)
 
 
 def min_eigenvalue(k: torch.Tensor) -> torch.Tensor:
@@ -262,3 +239,21 @@ def kernel_min_eigenvalue(n: int, d: int, *, seed: int = 0, dtype: torch.dtype =
     """:math:`\\lambda_n(K)` for ``n`` points drawn uniformly on :math:`\\mathbb S^{d-1}` with ``seed``."""
     x = sample_sphere(check_positive_int("n", n), check_positive_int("d", d), seed=seed, dtype=dtype)
     return float(min_eigenvalue(relu_kernel(x)))
+
+
+def gradient_energy(net: TwoLayerNet, x: torch.Tensor) -> float:
+    """:math:`G(\\theta)=\\frac1n\\sum_i\\|\\nabla_\\theta h(x_i;\\theta)\\|^2` for a :class:`~nndyn.models.TwoLayerNet`, exactly.
+
+    The mean squared norm of the per-example gradients on the points ``x`` (any points:
+    chapter 4 uses the whole cube :math:`\\{-1,1\\}^d`, ``hypercube_points(d)``), that is
+    the trace of the Gram matrix :func:`explicit_gram` divided by :math:`n`. It uses
+    :math:`\\partial h/\\partial a_j=\\alpha\\sigma(b_j^\\top x)` and
+    :math:`\\partial h/\\partial b_j=\\alpha a_j\\sigma'(b_j^\\top x)x`; ``x`` is cast to the
+    network's dtype.
+    """
+    _check_net(net)
+    x = net.prepare(_check_points("x", x))
+    with torch.no_grad():
+        pre = x @ net.B.T
+        energy = torch.relu(pre).pow(2).sum(1) + ((pre > 0).to(x.dtype) * net.a.pow(2)).sum(1) * x.pow(2).sum(1)
+        return float(net.output_scale**2 * energy.mean())

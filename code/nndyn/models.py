@@ -7,6 +7,29 @@ The network of the notes is
 
 with an output scale :math:`\\alpha` that is 1 in the notes (other values give the
 mean-field and lazy-training scalings discussed in later chapters).
+
+These rules hold for every model of this module (and for the probes, kernels and
+:func:`nndyn.training.train.train` that take them):
+
+* **dtype.** Inputs are cast to the model's floating-point type at every public entry
+  point (``forward``, ``features``, the probes, :func:`nndyn.ntk.empirical_ntk`,
+  :func:`nndyn.training.train.train`), so ``net(torch.randn(200, 5))`` works on a float64 network.
+  ``dtype`` is ``torch.float32`` or ``torch.float64`` (or the strings ``"float32"``,
+  ``"float64"``); integer types and ``float16`` raise a :class:`ValueError`.
+* **seed.** The weights draw from the ``"init"`` stream of ``seed``
+  (:mod:`nndyn.seeding`) in float64 and are then cast, so the same seed gives the same
+  initialisation in float32 and float64.
+* **bias.** The notes' network has no biases: :math:`f` is then *positively
+  homogeneous*, :math:`f(cx)=cf(x)` for :math:`c>0`, and its odd part
+  :math:`(f(x)-f(-x))/2=\\alpha\\sum_j a_j b_j^\\top x/2` is **linear** (because
+  :math:`\\sigma(z)-\\sigma(-z)=z`). Such a network cannot fit an odd nonlinear target
+  like :math:`\\sin(3x_1)`, nor a constant offset. ``bias=True`` appends a constant input
+  coordinate 1 (the online trainer's ``bias_input``), which gives every neuron a bias.
+* **learning rate.** In the notes' parametrisation (:math:`\\alpha=1`, no :math:`1/m`
+  in front of the sum) the curvature of the risk grows like :math:`m`, so stable
+  gradient-descent learning rates scale like :math:`1/m`: the book uses
+  :math:`\\eta=c/m` with :math:`c` of order 10 to 100 for inputs on the sphere
+  (``lr=0.1`` at ``m=500`` diverges).
 """
 
 from __future__ import annotations
@@ -14,7 +37,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validation import check_input_shape, check_choice, check_positive, check_positive_int, check_seed
+from ._validation import check_choice, check_dtype, check_input_shape, check_positive, check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator
 
 INITIALIZATIONS: tuple[str, ...] = ("notes", "balanced", "standard")
@@ -41,20 +64,34 @@ class TwoLayerNet(nn.Module):
         :math:`b_j^\\top x` is of order one.
     output_scale : float
         The factor :math:`\\alpha>0` in front of the sum (1 in the notes).
+    bias : bool
+        Give every neuron a bias :math:`c_j`, :math:`\\sigma(b_j^\\top x+c_j)`, stored as a
+        last column of :math:`B` (shape ``(m, d + 1)``) that multiplies a constant input 1;
+        the initialisation treats it as one more input coordinate. Without a bias (the
+        notes' model, the default) the network is positively homogeneous and its odd part
+        is linear, see the module docstring.
     seed : int
         Seed of the initialisation. The weights draw from the ``"init"`` stream of the
         seed (:mod:`nndyn.seeding`), so ``TwoLayerNet(d, m, seed=s)`` is independent of
         data drawn with the same ``s``; the same seed gives the same weights in every
         floating-point type.
-    dtype : torch.dtype
-        Floating-point type of the parameters.
+    dtype : torch.dtype or str
+        Floating-point type of the parameters (``torch.float32``, ``torch.float64``, or
+        ``"float32"``, ``"float64"``). Inputs of any other type are cast to it.
 
     Attributes
     ----------
     a : torch.nn.Parameter
         Output weights, shape ``(m,)``.
     B : torch.nn.Parameter
-        First-layer weights, shape ``(m, d)``; row ``j`` is :math:`b_j`.
+        First-layer weights, shape ``(m, d)`` (``(m, d + 1)`` with ``bias=True``); row
+        ``j`` is :math:`b_j`.
+
+    Notes
+    -----
+    Stable learning rates of gradient descent scale like :math:`1/m` in this
+    parametrisation (see the module docstring): ``lr=40/m`` trains the notes' network on
+    the sphere, ``lr=0.1`` at ``m=500`` diverges.
     """
 
     def __init__(
@@ -64,15 +101,21 @@ class TwoLayerNet(nn.Module):
         *,
         init: str = "notes",
         output_scale: float = 1.0,
+        bias: bool = False,
         seed: int = 0,
-        dtype: torch.dtype = DEFAULT_DTYPE,
+        dtype: torch.dtype | str = DEFAULT_DTYPE,
     ) -> None:
         super().__init__()
         self.d = check_positive_int("d", d)
         self.m = check_positive_int("m", m)
         self.init = check_choice("init", init, INITIALIZATIONS)
         self.output_scale = check_positive("output_scale", output_scale)
+        if not isinstance(bias, bool):
+            raise ValueError(f"bias must be True or False, got {bias!r}")
+        self.bias = bias
+        dtype = check_dtype(dtype)
         check_seed(seed)
+        d = d + 1 if bias else d  # the bias is the weight of a constant input coordinate
         # One "init" stream per seed (never the data stream of the same seed); drawn in
         # float64 and then cast, so float32 and float64 networks start from the same point.
         g = generator(seed, "init")
@@ -91,13 +134,20 @@ class TwoLayerNet(nn.Module):
         self.a = nn.Parameter(a)
         self.B = nn.Parameter(B)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The hidden activations :math:`\\sigma(Bx)`, shape ``(n, m)``."""
+    def prepare(self, x) -> torch.Tensor:
+        """``x`` checked (shape ``(n, d)``), cast to the model's dtype and device, with the constant column if ``bias``."""
         check_input_shape(x, self.d)
-        return torch.relu(x @ self.B.T)
+        x = torch.as_tensor(x).to(dtype=self.B.dtype, device=self.B.device)
+        if self.bias:
+            x = torch.cat([x, torch.ones(x.shape[0], 1, dtype=x.dtype, device=x.device)], dim=1)
+        return x
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The hidden activations :math:`\\sigma(Bx)`, shape ``(n, m)``; ``x`` is cast to the model's dtype."""
+        return torch.relu(self.prepare(x) @ self.B.T)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Evaluate the network on inputs ``x`` of shape ``(n, d)``; returns shape ``(n,)``."""
+        """Evaluate the network on inputs ``x`` of shape ``(n, d)`` (cast to the model's dtype); returns shape ``(n,)``."""
         return self.output_scale * (self.features(x) @ self.a)
 
     def path_norm(self) -> torch.Tensor:
@@ -105,7 +155,8 @@ class TwoLayerNet(nn.Module):
         return self.output_scale * (self.a.abs() * self.B.norm(dim=1)).sum()
 
     def extra_repr(self) -> str:
-        return f"d={self.d}, m={self.m}, init={self.init!r}, output_scale={self.output_scale}"
+        bias = ", bias=True" if self.bias else ""
+        return f"d={self.d}, m={self.m}, init={self.init!r}, output_scale={self.output_scale}{bias}"
 
 
 class RandomFeatureModel(TwoLayerNet):
@@ -133,7 +184,7 @@ class RandomFeatureModel(TwoLayerNet):
         zero_output : bool
             Start from :math:`a=0` (the notes' choice) instead of copying ``net.a``.
         """
-        rfm = cls(net.d, net.m, output_scale=net.output_scale, dtype=net.B.dtype)
+        rfm = cls(net.d, net.m, output_scale=net.output_scale, bias=getattr(net, "bias", False), dtype=net.B.dtype)
         with torch.no_grad():
             rfm.B.copy_(net.B)
             rfm.a.copy_(torch.zeros_like(net.a) if zero_output else net.a)

@@ -191,6 +191,12 @@ def empirical_ntk(
     -------
     torch.Tensor
         The kernel matrix, shape ``(n1, n2)``, detached.
+
+    Notes
+    -----
+    ``x`` and ``y`` are cast to the dtype of the model's parameters. This is the one
+    implementation of the empirical kernel; :func:`nndyn.kernels.empirical_gram` is the
+    same matrix under chapter 6's name.
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -202,6 +208,10 @@ def empirical_ntk(
     params = {k: p.detach() for k, p in model.named_parameters() if p.requires_grad}
     if not params:
         raise ValueError("model must have at least one parameter with requires_grad=True")
+    # one dtype rule for the package: inputs are cast to the model's floating-point type
+    dtype = next(iter(params.values())).dtype
+    x = x.to(dtype)
+    y = None if y is None else y.to(dtype)
     with torch.no_grad():
         out = model(x[:1])
     if out.numel() != 1:

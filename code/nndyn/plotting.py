@@ -3,6 +3,13 @@
 Colours come from the Okabe-Ito palette, which stays distinguishable under the common
 forms of colour blindness; figures have a white background so that they stay legible in
 the theme's dark mode.
+
+The book shows a figure at about 750 px, that is about 7.5 inches at the house style's
+resolution: figures are at most :data:`PAGE_WIDTH` wide and their text is at least
+:data:`LEGEND_SIZE` points, so that it stays legible on the page. :func:`width_axis`,
+:func:`sparse_log_axis` and :func:`legend_below` are the axis and legend helpers that the
+experiments share. Numbers in labels go through :mod:`nndyn.prose` (e.g.
+:func:`nndyn.prose.signed`).
 """
 
 from __future__ import annotations
@@ -12,6 +19,14 @@ from collections.abc import Iterator, Sequence
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+from matplotlib.transforms import ScaledTranslation
+
+PAGE_WIDTH = 7.5
+"""Width in inches of a figure that spans the page."""
+
+LEGEND_SIZE = 9
+"""Font size in points of legends and other small text."""
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -91,3 +106,33 @@ def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("x and y must be positive to fit a log-log slope")
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def width_axis(ax, values: Sequence[float]) -> None:
+    """Label a logarithmic x axis with exactly ``values`` (plain numbers, no minor ticks)."""
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(list(values))
+    ax.set_xticklabels([f"{v:g}" for v in values])
+
+
+def sparse_log_axis(axis, subs: Sequence[float] = (1.0, 3.0)) -> None:
+    """Few, plainly written labels on a logarithmic axis (``axis`` is ``ax.xaxis`` or ``ax.yaxis``).
+
+    Major ticks sit at ``subs`` times the powers of ten and read ``30``, ``100``, ``300``;
+    minor ticks carry no label, so that labels cannot run into each other.
+    """
+    axis.set_major_locator(LogLocator(base=10, subs=tuple(subs)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def legend_below(ax, ncols: int = 1, offset: float = 0.55, **kwargs):
+    """A legend under the axes ``ax`` and its x label, outside the data.
+
+    ``offset`` is the distance in inches from the bottom of the axes to the top of the
+    legend; constrained layout makes room for the legend.
+    """
+    below = ax.transAxes + ScaledTranslation(0, -offset, ax.figure.dpi_scale_trans)
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncols=ncols,
+                     fontsize=LEGEND_SIZE, borderaxespad=0.0, **kwargs)

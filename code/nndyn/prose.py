@@ -78,3 +78,59 @@ def number(x: float, digits: int = 3) -> str:
         decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
         return _minus(f"{x:.{decimals}f}")
     return sci(x, digits)
+
+
+def exact(x: float) -> str:
+    """A parameter such as a learning rate, with as many digits as it has (``0.2``, not ``0.200``).
+
+    Examples
+    --------
+    >>> exact(0.2)
+    '0.2'
+    >>> exact(0.0125)
+    '0.0125'
+    """
+    x = _real("x", x)
+    if not math.isfinite(x) or x == 0:
+        return number(x)
+    digits = next(k for k in range(1, 18) if float(f"{x:.{k}g}") == x)
+    return number(x, digits)
+
+
+def small(x: float, digits: int = 2) -> str:
+    """An error that is often exactly zero: ``'0'``, else :func:`sci` with ``digits`` digits.
+
+    Examples
+    --------
+    >>> small(0.0)
+    '0'
+    >>> small(3.1e-16)
+    '3.1 × 10⁻¹⁶'
+    """
+    x = _real("x", x)
+    return "0" if x == 0 else sci(x, digits)
+
+
+def fixed(x: float, decimals: int = 2) -> str:
+    """``x`` with exactly ``decimals`` decimals and a true minus sign (ratios, slopes).
+
+    Examples
+    --------
+    >>> fixed(-0.5012, 2)
+    '−0.50'
+    """
+    x = _real("x", x)
+    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
+        raise ValueError(f"decimals must be a non-negative integer, got {decimals!r}")
+    return _minus(f"{x:.{decimals}f}")
+
+
+def signed(x: float, fmt: str = ".2f") -> str:
+    """``x`` formatted with ``fmt`` and a true minus sign (for legends and titles).
+
+    Examples
+    --------
+    >>> signed(-0.4973)
+    '−0.50'
+    """
+    return _minus(format(_real("x", x), fmt))

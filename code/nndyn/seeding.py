@@ -6,7 +6,7 @@ stream, derived from the one user seed and a *role* that names the object. Two r
 never share a stream, so a network is never a copy of its training data, and the test
 set is never the training set.
 
-The rule, used by every sampler, model and experiment of :mod:`nndyn`:
+The rule, used by every sampler, model and experiment of nndyn:
 
 * public samplers and models take an integer ``seed`` and derive their stream from
   ``(seed, role)`` with :func:`derive_seed`, where the role is the kind of object:

@@ -11,8 +11,9 @@ from ..data import sample_sphere
 from ..kernels import min_eigenvalue, relu_kernel, relu_kernel_mc
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from ..theory.kernel_regime import gram_deviation_bound, lemma11_width
-from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, legend_below, signed, sparse_log_axis
-from ._kernel_runs import fitted_slope, single_thread
+from ..plotting import LEGEND_SIZE, PAGE_WIDTH, legend_below, sparse_log_axis
+from ..prose import signed
+from ..widths import fitted_slope, single_thread
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 

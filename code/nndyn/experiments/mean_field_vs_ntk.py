@@ -20,7 +20,8 @@ from ..data import single_neuron_data
 from ..mean_field import alignment, learning_rate, neuron_movement, scaled_two_layer
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import probes, train
-from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, signed, width_axis
+from ..plotting import LEGEND_SIZE, PAGE_WIDTH, width_axis
+from ..prose import signed
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 

@@ -9,8 +9,8 @@ import numpy as np
 from ..data import single_neuron_data
 from ..plotting import OKABE_ITO, figure
 from ..training import Trajectory
-from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, sparse_log_axis
-from ._kernel_runs import train_widths
+from ..plotting import LEGEND_SIZE, PAGE_WIDTH, sparse_log_axis
+from ..widths import train_widths
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 

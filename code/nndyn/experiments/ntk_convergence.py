@@ -17,7 +17,8 @@ from ..data import sample_sphere
 from ..deep import DeepReLUNet
 from ..ntk import analytic_ntk, empirical_ntk, relative_error
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
-from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH, legend_below, signed, width_axis
+from ..plotting import LEGEND_SIZE, PAGE_WIDTH, legend_below, width_axis
+from ..prose import signed
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 

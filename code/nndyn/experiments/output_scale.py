@@ -23,7 +23,8 @@ from ..deep import DeepReLUNet, centered, parameter_distance
 from ..losses import squared_risk
 from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
 from ..training import train
-from ._ch89_plots import PAGE_WIDTH, legend_below, signed, width_axis
+from ..plotting import PAGE_WIDTH, legend_below, width_axis
+from ..prose import signed
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 

@@ -9,7 +9,7 @@ of a two-layer ReLU network and runs gradient descent on the *population* hinge 
 :math:`G_0 t^2/2^d` to first order in :math:`t=\\eta k` (the :math:`L\\to0` limit of the bound).
 
 The network reads the input with a constant coordinate 1 appended (``bias_input``), as in
-:mod:`parity_sgd`. Without it the odd part of the ReLU network is linear, and every parity
+:mod:`nndyn.experiments.parity_sgd`. Without it the odd part of the ReLU network is linear, and every parity
 of odd degree at least 3 receives exactly zero gradient at :math:`\\theta_0` and stays
 frozen: an artefact of the architecture, recorded in ``frozen_fraction``.
 """

@@ -4,7 +4,7 @@ The hardness theorem of chapter 4 is a statement about a parity :math:`\\chi_S` 
 *uniformly* from all :math:`2^d` of them, i.e. every coordinate belongs to :math:`S` with
 probability 1/2, independently. This experiment samples such targets: for each dimension
 :math:`d` it draws several sets :math:`S` (each from its own stream
-``derive_seed(seed, "subset", d, k)``), trains the network of :mod:`parity_sgd` (balanced
+``derive_seed(seed, "subset", d, k)``), trains the network of :mod:`nndyn.experiments.parity_sgd` (balanced
 initialisation, a constant input coordinate, hinge loss) by online SGD on each
 :math:`\\chi_S`, and records the number of steps until the test accuracy first reaches
 ``learned_level``; a run that does not reach it stops at the cap ``max_steps``. The full

@@ -12,8 +12,8 @@ from ..models import TwoLayerNet
 from ..plotting import OKABE_ITO, figure
 from ..regularization import penalty_weight, train_path_norm
 from ..training import Trajectory, probes
-from ._ch89_plots import LEGEND_SIZE, PAGE_WIDTH
-from ._kernel_runs import single_thread
+from ..plotting import LEGEND_SIZE, PAGE_WIDTH
+from ..widths import single_thread
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 

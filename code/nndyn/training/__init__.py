@@ -2,34 +2,58 @@
 
 * :func:`~nndyn.training.train.train`: full-batch gradient descent on a fixed training set;
 * :func:`~nndyn.training.online.train_online`: online SGD on a stream of fresh parity batches (chapter 4).
+
+The names below are imported on first use, so ``import nndyn.training`` (and
+``from nndyn import train``) does not import Lightning: Lightning, which takes seconds to
+import, is loaded when a training starts.
 """
 
-from . import probes
-from .module import GDModule, TrainingDivergedError
-from .online import OnlineSGDModule, OnlineTrajectory, ParityStream, stream_seed, train_online, with_bias_input
-from .recorder import TrajectoryRecorder
-from .schedule import step_schedule
-from .session import RunInterrupted, RunOptions, fit, quiet_trainer, run_session
-from .train import train
-from .trajectory import Trajectory
+from __future__ import annotations
 
-__all__ = [
-    "GDModule",
-    "OnlineSGDModule",
-    "OnlineTrajectory",
-    "RunInterrupted",
-    "RunOptions",
-    "ParityStream",
-    "TrainingDivergedError",
-    "Trajectory",
-    "TrajectoryRecorder",
-    "fit",
-    "probes",
-    "quiet_trainer",
-    "run_session",
-    "step_schedule",
-    "stream_seed",
-    "train",
-    "train_online",
-    "with_bias_input",
-]
+import importlib
+
+# Light modules (torch only) are imported now; a lazy name that is also a submodule
+# (``train``) would be shadowed by the submodule once that is imported elsewhere.
+from . import probes
+from .schedule import step_schedule
+from .train import train
+from .trajectory import Trajectory, TrainingDivergedError
+
+_WHERE = {
+    "probes": None,
+    "GDModule": "module",
+    "TrainingDivergedError": "trajectory",
+    "OnlineSGDModule": "online",
+    "OnlineTrajectory": "online",
+    "ParityStream": "online",
+    "stream_seed": "online",
+    "train_online": "online",
+    "with_bias_input": "online",
+    "TrajectoryRecorder": "recorder",
+    "step_schedule": "schedule",
+    "RunInterrupted": "session",
+    "RunOptions": "session",
+    "fit": "session",
+    "quiet_trainer": "session",
+    "run_session": "session",
+    "train": "train",
+    "Trajectory": "trajectory",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'nndyn.training' has no attribute {name!r}")
+    where = _WHERE[name]
+    if where is None:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_positive, check_positive_int, check_seed
+from .._validation import check_dtype, check_finite_tensor, check_choice, check_positive, check_positive_int, check_seed
 from ..models import INITIALIZATIONS, TwoLayerNet
 from .module import TrainingDivergedError
 from .trajectory import Trajectory
@@ -165,10 +165,11 @@ def _check_batched_data(
     if not isinstance(y, torch.Tensor) or y.shape != x.shape[:-1]:
         raise ValueError(f"y must have shape {tuple(x.shape[:-1])} to match x, got {tuple(getattr(y, 'shape', ()))}")
     if dtype is None:
-        dtype = x.dtype if x.dtype.is_floating_point else torch.float64
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    return x.to(dtype), y.to(dtype)
+        dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float64
+    dtype = check_dtype(dtype)
+    x = check_finite_tensor("x", x, dtype=dtype)
+    y = check_finite_tensor("y", y, dtype=dtype)
+    return x, y
 
 
 def train_seeds(
@@ -254,6 +255,9 @@ def train_seeds(
     output_scale = check_positive("output_scale", output_scale)
     risk = check_choice("risk", risk, RISKS)
     x, y = _check_batched_data(x, y, len(seeds), dtype)
+    from ..losses import check_labels
+
+    check_labels(risk, y)
     d = x.shape[-1]
 
     nets = [TwoLayerNet(d, m, init=init, output_scale=output_scale, seed=s, dtype=x.dtype) for s in seeds]

@@ -10,6 +10,7 @@ from .._validation import check_positive_int
 from ..losses import get_risk
 from .schedule import step_schedule
 from .session import log_step_metrics
+from .trajectory import TrainingDivergedError  # noqa: F401  (raised here; defined without Lightning)
 
 
 class _StepGroups(IterableDataset):
@@ -21,10 +22,6 @@ class _StepGroups(IterableDataset):
 
     def __iter__(self):
         return iter(self.groups)
-
-
-class TrainingDivergedError(FloatingPointError):
-    """The training risk became NaN or infinite: the learning rate is too large."""
 
 
 class GDModule(pl.LightningModule):

@@ -57,6 +57,22 @@ def with_bias_input(x: torch.Tensor, bias_input: bool) -> torch.Tensor:
     return torch.cat([x, torch.ones(x.shape[0], 1, dtype=x.dtype)], dim=1)
 
 
+def check_subset(subset, d: int) -> torch.Tensor | None:
+    """``subset`` as a 0/1 float64 tensor of shape ``(d,)`` (``None`` stays ``None``: the full parity).
+
+    Raises
+    ------
+    ValueError
+        If ``subset`` is not a 0/1 vector of length ``d``.
+    """
+    if subset is None:
+        return None
+    v = torch.as_tensor(subset, dtype=torch.float64).detach().cpu()
+    if v.shape != (d,) or not bool(((v == 0) | (v == 1)).all()):
+        raise ValueError(f"subset must be a 0/1 vector of length d={d}, got {subset!r}")
+    return v
+
+
 class ParityStream(IterableDataset):
     """Fresh batches of the full parity on :math:`\\{-1,1\\}^d`, one per step.
 
@@ -82,6 +98,9 @@ class ParityStream(IterableDataset):
         which gives the neurons of a :class:`~nndyn.models.TwoLayerNet` a bias. Without biases
         the odd part of a ReLU network is linear (:math:`\\sigma(z)-\\sigma(-z)=z`), so it cannot
         fit a parity of odd degree.
+    subset : torch.Tensor, optional
+        A 0/1 vector of length ``d`` selecting the set :math:`S`: the labels are
+        :math:`\\chi_S(x)=\\prod_{i\\in S}x_i` (default: all ones, the full parity).
 
     Yields
     ------
@@ -101,9 +120,11 @@ class ParityStream(IterableDataset):
         world_size: int = 1,
         dtype: torch.dtype = torch.float32,
         bias_input: bool = False,
+        subset: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         self.d = check_positive_int("d", d)
+        self.subset = check_subset(subset, self.d)
         self.bias_input = bool(bias_input)
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.steps = check_nonnegative_int("steps", steps)
@@ -118,7 +139,8 @@ class ParityStream(IterableDataset):
         x = sample_hypercube(
             self.batch_size, self.d, seed=stream_seed(self.seed, step, self.rank, self.world_size), dtype=self.dtype
         )
-        return with_bias_input(x, self.bias_input), parity_target(x)
+        v = None if self.subset is None else self.subset.to(self.dtype)
+        return with_bias_input(x, self.bias_input), parity_target(x, v)
 
     def __iter__(self):
         for step in range(self.start_step, self.steps):
@@ -159,6 +181,13 @@ class OnlineSGDModule(pl.LightningModule):
     bias_input : bool
         Append a constant coordinate 1 to the inputs (see :class:`ParityStream`); the model
         then reads ``d + 1`` coordinates.
+    subset : torch.Tensor, optional
+        0/1 vector of length ``d``: train on :math:`\\chi_S` instead of the full parity (see
+        :class:`ParityStream`). Saved in the checkpoint.
+    stop_accuracy : float, optional
+        End the run at the first record whose test accuracy reaches this level (the run's
+        length becomes the steps done; saved in the checkpoint, so a resumed run stops at
+        the same step).
     """
 
     def __init__(
@@ -173,6 +202,8 @@ class OnlineSGDModule(pl.LightningModule):
         n_test: int = 2000,
         seed: int = 0,
         bias_input: bool = False,
+        subset: torch.Tensor | None = None,
+        stop_accuracy: float | None = None,
     ) -> None:
         super().__init__()
         self.model = model
@@ -183,10 +214,12 @@ class OnlineSGDModule(pl.LightningModule):
         self.eval_every = check_positive_int("eval_every", eval_every)
         self.seed = check_seed(seed)
         self.bias_input = bool(bias_input)
+        self.subset = check_subset(subset, self.d)
+        self.stop_accuracy = None if stop_accuracy is None else check_in_range("stop_accuracy", stop_accuracy, 0.0, 1.0)
         dtype = next(model.parameters()).dtype
         x_test = sample_hypercube(check_positive_int("n_test", n_test), d, seed=derive_seed(seed, "test"), dtype=dtype)
         self.register_buffer("x_test", with_bias_input(x_test, self.bias_input))
-        self.register_buffer("y_test", parity_target(x_test))
+        self.register_buffer("y_test", parity_target(x_test, None if self.subset is None else self.subset.to(dtype)))
         self.steps_done = 0
         self._loss_sum = 0.0
         self._loss_count = 0
@@ -207,6 +240,7 @@ class OnlineSGDModule(pl.LightningModule):
             world_size=world_size,
             dtype=self.x_test.dtype,
             bias_input=self.bias_input,
+            subset=self.subset,
         )
 
     def train_dataloader(self) -> DataLoader:
@@ -247,6 +281,11 @@ class OnlineSGDModule(pl.LightningModule):
         for key, value in zip(self.history, (self.steps_done, train_loss, test_loss, test_acc)):
             self.history[key].append(float(value))
         log_step_metrics(self, {"test_loss": test_loss, "test_accuracy": test_acc}, step=self.steps_done)
+        if self.stop_accuracy is not None and test_acc >= self.stop_accuracy and self.steps_done > 0:
+            self.total_steps = self.steps_done  # the run ends here (and stays ended on resume)
+            trainer = getattr(self, "_trainer", None)
+            if trainer is not None:
+                trainer.should_stop = True
 
     def on_train_start(self) -> None:
         if not self.history["step"]:
@@ -267,6 +306,8 @@ class OnlineSGDModule(pl.LightningModule):
             "history": self.history,
             "loss_sum": self._loss_sum,
             "loss_count": self._loss_count,
+            "total_steps": self.total_steps,
+            "subset": None if self.subset is None else self.subset.tolist(),
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
@@ -275,6 +316,11 @@ class OnlineSGDModule(pl.LightningModule):
         self.history = state.get("history", self.history)
         self._loss_sum = float(state.get("loss_sum", 0.0))
         self._loss_count = int(state.get("loss_count", 0))
+        self.total_steps = int(state.get("total_steps", self.total_steps))
+        saved = state.get("subset")
+        mine = None if self.subset is None else self.subset.tolist()
+        if "subset" in state and saved != mine:
+            raise ValueError(f"the checkpoint trains on subset {saved}, this run on {mine}")
 
 
 @dataclass
@@ -316,6 +362,8 @@ def train_online(
     accelerator: str = "cpu",
     devices: int | str = 1,
     bias_input: bool = False,
+    subset: torch.Tensor | None = None,
+    stop_accuracy: float | None = None,
 ) -> OnlineTrajectory:
     """Train ``model`` by online SGD with the hinge loss on the full parity in dimension ``d``.
 
@@ -340,6 +388,11 @@ def train_online(
     bias_input : bool
         Append a constant coordinate 1 to the inputs, so that a bias-free
         :class:`~nndyn.models.TwoLayerNet` with ``d + 1`` inputs gets biases.
+    subset : torch.Tensor, optional
+        0/1 vector of length ``d``: the target is :math:`\\chi_S(x)=\\prod_{i\\in S}x_i`
+        (default: the full parity).
+    stop_accuracy : float, optional
+        Stop at the first record with test accuracy >= this level (default: run all ``steps``).
 
     Returns
     -------
@@ -369,6 +422,8 @@ def train_online(
         n_test=n_test,
         seed=seed,
         bias_input=bias_input,
+        subset=subset,
+        stop_accuracy=stop_accuracy,
     )
     fit(module, accelerator=accelerator, devices=devices, distributed=True)
     h = module.history

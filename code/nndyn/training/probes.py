@@ -1,8 +1,11 @@
 """Probes: functions of a model that a training run records along its trajectory.
 
 A probe takes the :class:`~nndyn.training.module.GDModule` being trained and returns a
-tensor (a number or an array). Pass probes to :func:`nndyn.training.train` as a dict;
-the returned :class:`~nndyn.training.trajectory.Trajectory` holds one row per record.
+tensor (a number or an array of fixed shape) or a Python number. Pass probes to
+:func:`nndyn.training.train` as a dict ``{name: probe}``; the returned
+:class:`~nndyn.training.trajectory.Trajectory` holds one row per record. Names ``step``,
+``t``, ``loss`` and ``lr`` are the trajectory's own and are refused. Inputs given to
+:func:`predictions_on` and :func:`risk_on` are cast to the model's dtype.
 """
 
 from __future__ import annotations
@@ -36,22 +39,46 @@ def first_layer_max_move(module) -> torch.Tensor:
     return (module.model.B - B0).norm(dim=1).max().detach()
 
 
+def _model_dtype(module) -> torch.dtype:
+    first = next(module.model.parameters(), None)
+    return torch.get_default_dtype() if first is None else first.dtype
+
+
 def predictions_on(x: torch.Tensor) -> Probe:
-    """A probe that records the model's outputs on the fixed inputs ``x``."""
+    """A probe that records the model's outputs on the fixed inputs ``x`` (cast to the model's dtype)."""
+    from .._validation import check_finite_tensor
+
+    x = check_finite_tensor("x", x, ndim=2)
 
     def probe(module) -> torch.Tensor:
-        return module.model(x.to(module.device)).detach()
+        return module.model(x.to(device=module.device, dtype=_model_dtype(module))).detach()
 
     return probe
 
 
 def risk_on(x: torch.Tensor, y: torch.Tensor, risk: str = "squared") -> Probe:
-    """A probe that records the risk on a fixed set ``(x, y)``, e.g. a test set."""
-    from ..losses import get_risk
+    """A probe that records the risk on a fixed set ``(x, y)``, e.g. a test set.
+
+    ``x`` and ``y`` are checked like the training data of :func:`~nndyn.training.train`
+    (finite, non-empty, matching lengths; labels in {-1, 1} for the hinge risk) and cast
+    to the model's dtype. A risk must return one number; a vector-valued risk raises a
+    :class:`ValueError` when the probe first runs.
+    """
+    from .._validation import check_finite_tensor
+    from ..losses import check_labels, get_risk
 
     fn = get_risk(risk)
+    x = check_finite_tensor("x", x, ndim=2)
+    y = check_finite_tensor("y", y, ndim=1)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"y must have shape ({x.shape[0]},) to match x, got {tuple(y.shape)}")
+    check_labels(risk, y)
 
     def probe(module) -> torch.Tensor:
-        return fn(module.model(x.to(module.device)), y.to(module.device)).detach()
+        dtype = _model_dtype(module)
+        value = fn(module.model(x.to(device=module.device, dtype=dtype)), y.to(device=module.device, dtype=dtype))
+        if value.numel() != 1:
+            raise ValueError(f"risk_on: the risk must return one number, got shape {tuple(value.shape)}")
+        return value.detach()
 
     return probe

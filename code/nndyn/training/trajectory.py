@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+class TrainingDivergedError(FloatingPointError):
+    """The training risk became NaN or infinite: the learning rate is too large."""
+
+
 @dataclass
 class Trajectory:
     """What :func:`~nndyn.training.train` records, one row per record.

@@ -1,4 +1,16 @@
-"""Shared helpers of the kernel-regime experiments (chapters 6 and 7): runs at several widths."""
+"""Gradient descent at several widths at once: the kernel-regime runs of chapters 6 and 7.
+
+:func:`train_widths` trains networks of the notes' initialisation (:math:`a=0`,
+:math:`b_j` uniform on the sphere) of several widths :math:`m` on the **same** data
+``(x, y)`` that the caller gives it, each with learning rate ``lr_scale / m`` (the
+:math:`1/m` scaling that keeps gradient descent stable in the notes' parametrisation),
+side by side in one :class:`MultiWidthNet`. The experiments
+:mod:`nndyn.experiments.kernel_regime_training`, :mod:`~nndyn.experiments.nn_vs_rfm` and
+:mod:`~nndyn.experiments.nn_rfm_dynamics` use it with points uniform on
+:math:`\\mathbb S^{d-1}` labelled by :math:`\\mathrm{ReLU}(x_1)`
+(:func:`nndyn.data.single_neuron_data`); exercises can call it with any data.
+:func:`fitted_slope` is the log-log slope of :func:`nndyn.plotting.loglog_slope`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +19,14 @@ import contextlib
 import numpy as np
 import torch
 
-from ..kernels import explicit_gram
-from ..models import TwoLayerNet
-from ..training import Trajectory, probes, train
-from ..seeding import derive_seed
+from .kernels import explicit_gram
+from .models import TwoLayerNet
+from .plotting import loglog_slope
+from .seeding import derive_seed
+from .training import Trajectory, probes, train
+
+__all__ = ["MultiWidthNet", "block_movement", "block_risks", "block_seed", "fitted_slope", "single_thread",
+           "train_widths", "weighted_risk"]
 
 
 @contextlib.contextmanager
@@ -29,12 +45,8 @@ def single_thread():
 
 
 def fitted_slope(x, y) -> float:
-    """Least-squares slope of :math:`\\log y` against :math:`\\log x`."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.size < 2 or np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be positive arrays of the same shape with at least 2 entries")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+    """Least-squares slope of :math:`\\log y` against :math:`\\log x` (the same as :func:`nndyn.plotting.loglog_slope`)."""
+    return loglog_slope(x, y)
 
 
 def block_seed(seed: int, m: int) -> int:

@@ -1,0 +1,367 @@
+"""Sphinx extension of the book: its edition, student notebooks, launch and download links, PDF layout.
+
+Loaded through ``sphinx.local_extensions`` in ``_config.yml``. What it does:
+
+* **Edition.** The version lives in one place, ``code/nndyn/_version.py``. It becomes
+  Sphinx's ``version``/``release`` (the PDF's title page) and, with the commit and date of
+  the build, the site's footer. ``NNDYN_EDITION`` (set by the release workflow to the tag,
+  e.g. ``v0.2.0``) marks a published edition; without it the footer says "development
+  build".
+* **Repository.** ``repository.url`` in ``_config.yml`` is the one setting that names the
+  repository; the environment variable ``NNDYN_REPOSITORY_URL`` overrides it (the
+  publishing workflows set it to the repository they run in). Launch links, the notebooks'
+  install cell and the repository button all derive from it.
+* **Student notebooks.** For every executable page (a MyST notebook), a notebook without
+  outputs is written to ``<site>/notebooks/<name>.ipynb``: its first cell installs
+  ``nndyn`` from the repository when it is missing and replaces ``myst_nb.glue`` (which
+  only the book build needs). It runs top to bottom in an environment that has only
+  Jupyter and ``nndyn``.
+* **Buttons.** The download menu offers that notebook and the whole book as a PDF
+  (``<site>/book.pdf``, built by ``make pdf``); the launch menu opens the notebook on
+  Colab from the branch :data:`NOTEBOOKS_BRANCH`, to which the publishing workflow pushes
+  ``<site>/notebooks``. Binder is not offered: it would need the whole environment built
+  from the repository for every visit.
+* **PDF.** In the LaTeX build the solutions of a chapter are moved to a section
+  "Solutions to the exercises" at the end of the chapter instead of following each
+  exercise. Theorems, exercises and figures are numbered per chapter as on the site
+  (sphinx-jupyterbook-latex numbers them per section when the book has parts), and a
+  ``{ref}`` to an exercise of another chapter (from the errata) points at the exercise's
+  LaTeX label with the site's number, where Sphinx would print "??".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSION_FILE = ROOT / "code" / "nndyn" / "_version.py"
+NOTEBOOKS_DIR = "notebooks"
+"""Folder of the built site that holds the student notebooks."""
+NOTEBOOKS_BRANCH = "notebooks"
+"""Branch of the repository to which the publishing workflow pushes ``<site>/notebooks`` (Colab opens it)."""
+PDF_NAME = "book.pdf"
+"""File name of the whole-book PDF in the built site."""
+COLAB_URL = "https://colab.research.google.com"
+
+
+def read_version(path: Path = VERSION_FILE) -> str:
+    """The package version, read from ``_version.py`` without importing the package.
+
+    Outside a checkout (a copy of the book without ``code/``) the installed package's.
+    """
+    if not path.exists():
+        import nndyn
+
+        return nndyn.__version__
+    match = re.search(r"""__version__\s*=\s*["']([^"']+)["']""", path.read_text())
+    if match is None:
+        raise ValueError(f"path: no __version__ = '...' line in {path}")
+    return match.group(1)
+
+
+def git_commit(root: Path = ROOT) -> str | None:
+    """Short hash of the checked-out commit, or None outside a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def edition(version: str, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """What the site says about the edition a reader is looking at.
+
+    Returns ``{"label": ..., "ref": ...}``: the label for the footer and the git reference
+    (tag or branch) from which the notebooks install ``nndyn``.
+    """
+    environ = os.environ if environ is None else environ
+    tag = environ.get("NNDYN_EDITION", "").strip()
+    date = _dt.date.today().isoformat()
+    if tag:
+        if tag.lstrip("v") != version:
+            raise ValueError(f"NNDYN_EDITION: tag {tag!r} does not match the package version {version!r} (code/nndyn/_version.py)")
+        return {"label": f"Edition {version} (released {date})", "ref": tag}
+    commit = git_commit()
+    where = f", commit {commit}" if commit else ""
+    return {"label": f"Development build after edition {version} ({date}{where})", "ref": ""}
+
+
+def repository_url(config_url: str, environ: dict[str, str] | None = None) -> str:
+    """The repository URL: ``NNDYN_REPOSITORY_URL`` if set, else ``repository.url`` of ``_config.yml``."""
+    environ = os.environ if environ is None else environ
+    return (environ.get("NNDYN_REPOSITORY_URL") or config_url).rstrip("/")
+
+
+def install_spec(repo_url: str, ref: str = "") -> str:
+    """The pip requirement that installs ``nndyn`` from the repository (at ``ref`` if given)."""
+    url = repo_url if repo_url.startswith("git+") else f"git+{repo_url}"
+    return f"nndyn @ {url}" + (f"@{ref}" if ref else "")
+
+
+def setup_cell_source(spec: str, preset: str) -> str:
+    """The first cell of every student notebook."""
+    return f'''# Set-up: run this cell first. It installs nndyn, the package of the book, when it is
+# missing, and stands in for `glue` (which only the book build needs).
+import importlib.util, os, subprocess, sys
+
+if importlib.util.find_spec("nndyn") is None:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "{spec}"])
+
+# "quick" runs every experiment in seconds; "full" makes the figures of the published book.
+os.environ.setdefault("NNDYN_PRESET", "{preset}")
+
+
+def glue(name, value, display=True):
+    """Show a value that the book would insert into its text (myst_nb.glue in the book build)."""
+    if display:
+        from IPython.display import display as _display
+        _display(value)'''
+
+
+GLUE_IMPORT = re.compile(r"^(\s*)from myst_nb import glue\s*$", flags=re.M)
+
+
+def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = ""):
+    """A notebook (nbformat) of the MyST page ``source``, runnable without the book's toolchain.
+
+    Outputs are left out; ``from myst_nb import glue`` lines are replaced by the stand-in
+    defined in the set-up cell, which is inserted first.
+    """
+    import jupytext
+    import nbformat
+
+    nb = jupytext.read(source)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = GLUE_IMPORT.sub(r"\1# glue: defined in the set-up cell", cell.source)
+            cell.outputs = []
+            cell.execution_count = None
+    intro = nbformat.v4.new_markdown_cell(
+        "This notebook is a chapter of *Training neural networks: dynamics and convergence*."
+        + (f" {title_note}" if title_note else "")
+        + " Run the set-up cell first; then run the cells in order. The text uses MyST"
+        " directives (theorems, exercises), which Jupyter shows as plain text."
+    )
+    setup = nbformat.v4.new_code_cell(setup_cell_source(spec, preset))
+    setup.metadata["tags"] = ["setup"]
+    nb.cells = [intro, setup, *nb.cells]
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata.pop("jupytext", None)
+    return nb
+
+
+def book_bibtex(version: str, year: int | None = None) -> str:
+    """The BibTeX entry of the book at ``version`` (the "How to cite" page shows it)."""
+    year = year or _dt.date.today().year
+    return f"""@book{{nndyn_book,
+  title     = {{Training neural networks: dynamics and convergence.
+               An executable textbook}},
+  author    = {{{{The nndyn authors}}}},
+  year      = {{{year}}},
+  edition   = {{{version}}},
+  note      = {{Executable textbook with the Python package nndyn, version {version}}},
+}}"""
+
+
+def _bibtex_directive():
+    from docutils import nodes
+    from sphinx.util.docutils import SphinxDirective
+
+    class BookBibtex(SphinxDirective):
+        """``{nndyn-book-bibtex}``: the book's BibTeX entry for the version being built."""
+
+        def run(self):
+            text = book_bibtex(self.config.version)
+            block = nodes.literal_block(text, text, language="bibtex")
+            return [block]
+
+    return BookBibtex
+
+
+# --------------------------------------------------------------------------- Sphinx hooks
+
+
+def _is_notebook_page(app, docname: str) -> bool:
+    return "kernelspec" in app.env.metadata.get(docname, {})
+
+
+def _on_config_inited(app, config) -> None:
+    version = read_version()
+    config.version = version
+    config.release = version
+    info = edition(version)
+    options = config.html_theme_options
+    url = repository_url(options.get("repository_url", ""))
+    options["repository_url"] = url
+    options["extra_footer"] = f'<p class="nndyn-edition">{info["label"]} · nndyn {version}</p>'
+    # The launch menu is made here (Colab from the notebooks branch), not by the theme.
+    options["launch_buttons"] = {}
+    app.config.nndyn_edition = info
+    app.config.nndyn_repository_url = url
+
+
+def _notebook_name(docname: str) -> str:
+    return Path(docname).name + ".ipynb"
+
+
+def _on_page_context(app, pagename, templatename, context, doctree) -> None:
+    buttons = context.get("header_buttons")
+    if buttons is None:
+        return
+    pathto = context["pathto"]
+    notebook = _is_notebook_page(app, pagename)
+    for group in buttons:
+        if group.get("label") == "download-buttons":
+            extra = []
+            if notebook:
+                extra.append({
+                    "type": "link", "url": pathto(f"{NOTEBOOKS_DIR}/{_notebook_name(pagename)}", 1),
+                    "text": ".ipynb", "icon": "fas fa-code", "label": "download-notebook-button",
+                    "tooltip": "Download this chapter as a notebook (installs nndyn when missing)",
+                })
+            group["buttons"] = extra + group["buttons"] + [{
+                "type": "link", "url": pathto(PDF_NAME, 1), "text": "book (.pdf)",
+                "icon": "fas fa-book", "label": "download-book-pdf-button", "tooltip": "Download the whole book as a PDF",
+            }]
+    url = app.config.nndyn_repository_url
+    match = re.match(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?$", url)
+    if notebook and match:
+        org, repo = match.groups()
+        colab = f"{COLAB_URL}/github/{org}/{repo}/blob/{NOTEBOOKS_BRANCH}/{_notebook_name(pagename)}"
+        buttons.insert(0, {
+            "type": "group", "tooltip": "Launch interactive content", "icon": "fas fa-rocket", "label": "launch-buttons",
+            "buttons": [{
+                "type": "link", "text": "Colab", "tooltip": "Open this chapter's notebook on Colab",
+                "icon": "_static/images/logo_colab.png", "url": colab,
+            }],
+        })
+
+
+def _on_build_finished(app, exception) -> None:
+    if exception is not None or app.builder.name != "html":
+        return
+    out = Path(app.outdir)
+    folder = out / NOTEBOOKS_DIR
+    folder.mkdir(exist_ok=True)
+    import nbformat
+
+    spec = install_spec(app.config.nndyn_repository_url, app.config.nndyn_edition["ref"])
+    preset = os.environ.get("NNDYN_PRESET") or "full"
+    for docname in sorted(app.env.found_docs):
+        if not _is_notebook_page(app, docname):
+            continue
+        nb = student_notebook(Path(app.env.doc2path(docname)), spec=spec, preset=preset,
+                              title_note=app.config.nndyn_edition["label"] + ".")
+        nbformat.write(nb, folder / _notebook_name(docname))
+    # A PDF built earlier (make pdf) stays in the site when the HTML is rebuilt.
+    pdf = out.parent / "latex" / PDF_NAME
+    if pdf.exists() and not (out / PDF_NAME).exists():
+        shutil.copy2(pdf, out / PDF_NAME)
+
+
+def _move_solutions(app, doctree) -> None:
+    """LaTeX only: gather the solutions of a chapter in a section at its end."""
+    if app.builder.name != "latex":
+        return
+    from docutils import nodes
+    from sphinx_exercise.nodes import solution_node
+
+    found = list(doctree.findall(solution_node))
+    if not found:
+        return
+    chapter = next(iter(doctree.findall(nodes.section)), None)
+    if chapter is None:
+        return
+    docname = app.env.docname
+    section = nodes.section(ids=[f"solutions-{Path(docname).name}"], names=[f"solutions to the exercises ({docname})"])
+    section += nodes.title("", "Solutions to the exercises")
+    for node in found:
+        node.parent.remove(node)
+        section += node
+    chapter += section
+
+
+def _number_per_chapter(app) -> None:
+    """LaTeX with parts: number statements per chapter (``4.1``), as the HTML does.
+
+    sphinx-jupyterbook-latex sets ``numfig_secnum_depth = 2`` when the book has parts, which
+    Sphinx uses for the numbers it computes (theorems, exercises: ``4.2.1``) and, shifted by
+    the part level, for LaTeX's own figure and equation counters (reset per chapter). The
+    numbers are computed with depth 1; the writer gets depth 2 back (:func:`_restore_depth`).
+    """
+    if app.builder.name == "latex" and app.config.numfig_secnum_depth == 2:
+        app.config.numfig_secnum_depth = 1
+        app.config.nndyn_latex_restore_depth = True
+
+
+def _restore_depth(app, doctree, docname) -> None:
+    """Depth 2 again for the LaTeX writer, once the numbers are assigned (they are, in
+    ``env-get-updated``, before the write phase resolves the assembled doctree)."""
+    if getattr(app.config, "nndyn_latex_restore_depth", False):
+        app.config.numfig_secnum_depth = 2
+
+
+def _exercise_refs_for_latex(app, doctree, docname) -> None:
+    """LaTeX only: a reference to an exercise becomes a link to sphinx-exercise's label
+    (``exercise:<label>``) with the number Sphinx computed."""
+    if app.builder.name != "latex":
+        return
+    from docutils import nodes
+    from sphinx import addnodes
+
+    registry = getattr(app.env, "sphinx_exercise_registry", {})
+    found = list(doctree.findall(addnodes.number_reference)) + list(doctree.findall(nodes.reference))
+    for node in {id(n): n for n in found}.values():
+        target = node.get("refid") or (node.get("refuri") or "").rpartition("#")[2]
+        if target not in registry or node.parent is None or node not in node.parent.children:
+            continue
+        text = node.astext()
+        latex = r"\hyperref[exercise:%s]{%s}" % (target, text.replace("\\", "").replace("{", "").replace("}", ""))
+        node.replace_self(nodes.raw("", latex, format="latex"))
+
+
+def _patch_sphinx_proof() -> None:
+    """sphinx-proof 0.4 finds a statement's chapter in the LaTeX doctree by matching the
+    chapter's title against its section names, which fails for a chapter whose heading
+    carries a label (the statement then prints without its number or label). In the
+    assembled LaTeX doctree sphinx-jupyterbook-latex marks every section with the
+    ``docname`` of its chapter: use the nearest one."""
+    import sphinx_proof.nodes as proof_nodes
+    from docutils import nodes
+    from sphinx import addnodes
+
+    original = getattr(proof_nodes.find_parent, "__wrapped__", proof_nodes.find_parent)
+
+    def find_parent(env, node, parent_tag):
+        parent = node.parent
+        while parent is not None:
+            if isinstance(parent, addnodes.start_of_file) or (
+                    isinstance(parent, nodes.section) and parent.get("docname")):
+                return parent["docname"]
+            parent = parent.parent
+        return original(env, node, parent_tag)
+
+    find_parent.__wrapped__ = original
+    proof_nodes.find_parent = find_parent
+
+
+def setup(app) -> dict[str, Any]:
+    app.add_config_value("nndyn_edition", {}, "env")
+    app.add_config_value("nndyn_repository_url", "", "env")
+    _patch_sphinx_proof()
+    app.add_directive("nndyn-book-bibtex", _bibtex_directive())
+    app.connect("config-inited", _on_config_inited, priority=900)
+    app.connect("html-page-context", _on_page_context, priority=502)
+    app.connect("build-finished", _on_build_finished)
+    app.connect("doctree-read", _move_solutions)
+    app.add_config_value("nndyn_latex_restore_depth", False, "")
+    app.connect("builder-inited", _number_per_chapter, priority=900)
+    app.connect("doctree-resolved", _restore_depth)
+    app.connect("doctree-resolved", _exercise_refs_for_latex)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

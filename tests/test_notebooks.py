@@ -1,0 +1,163 @@
+"""Chapter notebooks: generated for every executable page, and runnable outside the book.
+
+The notebooks are written by ``scripts/nndyn_book.py`` into ``<site>/notebooks``. The slow
+test runs one of them with nbclient in a fresh virtual environment that has only ``nndyn``
+(installed from this repository with its declared dependencies) and ``ipykernel``: no
+myst-nb, no jupytext, no book toolchain, no ``code/`` on the path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import nndyn_book  # noqa: E402
+
+CHAPTER = "book/02_barron_hardness"
+"""The chapter run in the fresh environment: one of the quickest in the quick preset."""
+VENV = ROOT / "_build" / "notebook-venv"
+"""The fresh environment, kept between local runs while pyproject.toml and requirements.txt are unchanged."""
+
+
+def notebook_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    return [f for f in files if "kernelspec:" in (ROOT / f"{f}.md").read_text()[:400]]
+
+
+def config_repository() -> str:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+
+
+def test_install_spec_and_repository_setting():
+    url = config_repository()
+    assert nndyn_book.repository_url(url, environ={}) == url
+    assert nndyn_book.repository_url(url, environ={"NNDYN_REPOSITORY_URL": "https://github.com/a/b/"}) == "https://github.com/a/b"
+    assert nndyn_book.install_spec("https://github.com/a/b") == "nndyn @ git+https://github.com/a/b"
+    assert nndyn_book.install_spec("https://github.com/a/b", "v1.0.0") == "nndyn @ git+https://github.com/a/b@v1.0.0"
+
+
+def test_edition_label():
+    version = nndyn_book.read_version()
+    import nndyn
+
+    assert version == nndyn.__version__
+    assert nndyn_book.edition(version, {"NNDYN_EDITION": f"v{version}"})["ref"] == f"v{version}"
+    assert nndyn_book.edition(version, {"NNDYN_EDITION": f"v{version}"})["label"].startswith(f"Edition {version}")
+    assert nndyn_book.edition(version, {})["label"].startswith(f"Development build after edition {version}")
+    with pytest.raises(ValueError, match="NNDYN_EDITION"):
+        nndyn_book.edition(version, {"NNDYN_EDITION": "v99.0.0"})
+
+
+@pytest.mark.parametrize("page", notebook_pages())
+def test_student_notebook_needs_only_nndyn(page):
+    spec = nndyn_book.install_spec(config_repository())
+    nb = nndyn_book.student_notebook(ROOT / f"{page}.md", spec=spec, preset="quick")
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["setup"]
+    assert spec in code[0].source and 'find_spec("nndyn") is None' in code[0].source
+    for cell in code[1:]:
+        assert "myst_nb" not in cell.source and "jupytext" not in cell.source, cell.source[:200]
+        assert not cell.get("outputs")
+    # the set-up cell is valid Python and defines the stand-in for glue
+    namespace: dict = {}
+    exec(compile(code[0].source.replace("subprocess.check_call", "print"), "setup", "exec"), namespace)
+    namespace["glue"]("x", 1, display=False)
+
+
+@pytest.mark.book
+def test_built_site_has_a_notebook_per_executable_page(built_book):
+    for page in notebook_pages():
+        path = built_book / nndyn_book.NOTEBOOKS_DIR / (Path(page).name + ".ipynb")
+        assert path.exists(), path
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[1].metadata.get("tags") == ["setup"]
+        html = (built_book / f"{page}.html").read_text()
+        assert f"notebooks/{path.name}" in html, f"{page}: no download link to its notebook"
+
+
+def _requirement(name: str) -> str:
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if re.match(rf"{name}\s*==", line):
+            return line.strip()
+    raise AssertionError(f"{name} is not pinned in requirements.txt")
+
+
+def _package_copy() -> Path:
+    """A copy of what ``pip install .`` needs, so the build leaves nothing in the checkout."""
+    import shutil
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="nndyn-src-"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, target / name)
+    shutil.copytree(ROOT / "code", target / "code", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return target
+
+
+def _fresh_env() -> Path:
+    """A virtual environment with only nndyn (from this checkout) and ipykernel/nbclient."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (ROOT / "requirements.txt").read_bytes()).hexdigest()
+    stamp = VENV / ".inputs"
+    python = VENV / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    source = str(_package_copy())
+    if os.environ.get("CI") == "true" or not stamp.exists() or stamp.read_text() != digest:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+        # torch first, pinned: an unpinned torch would pull a CUDA build (see the Makefile).
+        subprocess.run([*pip, _requirement("torch")], check=True, env=env)
+        subprocess.run([*pip, "-c", str(ROOT / "requirements.txt"), "ipykernel", "nbclient", source], check=True, env=env)
+        stamp.write_text(digest)
+    else:  # the environment is current: reinstall only this checkout of nndyn
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", source], check=True, env=env)
+    return python
+
+
+RUNNER = r"""
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+nbformat.write(nb, sys.argv[1])
+"""
+
+
+@pytest.mark.book
+def test_a_chapter_notebook_runs_in_a_fresh_environment(tmp_path):
+    start = time.perf_counter()
+    python = _fresh_env()
+    setup_s = time.perf_counter() - start
+    listing = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True, text=True, check=True)
+    installed = {p["name"].lower() for p in json.loads(listing.stdout)}
+    assert "nndyn" in installed and not installed & {"myst-nb", "jupytext", "jupyter-book", "sphinx"}, installed
+
+    nb = nndyn_book.student_notebook(ROOT / f"{CHAPTER}.md", spec=nndyn_book.install_spec(config_repository()), preset="quick")
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NNDYN_PRESET", "VIRTUAL_ENV")}
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    start = time.perf_counter()
+    proc = subprocess.run([str(python), "-c", RUNNER, str(path), str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    run_s = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    executed = nbformat.read(path, as_version=4)
+    setup = executed.cells[1]
+    assert not setup.outputs, f"the set-up cell printed something (did it install nndyn?): {setup.outputs}"
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    assert any(o.get("data", {}).get("image/png") for c in executed.cells if c.cell_type == "code" for o in c.outputs), "no figure"
+    print(f"fresh environment ready in {setup_s:.0f} s; {CHAPTER} executed in {run_s:.0f} s")
