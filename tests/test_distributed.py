@@ -12,6 +12,7 @@ import torch
 from nndyn.experiments import parity_sgd
 from nndyn.losses import hinge_risk
 from nndyn.models import TwoLayerNet
+from nndyn.seeding import derive_seed
 from nndyn.training.online import ParityStream
 
 pytestmark = pytest.mark.skipif(not torch.distributed.is_gloo_available(), reason="needs torch.distributed with gloo")
@@ -28,9 +29,9 @@ def cli(*args: str, cwd) -> subprocess.CompletedProcess:
 def one_process_step() -> dict[str, torch.Tensor]:
     """One SGD step of the first training on the global batch: both ranks' halves, concatenated."""
     d = CONFIG.dims[0]
-    net = TwoLayerNet(d + 1, CONFIG.width, init=CONFIG.init, seed=CONFIG.seed, dtype=torch.float32)
+    net = TwoLayerNet(d + 1, CONFIG.width, init=CONFIG.init, seed=derive_seed(CONFIG.seed, "network", d), dtype=torch.float32)
     halves = [
-        ParityStream(d, CONFIG.batch_size // 2, 1, seed=CONFIG.seed + 100, rank=r, world_size=2, bias_input=True).batch(0)
+        ParityStream(d, CONFIG.batch_size // 2, 1, seed=derive_seed(CONFIG.seed, "data", d), rank=r, world_size=2, bias_input=True).batch(0)
         for r in range(2)
     ]
     x, y = torch.cat([h[0] for h in halves]), torch.cat([h[1] for h in halves])
@@ -54,7 +55,8 @@ def ddp_run(tmp_path_factory):
 def test_one_ddp_step_equals_one_process_on_the_global_batch(ddp_run):
     first_step, _ = ddp_run
     expected = one_process_step()
-    initial = TwoLayerNet(CONFIG.dims[0] + 1, CONFIG.width, init=CONFIG.init, seed=CONFIG.seed, dtype=torch.float32)
+    d = CONFIG.dims[0]
+    initial = TwoLayerNet(d + 1, CONFIG.width, init=CONFIG.init, seed=derive_seed(CONFIG.seed, "network", d), dtype=torch.float32)
     for name, value in expected.items():
         moved = (value - initial.state_dict()[name]).abs().max().item()
         assert moved > 1e-4, "the step must move the parameters for the comparison to mean anything"

@@ -23,7 +23,10 @@ def test_version_is_written_in_one_place():
     assert re.search(r'^__version__ = "\d+\.\d+\.\d+"', source, flags=re.M)
     assert version("nndyn") == nndyn.__version__, "reinstall nndyn (make venv): the metadata is stale"
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert not re.search(r'^version\s*=', pyproject, flags=re.M), "pyproject.toml must read the version from nndyn/_version.py"
+    project = pyproject.split("[project]", 1)[1].split("\n[", 1)[0]
+    assert not re.search(r'^version\s*=', project, flags=re.M), "pyproject.toml must read the version from nndyn/_version.py"
+    assert re.search(r'^dynamic\s*=\s*\["version"\]', project, flags=re.M)
+    assert 'attr = "nndyn._version.__version__"' in pyproject
 
 
 def test_changelog_has_a_section_for_the_version():
