@@ -10,7 +10,7 @@ import, is loaded when a training starts.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_names
 
 # Light modules (torch only) are imported now; a lazy name that is also a submodule
 # (``train``) would be shadowed by the submodule once that is imported elsewhere.
@@ -43,17 +43,4 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'nndyn.training' has no attribute {name!r}")
-    where = _WHERE[name]
-    if where is None:
-        value = importlib.import_module(f"{__name__}.{name}")
-    else:
-        value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())
