@@ -4,11 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+UV := $(VENV)/bin/uv
+# uv installs into .venv (a few times faster than pip); on a machine whose pip finds wheels
+# on local disk (PIP_FIND_LINKS, e.g. a CPU build of torch), uv is told to look there too.
+UV_INSTALL := $(UV) pip install --quiet --python $(PY) $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
+# Test workers (pytest-xdist): one per core.
+TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: book quick-book pdf test test-fast serve bench bench-book venv clean distclean
+.PHONY: book quick-book pdf test test-fast serve bench bench-book bench-tests venv clean distclean
 
 book: $(STAMP)  ## build the whole book (preset full) into _build/html
 	$(PY) scripts/build_book.py --preset full
@@ -22,11 +28,11 @@ quick-book: $(STAMP)  ## build the book in the quick preset into _build/quick
 pdf: $(STAMP)  ## the whole book as one PDF (preset full): _build/latex/book.pdf
 	$(PY) scripts/build_book.py --preset full --pdf
 
-test: $(STAMP) $(AXE)  ## the whole test suite: unit, science, book build (quick) and browser tests
-	$(PY) -m pytest -ra
+test: $(STAMP) $(AXE)  ## the whole test suite on every core: unit, science, book build (quick), PDF and browser tests
+	$(PY) -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 test-fast: $(STAMP)  ## unit and science tests only
-	$(PY) -m pytest -ra -m "not book and not browser"
+	$(PY) -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup -m "not book and not browser"
 
 serve:  ## serve the built book on http://127.0.0.1:$(PORT)
 	@test -f _build/html/index.html || { echo "no book built yet: run 'make book' first"; exit 1; }
@@ -35,17 +41,21 @@ serve:  ## serve the built book on http://127.0.0.1:$(PORT)
 bench: $(STAMP)  ## timings against plain PyTorch and of batched seeds; writes benchmarks/RESULTS.md
 	$(PY) benchmarks/run.py
 
-bench-book: $(STAMP)  ## cold, warm and incremental builds of the whole book (about 10 min); RESULTS.md
+bench-book: $(STAMP)  ## cold (parallel and serial), warm and incremental builds of the whole book (about 20 min); RESULTS.md
 	$(PY) benchmarks/run.py --book --only book
+
+bench-tests: $(STAMP)  ## make test from a fresh clone of HEAD, install included, timed; RESULTS.md
+	$(PY) benchmarks/run.py --only tests
 
 venv: $(STAMP)
 
-# torch is installed first and pinned exactly: an unpinned torch would pull a CUDA build.
+# uv first (pinned, with pip), then torch, pinned exactly: an unpinned torch would pull a CUDA build.
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -r requirements.txt
-	$(PIP) install --quiet --no-deps -e .
+	$(PIP) install --quiet $$(grep -E '^uv==' requirements.txt)
+	$(UV_INSTALL) torch==2.13.0
+	$(UV_INSTALL) -r requirements.txt
+	$(UV_INSTALL) --no-deps -e .
 	touch $(STAMP)
 
 # axe-core (accessibility checks injected by the browser tests), from the npm registry.

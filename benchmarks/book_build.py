@@ -18,6 +18,13 @@ notebooks import the copied package), it runs ``scripts/build_book.py`` (what
 A notebook counts as executed when myst-nb logs ``Executing notebook`` for it; the count
 is checked against the new rows of the jupyter-cache database.
 
+The cold build executes the chapters two at a time (``scripts/parallel_jb.py``). With
+``--serial`` a second copy is built cold with one process (``NNDYN_BUILD_JOBS=1``, the
+build as it was before) and the two builds' executed notebooks are compared output by
+output (:func:`compare_executions`): every glued value, text and image must be the same,
+except wall-clock timings (glue names ending in ``seconds``, ``wall`` or ``time``, and the
+timings myst-nb records).
+
 ``--patch FILE::OLD::NEW`` replaces a text in the copy before the first build (for a
 repository whose build fails for a reason that does not bear on the timings, such as a
 broken cross-reference in a docstring); the patches are recorded with the results and
@@ -47,7 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COPY = ("_config.yml", "_toc.yml", "book", "code", "scripts", "requirements.txt", "benchmarks/experiment_times.json")
 PROSE_CHAPTER = "book/08_lazy_training_ntk.md"  # an expensive notebook: a re-execution would show
 CODE_CHAPTER = "book/03_orthonormal_classes.md"  # a cheap one
-TARGETS = {"cold": 600.0, "warm": 15.0}
+TARGETS = {"cold": 240.0, "warm": 10.0}
+TIMING_GLUE = re.compile(r"(seconds|wall|time|minutes)$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -90,11 +98,51 @@ def _cache_rows(build_dir: Path) -> int:
         return int(con.execute("select coalesce(max(pk), 0) from nbcache").fetchone()[0])
 
 
-def run_build(work: Path, preset: str, name: str, *extra: str) -> dict:
+def executed_outputs(build_dir: Path) -> dict[str, list]:
+    """The executed notebooks of a build's jupyter-cache: for each chapter, its outputs in
+    order (glue name or cell index, mime type, data), without wall-clock timings."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(build_dir / ".jupyter_cache")
+    found: dict[str, list] = {}
+    for record in cache.list_cache_records():
+        nb = cache.get_cache_bundle(record.pk).nb
+        uri = record.uri or str(record.pk)
+        outputs = []
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+                if name and TIMING_GLUE.search(name):
+                    continue
+                for mime, data in sorted(output.get("data", {}).items()):
+                    outputs.append((name or f"cell {index}", mime, data if isinstance(data, str) else json.dumps(data, sort_keys=True)))
+                if output.get("output_type") == "stream":
+                    outputs.append((f"cell {index}", output.get("name"), output.get("text")))
+        found[Path(uri).name] = outputs
+    return found
+
+
+def compare_executions(a: Path, b: Path) -> dict:
+    """Compare the executed outputs of two builds (see :func:`executed_outputs`)."""
+    first, second = executed_outputs(a), executed_outputs(b)
+    differences = []
+    for name in sorted(set(first) | set(second)):
+        x, y = first.get(name), second.get(name)
+        if x is None or y is None:
+            differences.append(f"{name}: executed in one build only")
+        elif x != y:
+            diffs = [f"{p[0]} ({p[1]})" for p, q in zip(x, y) if p != q]
+            differences.append(f"{name}: {len(diffs) + abs(len(x) - len(y))} outputs differ: {diffs[:5]}")
+    return {"notebooks": len(first), "outputs": sum(len(v) for v in first.values()), "differences": differences}
+
+
+def run_build(work: Path, preset: str, name: str, *extra: str, jobs: int | None = None) -> dict:
     """One ``scripts/build_book.py`` run in ``work``: wall time, notebooks executed, pages re-read."""
     out = work if preset == "full" else work / "_build" / preset
     build_dir = out / "_build"
     env = {**os.environ, "PYTHONPATH": str(work / "code"), "NNDYN_PRESET": preset}
+    if jobs is not None:
+        env["NNDYN_BUILD_JOBS"] = str(jobs)
     cmd = [sys.executable, str(work / "scripts" / "build_book.py"), "--preset", preset, *extra]
     rows_before = _cache_rows(build_dir)
     load_before = os.getloadavg()[0]
@@ -122,6 +170,7 @@ def run_build(work: Path, preset: str, name: str, *extra: str) -> dict:
     changed = re.search(r"updating environment: (?:\[[^\]]*\] )?(\d+) added, (\d+) changed", log)
     return {
         "name": name,
+        "jobs": jobs,
         "seconds": round(seconds, 1),
         "ok": proc.returncode == 0,
         "full": " --all " in log.split("$ NNDYN_PRESET=", 1)[-1].splitlines()[0] + " ",
@@ -150,11 +199,22 @@ def apply_patches(work: Path, patches: list[str]) -> list[dict]:
     return applied
 
 
-def measure_book(preset: str = "full", keep: bool = False, patches: list[str] = ()) -> dict:
-    """The five builds of the module's docstring, in a temporary copy; returns their records."""
+def measure_book(preset: str = "full", keep: bool = False, patches: list[str] = (), serial: bool = False) -> dict:
+    """The five builds of the module's docstring, in a temporary copy; returns their records.
+
+    With ``serial``, first a cold build with one process in a second copy, whose executed
+    outputs are then compared with the parallel cold build's.
+    """
     work = Path(tempfile.mkdtemp(prefix="nndyn-book-bench-"))
-    records = []
+    records, comparison = [], None
+    serial_work = Path(tempfile.mkdtemp(prefix="nndyn-book-bench-serial-")) if serial else None
     try:
+        if serial_work is not None:
+            copy_book(serial_work)
+            apply_patches(serial_work, list(patches))
+            record = run_build(serial_work, preset, "cold serial", jobs=1)
+            records.append(record)
+            print(f"{'cold serial':12s} {record['seconds']:7.1f} s  ok={record['ok']}", flush=True)
         copy_book(work)
         applied = apply_patches(work, list(patches))
         plan = [
@@ -174,20 +234,29 @@ def measure_book(preset: str = "full", keep: bool = False, patches: list[str] = 
             if not record["ok"]:
                 print(record["tail"], file=sys.stderr)
                 break
+        out = work if preset == "full" else work / "_build" / preset
+        if serial_work is not None and all(r["ok"] for r in records):
+            serial_out = serial_work if preset == "full" else serial_work / "_build" / preset
+            comparison = compare_executions(serial_out / "_build", out / "_build")
+            print(f"serial and parallel executions: {comparison['notebooks']} notebooks, {comparison['outputs']} outputs, "
+                  f"{len(comparison['differences'])} differences {comparison['differences'][:3]}", flush=True)
         html = (work / ("" if preset == "full" else f"_build/{preset}") / "_build/html").resolve()
         page = html / Path(PROSE_CHAPTER).with_suffix(".html")
         prose_visible = page.exists() and "A sentence added by the build benchmark." in page.read_text()
     finally:
         if keep:
-            print(f"kept {work}")
+            print(f"kept {work} {serial_work or ''}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+            if serial_work is not None:
+                shutil.rmtree(serial_work, ignore_errors=True)
     return {
         "preset": preset,
         "patches": applied,
         "prose_chapter": PROSE_CHAPTER,
         "code_chapter": CODE_CHAPTER,
         "prose_edit_in_html": prose_visible,
+        "serial_vs_parallel": comparison,
         "builds": records,
     }
 
@@ -198,8 +267,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy (and its build logs)")
     parser.add_argument("--json", type=Path, default=None, help="also write the records to this file")
     parser.add_argument("--patch", action="append", default=[], help="FILE::OLD::NEW, a replacement in the copy")
+    parser.add_argument("--serial", action="store_true", help="also a cold build with one process, compared with the parallel one")
     args = parser.parse_args()
-    result = measure_book(args.preset, args.keep, args.patch)
+    result = measure_book(args.preset, args.keep, args.patch, args.serial)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "builds"}, indent=2))

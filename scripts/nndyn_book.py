@@ -243,10 +243,37 @@ def _on_page_context(app, pagename, templatename, context, doctree) -> None:
         })
 
 
+INTERACTIVE_FILES = {"js": ("plotly.min.js", "interactive.js"), "css": ("interactive.css",)}
+"""What a page with an interactive figure (nndyn.interactive) loads; nothing else loads them."""
+
+
+def _add_interactive_assets(app, pagename, templatename, context, doctree) -> None:
+    """Load plotly.js and the figures' script only on pages that have an interactive figure."""
+    from nndyn.interactive import FIGURE_CLASS
+
+    if f'class="{FIGURE_CLASS}"' not in context.get("body", ""):
+        return
+    for name in INTERACTIVE_FILES["js"]:
+        app.add_js_file(name)
+    for name in INTERACTIVE_FILES["css"]:
+        app.add_css_file(name)
+
+
+def plotly_js() -> Path:
+    """plotly.min.js as shipped in the pinned plotly wheel (requirements.txt)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("plotly is not installed: the interactive figures need plotly.min.js from its wheel (requirements.txt)")
+    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+
+
 def _on_build_finished(app, exception) -> None:
     if exception is not None or app.builder.name != "html":
         return
     out = Path(app.outdir)
+    shutil.copy2(plotly_js(), out / "_static" / "plotly.min.js")
     folder = out / NOTEBOOKS_DIR
     folder.mkdir(exist_ok=True)
     import nbformat
@@ -358,6 +385,7 @@ def setup(app) -> dict[str, Any]:
     app.add_directive("nndyn-book-bibtex", _bibtex_directive())
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _on_page_context, priority=502)
+    app.connect("html-page-context", _add_interactive_assets)
     app.connect("build-finished", _on_build_finished)
     app.connect("doctree-read", _move_solutions)
     app.add_config_value("nndyn_latex_restore_depth", False, "")

@@ -104,12 +104,42 @@ def merge_proof_domain() -> None:
         ProofDomain.merge_domaindata = lambda self, docnames, otherdata: None
 
 
+CACHE_LOCK_TIMEOUT_S = 300.0
+"""How long a process waits for the execution cache's database when the other holds it."""
+
+
+def patient_cache_database() -> None:
+    """Let jupyter-cache's SQLite connections wait for each other instead of failing.
+
+    With two processes reading pages, both write to the execution cache's database (one
+    caches a notebook it executed while the other looks one up). SQLite lets one writer
+    in at a time and by default gives up after 5 s ("database is locked", which
+    jupyter-cache reports as "Unexpected error accessing jupyter cache"); on a loaded
+    machine a process can hold the lock that long. Connections here wait up to
+    :data:`CACHE_LOCK_TIMEOUT_S`. Applied before Sphinx forks its workers, so every process
+    has it.
+    """
+    import jupyter_cache.cache.db as db
+
+    if getattr(db.create_engine, "_nndyn_patient", False):
+        return
+    original = db.create_engine
+
+    def create_engine(url, **kwargs):
+        connect_args = {"timeout": CACHE_LOCK_TIMEOUT_S, **kwargs.pop("connect_args", {})}
+        return original(url, connect_args=connect_args, **kwargs)
+
+    create_engine._nndyn_patient = True
+    db.create_engine = create_engine
+
+
 def main() -> None:
     import jupyter_book.sphinx
     import sphinx.builders
 
     declare_parallel_safe()
     merge_proof_domain()
+    patient_cache_database()
 
     jobs = build_jobs()
     if jobs > 1:

@@ -1,10 +1,22 @@
-"""Shared fixtures: the quick-preset book, built once per test session."""
+"""Shared fixtures: the quick-preset book, built once per test run, in the background.
+
+``make test`` runs the suite on every core (pytest-xdist, ``-n auto``). The quick book is
+the longest single job of the suite, and every book, PDF, notebook and browser test needs
+it, so it is built once per run and started as soon as the tests are collected: the first
+worker that collects a test needing it starts ``scripts/build_book.py --preset quick`` in
+the background (a marker file created with ``O_EXCL`` makes sure only one does), the
+workers go on with the unit and science tests, which are ordered first, and the
+:func:`built_book` fixture waits for the build's exit status. Without xdist the same
+happens in the one process.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,21 +25,142 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 os.environ.setdefault("NNDYN_PRESET", "quick")
+# One pytest-xdist worker per core: each worker's torch uses one thread, so that two
+# workers do not fight over the cores (a training step waits for the slower thread).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+
+QUICK_OUT = ROOT / "_build" / "quick"
+HTML = QUICK_OUT / "_build" / "html"
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex  # the same in every worker of a run
+BUILD_TIMEOUT_S = 30 * 60
+
+# Tests that take longest and need nothing else: first, so that no worker ends the run alone on one.
+SLOW_FIRST = (
+    "test_notebooks.py::test_a_chapter_notebook_runs_in_a_fresh_environment",
+    "test_resume.py::test_ctrl_c",
+)
+# Last: two DDP processes that exchange gradients at every step use both cores, and slow
+# down many times over when they share the cores with other work (gloo waits for the rank
+# that is not scheduled), so they run when the other workers are done or nearly.
+LAST = ("test_distributed.py::",)
+# Among the tests that need the book: the PDF first (one long LaTeX run), then the browser.
+BOOK_ORDER = ("test_pdf.py", "test_browser.py")
+
+
+def _reuse_build() -> bool:
+    return os.environ.get("NNDYN_REUSE_BUILD") == "1" and os.environ.get("CI") != "true" and (HTML / "index.html").exists()
+
+
+def _build_markers() -> tuple[Path, Path, Path]:
+    folder = ROOT / "_build" / "test-runs"
+    return folder / f"{RUN_ID}.started", folder / f"{RUN_ID}.status", folder / f"{RUN_ID}.log"
+
+
+def start_quick_build() -> None:
+    """Start the quick build in the background, once per test run (whichever process comes first)."""
+    started, status, log = _build_markers()
+    started.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(started, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return  # another worker started it
+    cmd = [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--preset", "quick"]
+    # a small wrapper writes the exit status when the build ends, for whichever worker waits
+    wrapper = ("import subprocess, sys; rc = subprocess.run(sys.argv[2:]).returncode; "
+               "open(sys.argv[1] + '.tmp', 'w').write(str(rc)); import os; os.replace(sys.argv[1] + '.tmp', sys.argv[1])")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    with log.open("w") as out:
+        subprocess.Popen([sys.executable, "-c", wrapper, str(status), *cmd], cwd=ROOT, stdout=out,
+                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def _needs_book(item) -> bool:
+    return "built_book" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Order the tests (slow independent ones, the rest, then those needing the book) and
+    start the book's build as soon as any selected test needs it."""
+
+    def rank(item) -> tuple[int, int]:
+        nodeid = item.nodeid
+        if any(s in nodeid for s in LAST):
+            return 3, 0
+        if _needs_book(item):
+            return 2, next((i for i, name in enumerate(BOOK_ORDER) if name in nodeid), len(BOOK_ORDER))
+        return (0, 0) if any(s in nodeid for s in SLOW_FIRST) else (1, 0)
+
+    items.sort(key=rank)  # stable: the order within a rank is pytest's
+    if any(_needs_book(item) for item in items) and not _reuse_build():
+        start_quick_build()
 
 
 @pytest.fixture(scope="session")
 def built_book() -> Path:
-    """Build the whole book in the quick preset (``_build/quick``) and return its html folder.
+    """The html folder of the quick-preset book (``_build/quick``), built once per test run.
 
     ``NNDYN_REUSE_BUILD=1`` skips the build and uses the existing ``_build/quick`` (for
     iterating on the browser tests; never under CI).
     """
-    html = ROOT / "_build" / "quick" / "_build" / "html"
-    if os.environ.get("NNDYN_REUSE_BUILD") == "1" and os.environ.get("CI") != "true" and (html / "index.html").exists():
-        return html
-    cmd = [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--preset", "quick"]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.fail(f"the quick build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
-    assert (html / "index.html").exists()
-    return html
+    if _reuse_build():
+        return HTML
+    started, status, log = _build_markers()
+    if not started.exists():  # the fixture was requested without collection (e.g. a plugin)
+        start_quick_build()
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    while not status.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the quick build did not finish in {BUILD_TIMEOUT_S} s; its log: {log}")
+        time.sleep(1)
+    if status.read_text().strip() != "0":
+        text = log.read_text() if log.exists() else ""
+        pytest.fail(f"the quick build failed (log {log}):\n{text[-12000:]}")
+    assert (HTML / "index.html").exists()
+    return HTML
+
+
+# ------------------------------------------------------------------ runs shared between tests
+
+RESUMABLE = ["parity_sgd", "parity_random_subsets", "classical_bounds", "lazy_dynamics", "path_norm", "nn_rfm_dynamics"]
+"""One experiment of each kind of training (tests/test_resume.py). Their uninterrupted quick
+runs through the command line are made once per worker and shared: the resume tests compare
+an interrupted and resumed run with it, and the reproducibility tests compare it, bitwise,
+with a second run of the same seed through the library."""
+
+
+def shared_run_group(name: str) -> str:
+    """The pytest-xdist group of the tests that share the quick run of ``name`` (one worker runs them all)."""
+    return f"quick-run-{name}"
+
+
+def thread_args() -> list[str]:
+    """``--threads`` for the command line: this process's torch threads, so that a run of the
+    command line and a run of the library in the tests do the same arithmetic (a different
+    thread count may change the last bits of a reduction)."""
+    import torch
+
+    return ["--threads", str(torch.get_num_threads())]
+
+
+class QuickRuns:
+    """Uninterrupted quick-preset runs of the command line, made on first use (see :data:`RESUMABLE`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.outs: dict[str, Path] = {}
+
+    def __call__(self, name: str) -> Path:
+        if name not in self.outs:
+            from nndyn.cli import main
+
+            out = self.folder / name
+            assert main(["run", name, "--preset", "quick", "--out", str(out), *thread_args()]) == 0
+            self.outs[name] = out
+        return self.outs[name]
+
+
+@pytest.fixture(scope="session")
+def quick_runs(tmp_path_factory) -> QuickRuns:
+    return QuickRuns(tmp_path_factory.mktemp("quick-runs"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -164,3 +165,44 @@ def test_every_page_names_the_edition_and_the_cite_page_has_bibtex(built_book):
     compact = cite.replace(" ", "")
     assert f"edition={{{nndyn.__version__}}}" in compact
     assert "@misc{wu2021training" in compact and "{Wu,Lei}" in compact and "year={2021}" in compact
+
+
+def test_interactive_figure_data_stay_under_two_megabytes_a_page(built_book):
+    """Issue 14: at most about 2 MB of figure data (JSON and fallback PNG) per page."""
+    from nndyn.interactive import FIGURE_CLASS, MAX_BYTES
+
+    found = 0
+    for page in built_book.rglob("*.html"):
+        text = page.read_text()
+        sizes = [len(m.group(0)) for m in re.finditer(rf'<div class="{FIGURE_CLASS}">.*?</script></div>', text, flags=re.S)]
+        found += len(sizes)
+        assert sum(sizes) <= MAX_BYTES, f"{page.name}: {sum(sizes)} bytes of interactive figures"
+    assert found >= 4, f"only {found} interactive figures in the site"
+
+
+SERIAL_CHAPTER = "book/02_barron_hardness"
+"""Executed again, alone and with one process, to compare with the parallel build (issue 15)."""
+
+
+def test_a_chapter_executes_to_the_same_outputs_with_one_process_as_in_the_parallel_build(built_book, tmp_path):
+    """The quick book executes its chapters two at a time (scripts/parallel_jb.py); one chapter
+    built alone with one process (NNDYN_BUILD_JOBS=1, the serial path) gives the same glued
+    values, texts and images, timings aside. ``make bench-book`` compares every chapter of
+    the full preset the same way."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import build_book
+    from book_build import executed_outputs
+
+    toc = tmp_path / "toc.yml"
+    toc.write_text(f"format: jb-book\nroot: {SERIAL_CHAPTER}\n")
+    env = {**build_book.MALLOC_ENV, **os.environ, "NNDYN_PRESET": "quick", "NNDYN_BUILD_JOBS": "1"}
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "parallel_jb.py"), "build", str(ROOT), "--toc", str(toc),
+                           "--path-output", str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    name = Path(SERIAL_CHAPTER).name + ".md"
+    serial = executed_outputs(tmp_path / "out" / "_build")
+    parallel = executed_outputs(built_book.parent.parent)
+    assert name in serial and name in parallel, (sorted(serial), sorted(parallel))
+    assert len(serial[name]) >= 10
+    differing = [a[0] for a, b in zip(serial[name], parallel[name]) if a != b]
+    assert serial[name] == parallel[name], f"outputs differ: {differing[:10]}"

@@ -248,6 +248,65 @@ def test_population_has_few_minima_and_the_empirical_many(landscape_result):
     assert np.any(np.linalg.norm(minima, axis=1) < 1 / (2 * L_big))  # the spurious one at the origin
 
 
+def test_landscapes_by_sample_size_are_nested_and_keep_the_recorded_sample(landscape_result):
+    cfg = landscape_result.config
+    assert cfg.n in cfg.sample_sizes
+    L = cfg.frequencies[-1]
+    # the entry for n is the empirical landscape of the chapter's numbers, unchanged
+    assert landscape_result.empirical_by_n[L][cfg.n] is landscape_result.empirical[L]
+    assert np.array_equal(landscape_result.empirical_minima_by_n[L][cfg.n], landscape_result.empirical_minima[L])
+    # a smaller sample is the first points of the recorded one (nested samples)
+    from nndyn.seeding import derive_seed
+
+    x = ls.sample_inputs(cfg.n, seed=derive_seed(cfg.seed, "train"))
+    small = cfg.sample_sizes[0]
+    rows = slice(0, 40)
+    expected = ls.empirical_risk(landscape_result.grid[rows], np.asarray(cfg.w_star), L, x[:small])
+    assert np.allclose(landscape_result.empirical_by_n[L][small][rows], expected, rtol=0, atol=1e-12)
+    assert landscape_result.counts_by_n(L)[cfg.sample_sizes.index(cfg.n)] == landscape_result.counts("empirical")[-1]
+    with pytest.raises(ValueError):
+        landscape_result.counts_by_n(3.0)
+    with pytest.raises(ValueError):
+        cosine_landscape.Config(sample_sizes=(10, 1000))  # must contain n
+    with pytest.raises(ValueError):
+        cosine_landscape.Config(sample_sizes=(1000, 100))  # increasing
+
+
+def test_sliders_show_what_the_caption_says(landscape_result):
+    """The caption of fig-cosine-landscape: moving L, the empirical minima multiply (at every
+    sample size); moving n at the largest L, the landscape approaches the population one
+    (the deviation shrinks at about the Monte Carlo rate) while the minima stay."""
+    cfg = landscape_result.config
+    sizes = np.asarray(cfg.sample_sizes, dtype=float)
+    for j in range(len(sizes)):
+        by_L = [landscape_result.counts_by_n(L)[j] for L in cfg.frequencies]
+        assert all(b > a for a, b in zip(by_L, by_L[1:]))
+    L_big = cfg.frequencies[-1]
+    for L in cfg.frequencies:
+        dev = landscape_result.deviations_by_n(L)
+        assert all(b < a for a, b in zip(dev, dev[1:]))
+    slope = np.polyfit(np.log(sizes), np.log(landscape_result.deviations_by_n(L_big)), 1)[0]
+    assert -0.6 < slope < -0.35
+    counts = landscape_result.counts_by_n(L_big)
+    assert min(counts) >= 0.6 * max(counts)  # the spurious minima do not go away with n
+    assert min(counts) >= 20 * landscape_result.counts("population")[-1]
+
+
+def test_interactive_landscape_figure(landscape_result):
+    fig = cosine_landscape.interactive(landscape_result)
+    cfg = landscape_result.config
+    spec = fig.spec
+    assert [len(s["values"]) for s in spec["sliders"]] == [len(cfg.frequencies), len(cfg.sample_sizes)]
+    assert spec["sliders"][1]["start"] == cfg.sample_sizes.index(cfg.n)
+    assert len(spec["frames"]) == len(cfg.frequencies) * len(cfg.sample_sizes)
+    # at the last positions exactly the population heatmap of the largest L is shown
+    K = len(cfg.frequencies)
+    last = spec["frames"][f"{K - 1},{len(cfg.sample_sizes) - 1}"]
+    assert [u["opacity"] for u in last[:K]] == [0.0] * (K - 1) + [1.0]
+    assert last[K + 2]["name"].endswith(str(landscape_result.counts_by_n(cfg.frequencies[-1])[-1]))
+    assert fig.nbytes <= 1_000_000
+
+
 def test_spurious_minimum_near_origin_is_a_local_minimum():
     w_star = np.array([1.0, 0.5])
     for L in (4.0, 8.0):

@@ -183,6 +183,66 @@ def test_figure2_narrow_differs_wide_coincides(dynamics):
     assert abs(ratio[-1] - 1) < 0.01  # m = 1000: the two coincide
 
 
+def test_slice_records_end_at_the_final_models(dynamics):
+    """The last slice record is the trained models evaluated on the slice's points."""
+    import torch
+
+    from nndyn.data import single_neuron_data
+    from nndyn.seeding import derive_seed
+    from nndyn.widths import train_widths
+
+    c = dynamics.config
+    x = dynamics.slice_points()
+    assert x.shape == (c.n_slice, c.d)
+    assert torch.allclose(x.norm(dim=1), torch.ones(c.n_slice, dtype=x.dtype))  # on the sphere
+    assert abs(float(dynamics.slice_direction[0])) == 0.0  # u is orthogonal to e_1
+    assert np.allclose(dynamics.slice_target, np.maximum(np.cos(dynamics.slice_angle), 0))
+    data = single_neuron_data(c.n, c.d, n_test=c.n_test, seed=c.seed)
+    kw = dict(widths=c.widths, lr_scale=c.lr_scale, steps=c.steps, record_every=c.steps, seed=derive_seed(c.seed, "network"))
+    for traj, rf in ((dynamics.network, False), (dynamics.features, True)):
+        model, _ = train_widths(data.x_train, data.y_train, random_features=rf, **kw)
+        with torch.no_grad():
+            final = model(x.to(data.x_train.dtype)).numpy()
+        assert np.allclose(traj["slice"][-1], final, rtol=1e-10, atol=1e-12)
+        assert np.all(traj["slice"][0] == 0)  # a(0) = 0: both models start at the zero function
+
+
+def test_extra_probes_do_not_change_the_training():
+    from nndyn.data import single_neuron_data
+    from nndyn.training import probes
+    from nndyn.widths import train_widths
+
+    data = single_neuron_data(20, 5, n_test=10, seed=3)
+    kw = dict(widths=(3, 40), lr_scale=20.0, steps=30, record_every=5, seed=4)
+    _, plain = train_widths(data.x_train, data.y_train, **kw)
+    _, probed = train_widths(data.x_train, data.y_train, extra_probes={"slice": probes.predictions_on(data.x_test)}, **kw)
+    assert np.array_equal(plain["risk"], probed["risk"]) and probed["slice"].shape == (7, 10, 2)
+    with pytest.raises(ValueError, match="extra_probes"):
+        train_widths(data.x_train, data.y_train, extra_probes={"risk": probes.predictions_on(data.x_test)}, **kw)
+
+
+def test_slice_gap_falls_with_width_as_the_chapter_says(dynamics):
+    gap = dynamics.slice_gap()
+    sup = gap.max(axis=0)
+    assert sup[0] > sup[1] > sup[2]  # the gap falls with the width
+    assert sup[0] > 0.5 and sup[2] < 1e-2  # m = 4: far apart; m = 1000: one curve at the figure's resolution
+    last = len(gap) - 1
+    assert gap[:, 0].argmax() == last and gap[:, 1].argmax() == last  # the two smaller widths: largest at the end
+    assert np.all(np.diff(gap[:, :2], axis=0) >= 0)  # ... and growing the longer they train
+    end = {k: np.abs(getattr(dynamics, k)["slice"][-1] - dynamics.slice_target[:, None]).max(axis=0) for k in ("network", "features")}
+    assert end["network"][0] < 0.5 * end["features"][0]  # four neurons fit the bump, four random features do not
+    assert dynamics.network["slice"][-1, :, 2].max() < 0.9  # the widest pair stays below the top of the bump
+    assert abs(end["network"][2] - end["features"][2]) < 0.01
+
+
+def test_slice_figure_is_small_and_complete(dynamics):
+    fig = nn_rfm_dynamics.interactive(dynamics)
+    assert fig.nbytes < 1_000_000
+    n_frames = len(nn_rfm_dynamics.frame_records(len(dynamics.network.step)))
+    assert len(fig.spec["frames"]) == n_frames == len(fig.spec["sliders"][0]["values"])
+    assert list(nn_rfm_dynamics.frame_records(201, most=51)[[0, -1]]) == [0, 200]
+
+
 def test_path_norm_generalises_better(penalty):
     reg, plain = penalty.final_test()
     assert reg < 0.7 * plain

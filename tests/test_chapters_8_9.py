@@ -242,3 +242,92 @@ def test_mean_field_needs_lr_proportional_to_m():
     assert moves[400, True] == pytest.approx(moves[40, True], rel=0.5)
     assert moves[400, False] < 0.05 * moves[400, True]
     assert moves[40, False] / moves[400, False] == pytest.approx(10, rel=0.3)
+
+
+def test_particles_are_the_training_run_itself():
+    """Fig. fig-mean-field-neurons: the recorded particles are those of the run; the last one is the final network.
+
+    The network is trained again here without the particle probe: its final parameters equal
+    the last snapshot bitwise, so recording the particles does not change the trajectory.
+    """
+    from nndyn.experiments.mean_field_vs_ntk import particle_alignment, particle_coordinates, particle_raw
+    from nndyn.mean_field import alignment
+    from nndyn.seeding import derive_seed
+
+    config = mean_field_vs_ntk.Config(n=20, d=4, n_test=20, widths=(8, 16, 400), steps=30, seed=3)
+    result = mean_field_vs_ntk.run(config)
+    assert result.particle_width == 16
+    data = single_neuron_data(config.n, config.d, n_test=config.n_test, seed=config.seed)
+    for s in ("ntk", "mean_field"):
+        net = scaled_two_layer(config.d, 16, scaling=s, seed=derive_seed(config.seed, "network", 1))
+        first = particle_raw(net).numpy()
+        traj = train(net, data.x_train, data.y_train, lr=learning_rate(config.base_lr, 16, s), steps=config.steps,
+                     record_every=max(1, config.steps // 60))
+        raw = result.particles[s]
+        assert raw.shape == (len(traj.t), 16, 3)
+        assert np.array_equal(raw[0], first)
+        assert np.array_equal(raw[-1], particle_raw(net).numpy())
+        a, B = net.a.detach().numpy(), net.B.detach().numpy()
+        expected = np.abs(a)[:, None] * np.stack([B[:, 0], np.linalg.norm(B[:, 1:], axis=1)], 1)
+        assert np.allclose(particle_coordinates(raw[-1]), expected)
+        assert particle_alignment(raw[-1]) == pytest.approx(alignment(net))
+        assert particle_alignment(raw[-1]) == pytest.approx(result.alignment[s][1])
+        assert np.array_equal(result.particle_t, traj.t / learning_rate(1.0, 16, s))
+
+
+def test_particles_travel_in_mean_field_only(mf_result):
+    """Fig. fig-mean-field-neurons and its prose, on the quick preset: the mean-field particles move
+    more than ten times as far as the NTK ones, the ones with a_j > 0 do the travelling, half of it
+    in the first tenth of the time, and they turn towards e_1."""
+    from nndyn.experiments.mean_field_vs_ntk import (particle_alignment, particle_coordinates, particle_displacement,
+                                                     particle_frames)
+
+    r = mf_result
+    jp = list(r.config.widths).index(r.particle_width)
+    assert r.particle_width <= mean_field_vs_ntk.MAX_PARTICLES
+    ntk, mf = particle_displacement(r, "ntk"), particle_displacement(r, "mean_field")
+    assert mf > 10 * ntk
+    plus = r.particles["mean_field"][0, :, 0] > 0
+    p = particle_coordinates(r.particles["mean_field"])
+    moved = np.sqrt(((p - p[0]) ** 2).sum(-1))
+    assert np.sqrt((moved[-1, plus] ** 2).mean()) > 1.5 * np.sqrt((moved[-1, ~plus] ** 2).mean())
+    travel = np.sqrt((moved**2).mean(-1))
+    assert r.particle_t[np.argmax(travel >= travel[-1] / 2)] <= r.particle_t[-1] / 10
+    last = r.particles["mean_field"][-1]
+    assert particle_alignment(last[plus]) > particle_alignment(r.particles["mean_field"][0]) + 0.15
+    assert p[-1, plus, 0].mean() > p[0, plus, 0].mean() + 1  # they travel to the right ...
+    assert np.linalg.norm(p[-1, plus], axis=1).mean() > 1.3 * np.linalg.norm(p[0, plus], axis=1).mean()  # ... and grow
+    assert particle_alignment(last[plus]) > particle_alignment(last[~plus])
+    # "turn towards the direction of e_1": the angle to the horizontal axis shrinks (median, and
+    # for most of them) and the signed alignment grows; the distance from the axis need not shrink
+    first = r.particles["mean_field"][0]
+    angle = np.arctan2(p[..., 1], p[..., 0])
+    assert np.median(angle[-1, plus]) < np.median(angle[0, plus]) - np.radians(5)
+    assert np.mean(angle[-1, plus] < angle[0, plus]) > 0.75
+    assert particle_alignment(last[plus], signed=True) > particle_alignment(first[plus], signed=True) + 0.2
+    assert particle_alignment(first, signed=True) <= particle_alignment(first) + 1e-12
+    assert particle_alignment(np.abs(last), signed=True) == pytest.approx(particle_alignment(last))
+    for s in ("ntk", "mean_field"):
+        assert particle_alignment(r.particles[s][-1]) == pytest.approx(r.alignment[s][jp])
+        assert particle_alignment(r.particles[s][0]) == pytest.approx(r.alignment0[s][jp])
+    frames = particle_frames(len(r.particle_t))
+    assert frames[0] == 0 and frames[-1] == len(r.particle_t) - 1 and 30 <= len(frames) <= 40
+    fig = mean_field_vs_ntk.interactive(r)
+    assert fig.nbytes < 1_000_000
+    shown = fig.spec["frames"][str(len(frames) - 1)]  # mean field, a_j > 0, at the last position
+    assert np.allclose(shown[2]["x"], p[-1, plus, 0], rtol=5e-3, atol=1e-3)  # 3 significant digits
+
+
+def test_particle_helpers_reject_bad_input():
+    from nndyn.experiments.mean_field_vs_ntk import particle_coordinates, particle_displacement, particle_frames, particle_raw
+
+    with pytest.raises(ValueError, match="raw"):
+        particle_coordinates(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="n_records"):
+        particle_frames(1)
+    with pytest.raises(ValueError, match="n_frames"):
+        particle_frames(10, 1)
+    with pytest.raises(ValueError, match="net"):
+        particle_raw(torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="scaling"):
+        particle_displacement(None, "lazy")

@@ -224,5 +224,11 @@ def test_command_line_for_the_reproduce_page():
     assert command_line("parity_sgd", "quick", overrides={"lr": "0.1"}) == "python -m nndyn run parity_sgd --preset quick --set lr=0.1"
 
 
-def test_default_threads_is_capped():
+def test_default_threads_is_capped_and_follows_omp_num_threads(monkeypatch):
+    assert 1 <= cli.default_threads() <= cli.MAX_DEFAULT_THREADS
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert cli.default_threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "64")
+    assert cli.default_threads() == cli.MAX_DEFAULT_THREADS
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")
     assert 1 <= cli.default_threads() <= cli.MAX_DEFAULT_THREADS

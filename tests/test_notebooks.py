@@ -108,22 +108,40 @@ def _package_copy() -> Path:
     return target
 
 
+def _installer(python: Path) -> tuple[list[str], list[str]]:
+    """The commands that make a virtual environment and install into it: uv's when the test
+    environment has uv (``make venv`` installs it; it installs torch from its cache in
+    seconds), else venv and pip. A local wheel folder of pip's (``PIP_FIND_LINKS``) is
+    passed to uv too."""
+    uv = Path(sys.executable).with_name("uv")
+    if uv.exists():
+        links = os.environ.get("PIP_FIND_LINKS")
+        return ([str(uv), "venv", "--quiet", "--python", sys.executable, str(VENV)],
+                [str(uv), "pip", "install", "--quiet", "--python", str(python), *(["--find-links", links] if links else [])])
+    return ([sys.executable, "-m", "venv", "--clear", str(VENV)],
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+
+
 def _fresh_env() -> Path:
     """A virtual environment with only nndyn (from this checkout) and ipykernel/nbclient."""
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (ROOT / "requirements.txt").read_bytes()).hexdigest()
     stamp = VENV / ".inputs"
     python = VENV / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    make_venv, install = _installer(python)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     source = str(_package_copy())
     if os.environ.get("CI") == "true" or not stamp.exists() or stamp.read_text() != digest:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+        if VENV.exists():
+            import shutil
+
+            shutil.rmtree(VENV)
+        subprocess.run(make_venv, check=True, env=env)
         # torch first, pinned: an unpinned torch would pull a CUDA build (see the Makefile).
-        subprocess.run([*pip, _requirement("torch")], check=True, env=env)
-        subprocess.run([*pip, "-c", str(ROOT / "requirements.txt"), "ipykernel", "nbclient", source], check=True, env=env)
+        subprocess.run([*install, _requirement("torch")], check=True, env=env)
+        subprocess.run([*install, "-c", str(ROOT / "requirements.txt"), "ipykernel", "nbclient", source], check=True, env=env)
         stamp.write_text(digest)
     else:  # the environment is current: reinstall only this checkout of nndyn
-        subprocess.run([*pip, "--no-deps", "--force-reinstall", source], check=True, env=env)
+        subprocess.run([*install, "--no-deps", "--reinstall" if "uv" in install[0] else "--force-reinstall", source], check=True, env=env)
     return python
 
 
@@ -141,7 +159,9 @@ def test_a_chapter_notebook_runs_in_a_fresh_environment(tmp_path):
     start = time.perf_counter()
     python = _fresh_env()
     setup_s = time.perf_counter() - start
-    listing = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True, text=True, check=True)
+    uv = Path(sys.executable).with_name("uv")
+    lister = [str(uv), "pip", "list", "--python", str(python)] if uv.exists() else [str(python), "-m", "pip", "list"]
+    listing = subprocess.run([*lister, "--format=json"], capture_output=True, text=True, check=True)
     installed = {p["name"].lower() for p in json.loads(listing.stdout)}
     assert "nndyn" in installed and not installed & {"myst-nb", "jupytext", "jupyter-book", "sphinx"}, installed
 

@@ -1,6 +1,11 @@
 """Every experiment in the quick preset is bitwise reproducible on CPU for a given seed, and
 no network of an experiment starts with a neuron parallel to one of its inputs.
 
+For the experiments whose uninterrupted command-line run the resume tests share
+(``RESUMABLE`` in ``tests/conftest.py``), that run is the second of the two: the library's
+run and the command line's saved ``result.npz`` must agree bitwise. The other experiments
+run twice through the library.
+
 Both checks share the runs: the first of the two runs of each experiment records, for
 every network it evaluates, the first-layer weights at the first evaluation and the
 inputs of the first evaluations, and the test asserts that no first-layer weight vector
@@ -19,6 +24,7 @@ import torch
 from nndyn.deep import DeepReLUNet
 from nndyn.experiments import registry
 from nndyn.models import TwoLayerNet
+from conftest import RESUMABLE, shared_run_group
 from nndyn.results import flatten_result
 
 # Wall-clock measurements are the only fields allowed to differ between two runs.
@@ -97,13 +103,22 @@ def arrays(module, seed: int) -> dict[str, np.ndarray]:
     return {k: v for k, v in flatten_result(result).items() if not any(t in k.split(".")[-1] for t in TIMING_FIELDS)}
 
 
-@pytest.mark.parametrize("name", sorted(registry()))
-def test_same_seed_gives_bitwise_identical_results_and_independent_networks(name, monkeypatch):
+def saved_arrays(out) -> dict[str, np.ndarray]:
+    with np.load(out / "result.npz") as data:
+        return {k: data[k] for k in data.files if not any(t in k.split(".")[-1] for t in TIMING_FIELDS)}
+
+
+def _param(name: str):
+    return pytest.param(name, marks=pytest.mark.xdist_group(shared_run_group(name))) if name in RESUMABLE else name
+
+
+@pytest.mark.parametrize("name", [_param(n) for n in sorted(registry())])
+def test_same_seed_gives_bitwise_identical_results_and_independent_networks(name, monkeypatch, quick_runs):
     module = registry()[name]
     with recording(monkeypatch) as recorder:
         first = arrays(module, 0)
     monkeypatch.undo()
-    second = arrays(module, 0)
+    second = saved_arrays(quick_runs(name)) if name in RESUMABLE else arrays(module, 0)
     assert first.keys() == second.keys() and first, name
     for key in first:
         assert np.array_equal(first[key], second[key], equal_nan=first[key].dtype.kind == "f"), (name, key)

@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+from conftest import RESUMABLE, shared_run_group, thread_args
 from nndyn.cli import main
 from nndyn.experiments import registry
 
@@ -40,29 +41,29 @@ def metric_rows(out) -> list[dict[str, str]]:
 # probes, several GD fits in a row, GD with the path-norm penalty (its own module), and a
 # training of the kernel chapters. Every experiment that trains goes through the same
 # `nndyn.training.session.fit`.
-RESUMABLE = ["parity_sgd", "parity_random_subsets", "classical_bounds", "lazy_dynamics", "path_norm", "nn_rfm_dynamics"]
+# (RESUMABLE, in tests/conftest.py, with the uninterrupted runs the tests share.)
 
 
 def test_the_resume_cases_cover_every_kind_of_training():
     assert set(RESUMABLE) <= set(registry())
 
 
-@pytest.mark.parametrize("name", RESUMABLE)
-def test_interrupted_and_resumed_run_is_bitwise_the_uninterrupted_one(name, tmp_path, capsys):
-    whole, parts = tmp_path / "whole", tmp_path / "parts"
-    assert main(["run", name, "--preset", "quick", "--out", str(whole)]) == 0
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xdist_group(shared_run_group(n))) for n in RESUMABLE])
+def test_interrupted_and_resumed_run_is_bitwise_the_uninterrupted_one(name, tmp_path, capsys, quick_runs):
+    whole, parts = quick_runs(name), tmp_path / "parts"
+    capsys.readouterr()
     rows = metric_rows(whole)
     assert (whole / "fits").exists(), f"{name} should train through Lightning"
     steps = len({(r["fit"], r["step"]) for r in rows if r.get("train_risk") or r.get("train_loss")})
     assert steps > 10, "metrics.csv should hold one row per optimisation step"
     # Stop about half-way, with a checkpoint every 2 Lightning steps.
     assert main(["run", name, "--preset", "quick", "--out", str(parts), "--max-steps", str(steps // 2),
-                 "--checkpoint-every", "2"]) == 0
+                 "--checkpoint-every", "2", *thread_args()]) == 0
     printed = capsys.readouterr().out
     assert "--resume" in printed and "--max-steps" not in printed.split("Continue with:")[1]
     assert not (parts / "result.npz").exists()
     assert json.loads((parts / "config.json").read_text())["status"] == "interrupted"
-    assert main(["run", name, "--preset", "quick", "--out", str(parts), "--resume"]) == 0
+    assert main(["run", name, "--preset", "quick", "--out", str(parts), "--resume", *thread_args()]) == 0
     assert json.loads((parts / "config.json").read_text())["status"] == "complete"
     assert_same_run(whole, parts)
 
@@ -72,10 +73,12 @@ def run_cli(*args: str, cwd) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_ctrl_c_stops_with_a_checkpoint_and_resume_finishes_the_run(tmp_path):
-    args = ("run", "parity_sgd", "--preset", "quick", "--checkpoint-every", "50")
-    whole = run_cli(*args, "--out", str(tmp_path / "whole"), cwd=tmp_path)
-    assert whole.wait(timeout=300) == 0, whole.stderr.read()
+@pytest.mark.xdist_group(shared_run_group("parity_sgd"))
+def test_ctrl_c_stops_with_a_checkpoint_and_resume_finishes_the_run(tmp_path, quick_runs):
+    """Ctrl-C (SIGINT) on ``python -m nndyn run``, then ``--resume``: the same result and
+    metrics as the uninterrupted run (the shared one, made without checkpoints every 50 steps)."""
+    args = ("run", "parity_sgd", "--preset", "quick", "--checkpoint-every", "50", *thread_args())
+    whole = quick_runs("parity_sgd")
     parts = tmp_path / "parts"
     proc = run_cli(*args, "--out", str(parts), cwd=tmp_path)
     target = parts / "fits" / "002" / "last.ckpt"  # the last (d = 20) training has begun
@@ -88,7 +91,7 @@ def test_ctrl_c_stops_with_a_checkpoint_and_resume_finishes_the_run(tmp_path):
     assert "signal SIGINT" in out and not (parts / "result.npz").exists()
     resumed = run_cli(*args, "--out", str(parts), "--resume", cwd=tmp_path)
     assert resumed.wait(timeout=300) == 0, resumed.stderr.read()
-    assert_same_run(tmp_path / "whole", parts)
+    assert_same_run(whole, parts)
 
 
 def test_resume_errors(tmp_path, capsys):

@@ -33,8 +33,8 @@ Rules:
 * ``--max-steps K`` stops the run after K optimisation steps in all, Ctrl-C at the end
   of the current step; both leave a checkpoint and print the exact command that
   continues the run (exit status 0 after ``--max-steps``, 130 after Ctrl-C).
-* ``--threads N`` sets torch's intra-op threads (default: the number of cores the
-  process may use, at most 8).
+* ``--threads N`` sets torch's intra-op threads (default: ``OMP_NUM_THREADS`` when it is
+  set, else the number of cores the process may use, at most 8).
 
 ``--help`` and ``list`` import neither torch nor NumPy (they answer in a fraction of a
 second): the experiments are listed from :data:`nndyn.experiments.catalog.CATALOG`.
@@ -80,7 +80,12 @@ def _experiments():
 
 
 def default_threads() -> int:
-    """The default of ``--threads``: the cores this process may use, at most :data:`MAX_DEFAULT_THREADS`."""
+    """The default of ``--threads``: ``OMP_NUM_THREADS`` when it is set to a positive integer
+    (the environment's own choice, which torch also follows), else the cores this process
+    may use; at most :data:`MAX_DEFAULT_THREADS`."""
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    if value.isdigit() and int(value) > 0:
+        return min(int(value), MAX_DEFAULT_THREADS)
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):

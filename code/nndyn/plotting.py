@@ -10,6 +10,10 @@ resolution: figures are at most :data:`PAGE_WIDTH` wide and their text is at lea
 :func:`sparse_log_axis` and :func:`legend_below` are the axis and legend helpers that the
 experiments share. Numbers in labels go through :mod:`nndyn.prose` (e.g.
 :func:`nndyn.prose.signed`).
+
+:func:`interactive_figure` (from :mod:`nndyn.interactive`) turns an experiment's frames into
+a figure the reader can move, with sliders (:class:`Slider`) and checkboxes (:class:`Toggle`),
+and this module's static figure as its fallback.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 from matplotlib.transforms import ScaledTranslation
+
+from nndyn.interactive import InteractiveFigure, Slider, Toggle, interactive_figure  # noqa: F401
 
 PAGE_WIDTH = 7.5
 """Width in inches of a figure that spans the page."""

@@ -140,12 +140,14 @@ def train_widths(
     x_probe: torch.Tensor | None = None,
     y_probe: torch.Tensor | None = None,
     movement: bool = False,
+    extra_probes: dict | None = None,
 ) -> tuple[MultiWidthNet, Trajectory]:
     """Gradient descent with learning rate ``lr_scale / m`` at every width of ``widths`` at once.
 
     The trajectory's ``records`` hold ``"risk"`` (records x widths), and optionally
     ``"pred"`` (records x probe points x widths), ``"test_risk"`` and ``"movement"``
-    (records x 4 x widths, see :func:`block_movement`). Time at width :math:`m` is
+    (records x 4 x widths, see :func:`block_movement`), and one record per entry of
+    ``extra_probes`` (more probes, :mod:`nndyn.training.probes`). Time at width :math:`m` is
     ``lr_scale / m * traj.step``.
     """
     model = MultiWidthNet(x.shape[1], widths, seed=seed, random_features=random_features)
@@ -157,6 +159,10 @@ def train_widths(
             pr["test_risk"] = block_risks(x_probe, y_probe)
     if movement:
         pr["movement"] = block_movement(x, model)
+    clash = sorted(set(extra_probes or {}) & set(pr))
+    if clash:
+        raise ValueError(f"extra_probes must not reuse the names of train_widths' own records: {clash}")
+    pr.update(extra_probes or {})
     with single_thread():
         traj = train(model, x, y, lr=1.0, steps=steps, record_every=record_every, risk=weighted_risk(lrs), probes=pr)
     return model, traj

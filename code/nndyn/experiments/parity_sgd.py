@@ -174,3 +174,46 @@ def plot(result: Result):
     ax_loss.set_ylim(bottom=-0.02)
     ax_loss.legend(loc="lower right")
     return fig
+
+
+def interactive(result: Result):
+    """:func:`plot` as a figure the reader can explore: hover over a curve for the step and the
+    accuracy (left) or the loss (right); a colour key names the dimensions; a checkbox per dimension shows or hides its two curves. The
+    static figure is the fallback (PDF, no JavaScript)."""
+    from ..plotting import Toggle, interactive_figure
+
+    data, toggles = [], []
+    chance = result.config.chance_level
+    for k, ((d, traj), color) in enumerate(zip(result.runs.items(), colors(len(result.runs)))):
+        common = {"type": "scatter", "mode": "lines", "line": {"color": color, "width": 2}, "name": f"d = {d}"}
+        data.append({**common, "x": traj.step, "y": traj.test_accuracy, "xaxis": "x", "yaxis": "y", "showlegend": True,
+                     "hovertemplate": f"d = {d}<br>step %{{x}}<br>test accuracy %{{y:.3f}}<extra></extra>"})
+        data.append({**common, "x": traj.step[1:], "y": traj.train_loss[1:], "xaxis": "x2", "yaxis": "y2", "showlegend": False,
+                     "hovertemplate": f"d = {d}<br>step %{{x}}<br>hinge loss %{{y:.3f}}<extra></extra>"})
+        toggles.append(Toggle(f"d = {d}", [2 * k, 2 * k + 1]))
+    layout = {
+        "grid": {"rows": 1, "columns": 2, "pattern": "independent"},
+        # A colour key for the dimensions (the accuracy traces only), under the panels; the
+        # checkboxes show and hide curves, so clicking the key does nothing.
+        "showlegend": True,
+        "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.22, "yanchor": "top",
+                   "itemclick": False, "itemdoubleclick": False},
+        "margin": {"t": 30, "b": 100},
+        "hovermode": "closest",
+        "xaxis": {"title": {"text": "SGD step"}},
+        "yaxis": {"title": {"text": "test accuracy"}, "range": [0.4, 1.02]},
+        "xaxis2": {"title": {"text": "SGD step"}},
+        "yaxis2": {"title": {"text": "hinge loss (fresh batches)"}, "rangemode": "tozero"},
+        "shapes": [{"type": "rect", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": 1 - chance, "y1": chance,
+                    "fillcolor": "grey", "opacity": 0.15, "line": {"width": 0}},
+                   {"type": "line", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5,
+                    "line": {"color": "grey", "width": 1, "dash": "dot"}}],
+        "annotations": [{"text": "chance", "xref": "x domain", "yref": "y", "x": 1, "y": 1 - chance, "yanchor": "top",
+                         "xanchor": "right", "showarrow": False, "font": {"size": 11, "color": "grey"}}],
+    }
+    narrow = {"grid": {"rows": 2, "columns": 1, "pattern": "independent", "roworder": "top to bottom", "ygap": 0.3},
+              "height": 640, "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.12, "yanchor": "top",
+                                        "itemclick": False, "itemdoubleclick": False}}
+    alt = ("Two panels against SGD steps, one curve per dimension: test accuracy (left) and hinge loss of the fresh "
+           "batches (right). Small dimensions rise to accuracy one within a few hundred steps; the largest stays near one half.")
+    return interactive_figure(data, layout, fallback=plot(result), alt=alt, toggles=toggles, narrow_layout=narrow, height=400)
