@@ -132,6 +132,12 @@ def build(
     build_dir.mkdir(parents=True, exist_ok=True)
     ok_stamp.unlink(missing_ok=True)  # written back only if this build succeeds
     stamp.write_text(current + "\n")  # from here on, the cache holds executions of this code only
+    # The execution cache exists before the build starts: its processes would otherwise
+    # both find none and race to create it (scripts/parallel_jb.py).
+    from jupyter_cache.cache.db import create_db
+
+    cache.mkdir(parents=True, exist_ok=True)
+    create_db(cache).dispose()
     env = {**MALLOC_ENV, **os.environ, "NNDYN_PRESET": preset, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
     # jupyter-book with Sphinx's parallel read: chapters execute two at a time (scripts/parallel_jb.py)
     jb = [sys.executable, str(Path(__file__).resolve().with_name("parallel_jb.py"))]

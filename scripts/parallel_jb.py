@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from pathlib import Path
 
 # Slowest first (measured execution times of the full and quick presets, see the book's
 # execution report); pages not listed come after, in Sphinx's order.
@@ -109,15 +110,16 @@ CACHE_LOCK_TIMEOUT_S = 300.0
 
 
 def patient_cache_database() -> None:
-    """Let jupyter-cache's SQLite connections wait for each other instead of failing.
+    """Let jupyter-cache's SQLite database be shared by the build's processes.
 
     With two processes reading pages, both write to the execution cache's database (one
     caches a notebook it executed while the other looks one up). SQLite lets one writer
     in at a time and by default gives up after 5 s ("database is locked", which
     jupyter-cache reports as "Unexpected error accessing jupyter cache"); on a loaded
     machine a process can hold the lock that long. Connections here wait up to
-    :data:`CACHE_LOCK_TIMEOUT_S`. Applied before Sphinx forks its workers, so every process
-    has it.
+    :data:`CACHE_LOCK_TIMEOUT_S`, and the database of a cold build is created by one
+    process while the other waits (a file lock). Applied before Sphinx forks its workers,
+    so every process has it.
     """
     import jupyter_cache.cache.db as db
 
@@ -131,6 +133,24 @@ def patient_cache_database() -> None:
 
     create_engine._nndyn_patient = True
     db.create_engine = create_engine
+
+    # In a cold build both processes may find no database and create its tables at once
+    # ("table settings already exists"): one creates it while the other waits on a lock.
+    original_create_db = db.create_db
+
+    def create_db(path):
+        import fcntl
+
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with open(Path(path) / ".create-db.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return original_create_db(path)
+
+    db.create_db = create_db
+    import jupyter_cache.cache.main as cache_main
+
+    if getattr(cache_main, "create_db", None) is original_create_db:
+        cache_main.create_db = create_db
 
 
 def main() -> None:
