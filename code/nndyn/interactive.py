@@ -1,7 +1,7 @@
 """Figures a reader can move: an experiment's frames as an offline plotly figure.
 
 :func:`interactive_figure` turns traces and frames (plain dictionaries in plotly.js's format,
-as :meth:`plotly.graph_objects.Figure.to_plotly_json` writes them) into one notebook output
+as plotly's ``Figure.to_plotly_json()`` writes them) into one notebook output
 with two representations:
 
 * ``text/html``: the static figure as a PNG (with its alt text), the figure's data as JSON,

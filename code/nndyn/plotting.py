@@ -11,9 +11,10 @@ resolution: figures are at most :data:`PAGE_WIDTH` wide and their text is at lea
 experiments share. Numbers in labels go through :mod:`nndyn.prose` (e.g.
 :func:`nndyn.prose.signed`).
 
-:func:`interactive_figure` (from :mod:`nndyn.interactive`) turns an experiment's frames into
-a figure the reader can move, with sliders (:class:`Slider`) and checkboxes (:class:`Toggle`),
-and this module's static figure as its fallback.
+:func:`~nndyn.interactive.interactive_figure` (from :mod:`nndyn.interactive`, also importable
+from here) turns an experiment's frames into a figure the reader can move, with sliders
+(:class:`~nndyn.interactive.Slider`) and checkboxes (:class:`~nndyn.interactive.Toggle`), and
+a static figure of this module as its fallback.
 """
 
 from __future__ import annotations
