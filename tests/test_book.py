@@ -201,7 +201,7 @@ def test_a_chapter_executes_to_the_same_outputs_with_one_process_as_in_the_paral
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     name = Path(SERIAL_CHAPTER).name + ".md"
     serial = executed_outputs(tmp_path / "out" / "_build")
-    parallel = executed_outputs(built_book.parent.parent)
+    parallel = executed_outputs(built_book.parent)  # _build/quick/_build, with .jupyter_cache
     assert name in serial and name in parallel, (sorted(serial), sorted(parallel))
     assert len(serial[name]) >= 10
     differing = [a[0] for a, b in zip(serial[name], parallel[name]) if a != b]

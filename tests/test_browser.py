@@ -393,13 +393,24 @@ def test_interactive_figures_are_where_the_book_says_and_plotly_loads_only_there
     assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
 
 
-def test_interactive_figures_draw_move_by_keyboard_and_fit_a_phone(browser, site):
+def interactive_toc_pages() -> list[str]:
+    """Chapters with an interactive figure, known before the build (their sources call one)."""
+    return [rel for rel in chapter_toc_pages() if re.search(r"\binteractive(_figure)?\(", (ROOT / rel.replace(".html", ".md")).read_text())]
+
+
+def test_the_interactive_pages_are_known_before_the_build(built_book):
+    assert interactive_toc_pages() == interactive_pages(built_book)
+
+
+@pytest.mark.parametrize("rel", interactive_toc_pages())
+def test_interactive_figures_draw_move_by_keyboard_and_fit_a_phone(browser, site, rel):
     """Each figure draws with plotly.js (the PNG fallback then hides), every slider moves by
-    keyboard and changes what is drawn, every checkbox hides its traces; no console error, no
-    serious accessibility violation; at 390 px in dark mode the figure fits the screen."""
+    keyboard and changes what is drawn, every checkbox hides its traces; no console error; at
+    390 px in dark mode the figure fits the screen and axe-core finds no serious violation
+    (at 1280 px the page test runs axe)."""
     base, root = site
     failures, moved = [], 0
-    for rel in interactive_pages(root):
+    for rel in [rel]:
         context, page, problems = visit(browser, f"{base}/{rel}")
         console = []
         page.on("console", lambda m: console.append(m.text) if m.type == "error" and not any(a in m.text for a in ALLOWED_PAGE_ERRORS) else None)
@@ -423,6 +434,7 @@ def test_interactive_figures_draw_move_by_keyboard_and_fit_a_phone(browser, site
                         failures.append(f"{rel} figure {n}: moving the slider {label!r} by keyboard changed nothing")
                     moved += 1
                 for checkbox in box.query_selector_all("input[type=checkbox]"):
+                    moved += 1
                     before = box.evaluate(FIGURE_STATE)
                     checkbox.focus()
                     page.keyboard.press("Space")
@@ -430,10 +442,6 @@ def test_interactive_figures_draw_move_by_keyboard_and_fit_a_phone(browser, site
                     if box.evaluate(FIGURE_STATE)["data"] == before["data"]:
                         failures.append(f"{rel} figure {n}: a checkbox changed nothing")
                     page.keyboard.press("Space")
-            if AXE.exists():
-                violations = axe_violations(page)
-                if violations:
-                    failures.append(f"{rel}: accessibility after moving the figures: {violations}")
             if problems or console:
                 failures.append(f"{rel}: {problems + console}")
         finally:
@@ -458,4 +466,4 @@ def test_interactive_figures_draw_move_by_keyboard_and_fit_a_phone(browser, site
         finally:
             context.close()
     assert not failures, "\n".join(failures)
-    assert moved >= 3, f"only {moved} sliders found"
+    assert moved >= 1, f"{rel}: no slider or checkbox found"

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_book  # noqa: E402
 
-pytestmark = pytest.mark.book
+# One worker builds the PDF and runs every test of this file: two LaTeX runs in the same
+# folder would overwrite each other's auxiliary files.
+pytestmark = [pytest.mark.book, pytest.mark.xdist_group("pdf")]
 
 NUMBERED = r"(?:Theorem|Lemma|Corollary|Proposition|Definition|Remark|Assumption|Example|Conjecture|Exercise)"
 
