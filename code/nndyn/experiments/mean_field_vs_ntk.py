@@ -245,19 +245,6 @@ def plot(result: Result):
     return fig
 
 
-def plot_neurons(result: Result):
-    """The neurons of the widest network: :math:`b_{j1}/\\|b_j\\|` against :math:`|a_j|\\|b_j\\|`,
-    at initialisation and at the final time, for both scalings."""
-    fig, axes = figure(3, height=2.9, width=PAGE_WIDTH, sharey=True)
-    panels = [("initialisation", result.neurons0, "0.4"), *((LABELS[s], result.neurons[s], COLORS[s]) for s in SCALING_NAMES)]
-    for ax, (title, nrn, col) in zip(axes, panels):
-        ax.scatter(nrn[:, 0], nrn[:, 1] / nrn[:, 1].mean(), s=6, color=col, alpha=0.6)
-        ax.set(xlabel=r"$b_{j1}/\|b_j\|$", title=title, xlim=(-1.05, 1.05), yscale="log")
-        ax.set_xticks([-1, 0, 1])
-    axes[0].set_ylabel(r"$|a_j|\,\|b_j\|$ / mean")
-    return fig
-
-
 PARTICLE_COLORS = (OKABE_ITO[2], OKABE_ITO[3])
 """Colours of the neurons with :math:`a_j>0` and :math:`a_j<0` at initialisation."""
 
