@@ -45,8 +45,10 @@ SLOW_FIRST = (
 # down many times over when they share the cores with other work (gloo waits for the rank
 # that is not scheduled), so they run when the other workers are done or nearly.
 LAST = ("test_distributed.py::",)
-# Among the tests that need the book: the PDF first (one long LaTeX run), then the browser.
+# Among the tests that need the book: the PDF first (one long LaTeX run), then the browser,
+# its slowest tests first (axe-core on the API page, the search, the interactive chapters).
 BOOK_ORDER = ("test_pdf.py", "test_browser.py")
+SLOW_BROWSER_FIRST = ("[book/api.html]", "test_search_finds_every_chapter", "[book/04_", "[book/05_", "[book/07_", "[book/09_")
 
 
 def _reuse_build() -> bool:
@@ -84,13 +86,16 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     """Order the tests (slow independent ones, the rest, then those needing the book) and
     start the book's build as soon as any selected test needs it."""
 
-    def rank(item) -> tuple[int, int]:
+    def first_match(nodeid: str, names: tuple[str, ...]) -> int:
+        return next((i for i, name in enumerate(names) if name in nodeid), len(names))
+
+    def rank(item) -> tuple[int, int, int]:
         nodeid = item.nodeid
         if any(s in nodeid for s in LAST):
-            return 3, 0
+            return 3, 0, 0
         if _needs_book(item):
-            return 2, next((i for i, name in enumerate(BOOK_ORDER) if name in nodeid), len(BOOK_ORDER))
-        return (0, 0) if any(s in nodeid for s in SLOW_FIRST) else (1, 0)
+            return 2, first_match(nodeid, BOOK_ORDER), first_match(nodeid, SLOW_BROWSER_FIRST)
+        return (0, 0, 0) if any(s in nodeid for s in SLOW_FIRST) else (1, 0, 0)
 
     items.sort(key=rank)  # stable: the order within a rank is pytest's
     if any(_needs_book(item) for item in items) and not _reuse_build():

@@ -143,7 +143,8 @@ SCREENSHOT_FULL_PAGE = os.environ.get("NNDYN_FULL_SCREENSHOTS") == "1"
 def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_violations(browser, site, rel):
     """One page at 1280 px: no failed or foreign request, no JS error, MathJax done and no raw
     ``$$``, every image decoded, no display equation cut off, every hidden solution opens on a
-    click, and axe-core finds no serious or critical violation."""
+    click, and axe-core finds no serious or critical violation. On a page with interactive
+    figures, also :func:`check_interactive_controls` and no console error."""
     base, root = site
     if not AXE.exists():
         message = f"{AXE} is missing (run `npm install`); accessibility checks need it"
@@ -152,6 +153,10 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     failures = []
     context, page, problems = visit(browser, f"{base}/{rel}")
+    interactive = rel in INTERACTIVE_TOC_PAGES
+    console: list[str] = []
+    if interactive:
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" and not any(a in m.text for a in ALLOWED_PAGE_ERRORS) else None)
     try:
         html = (root / rel).read_text()
         if "math notranslate" in html:
@@ -181,8 +186,13 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
                 continue
             solution.locator("button.toggle-button").first.click()
             body.wait_for(state="visible", timeout=5_000)
-        if problems:
-            failures.append(f"{rel}: {problems}")
+        if interactive:
+            found, moved = check_interactive_controls(page, rel)
+            failures += found
+            if not moved:
+                failures.append(f"{rel}: no slider or checkbox found")
+        if problems or console:
+            failures.append(f"{rel}: {problems + console}")
     finally:
         context.close()
     assert not failures, "\n".join(failures)
@@ -231,7 +241,10 @@ def test_narrow_screens_and_dark_mode(browser, site, rel):
       (a few long inline formulas, which MathJax 3 cannot break, may still push the page
       a little wider than a phone);
     * on a tablet (768 px) the page does not scroll sideways;
-    * every figure is an opaque light plate, never inverted, so its dark ink stays readable.
+    * every figure is an opaque light plate, never inverted, so its dark ink stays readable;
+    * an interactive figure draws and fits the phone's screen
+      (:func:`check_interactive_on_a_phone`), and axe-core finds no serious or critical
+      violation on its page (at 1280 px the page test runs axe on every page).
     """
     base, root = site
     failures, figures_checked = [], 0
@@ -250,6 +263,12 @@ def test_narrow_screens_and_dark_mode(browser, site, rel):
             figures_checked += 1
             if fig["transparent"] or fig["lightShare"] < 0.95 or "invert" in fig["filter"]:
                 failures.append(f"{rel}: figure not a light opaque plate in dark mode: {fig}")
+        if rel in INTERACTIVE_TOC_PAGES:
+            failures += check_interactive_on_a_phone(page, rel)
+            if AXE.exists():
+                violations = axe_violations(page)
+                if violations:
+                    failures.append(f"{rel}: accessibility in dark mode at 390 px: {violations}")
         page.set_viewport_size({"width": 768, "height": 1024})
         page.wait_for_timeout(200)
         if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
@@ -398,72 +417,60 @@ def interactive_toc_pages() -> list[str]:
     return [rel for rel in chapter_toc_pages() if re.search(r"\binteractive(_figure)?\(", (ROOT / rel.replace(".html", ".md")).read_text())]
 
 
+INTERACTIVE_TOC_PAGES = interactive_toc_pages()
+
+
 def test_the_interactive_pages_are_known_before_the_build(built_book):
     assert interactive_toc_pages() == interactive_pages(built_book)
 
 
-@pytest.mark.parametrize("rel", interactive_toc_pages())
-def test_interactive_figures_draw_move_by_keyboard_and_fit_a_phone(browser, site, rel):
-    """Each figure draws with plotly.js (the PNG fallback then hides), every slider moves by
-    keyboard and changes what is drawn, every checkbox hides its traces; no console error; at
-    390 px in dark mode the figure fits the screen and axe-core finds no serious violation
-    (at 1280 px the page test runs axe)."""
-    base, root = site
-    failures, moved = [], 0
-    for rel in [rel]:
-        context, page, problems = visit(browser, f"{base}/{rel}")
-        console = []
-        page.on("console", lambda m: console.append(m.text) if m.type == "error" and not any(a in m.text for a in ALLOWED_PAGE_ERRORS) else None)
-        try:
-            page.wait_for_function("() => Array.from(document.querySelectorAll('.nndyn-interactive')).every(b => b.dataset.ready === 'yes')", timeout=30_000)
-            boxes = page.query_selector_all(".nndyn-interactive")
-            for n, box in enumerate(boxes):
-                state = box.evaluate(FIGURE_STATE)
-                if not (state["svg"] and state["fallbackHidden"]):
-                    failures.append(f"{rel} figure {n}: not drawn ({state})")
-                for slider in box.query_selector_all("input[type=range]"):
-                    label = page.evaluate("s => document.querySelector(`label[for='${s.id}']`)?.textContent", slider)
-                    if not label:
-                        failures.append(f"{rel} figure {n}: a slider without a label")
-                    before = box.evaluate(FIGURE_STATE)
-                    slider.focus()
-                    page.keyboard.press("End" if slider.evaluate("s => s.value === s.min") else "Home")
-                    page.wait_for_timeout(300)
-                    after = box.evaluate(FIGURE_STATE)
-                    if after["frame"] == before["frame"] or after["data"] == before["data"] or after["outputs"] == before["outputs"]:
-                        failures.append(f"{rel} figure {n}: moving the slider {label!r} by keyboard changed nothing")
-                    moved += 1
-                for checkbox in box.query_selector_all("input[type=checkbox]"):
-                    moved += 1
-                    before = box.evaluate(FIGURE_STATE)
-                    checkbox.focus()
-                    page.keyboard.press("Space")
-                    page.wait_for_timeout(200)
-                    if box.evaluate(FIGURE_STATE)["data"] == before["data"]:
-                        failures.append(f"{rel} figure {n}: a checkbox changed nothing")
-                    page.keyboard.press("Space")
-            if problems or console:
-                failures.append(f"{rel}: {problems + console}")
-        finally:
-            context.close()
+INTERACTIVE_READY = "() => Array.from(document.querySelectorAll('.nndyn-interactive')).every(b => b.dataset.ready === 'yes')"
 
-        context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
-        page = context.new_page()
-        try:
-            page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
-            page.goto(f"{base}/{rel}", wait_until="load")
-            page.wait_for_function("() => Array.from(document.querySelectorAll('.nndyn-interactive')).every(b => b.dataset.ready === 'yes')", timeout=30_000)
-            for n, box in enumerate(page.query_selector_all(".nndyn-interactive")):
-                state = box.evaluate(FIGURE_STATE)
-                if state["right"] > 390 + 1 or state["scroll"] > 1:
-                    failures.append(f"{rel} figure {n}: wider than a phone at 390 px ({state['right']:.0f} px, scroll {state['scroll']})")
-                box.scroll_into_view_if_needed()
-                box.screenshot(path=str(SCREENSHOTS / f"interactive-390-dark__{Path(rel).stem}-{n}.png"))
-            if AXE.exists():
-                violations = axe_violations(page)
-                if violations:
-                    failures.append(f"{rel}: accessibility in dark mode at 390 px: {violations}")
-        finally:
-            context.close()
-    assert not failures, "\n".join(failures)
-    assert moved >= 1, f"{rel}: no slider or checkbox found"
+
+def check_interactive_controls(page, rel: str) -> tuple[list[str], int]:
+    """On a loaded page (1280 px): each figure draws with plotly.js (the PNG fallback then
+    hides), every slider has a label and moves by keyboard, changing the frame, the drawn
+    data and its output; every checkbox changes what is drawn. Returns the failures and the
+    number of controls moved."""
+    failures, moved = [], 0
+    page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
+    for n, box in enumerate(page.query_selector_all(".nndyn-interactive")):
+        state = box.evaluate(FIGURE_STATE)
+        if not (state["svg"] and state["fallbackHidden"]):
+            failures.append(f"{rel} figure {n}: not drawn ({state})")
+        for slider in box.query_selector_all("input[type=range]"):
+            label = page.evaluate("s => document.querySelector(`label[for='${s.id}']`)?.textContent", slider)
+            if not label:
+                failures.append(f"{rel} figure {n}: a slider without a label")
+            before = box.evaluate(FIGURE_STATE)
+            slider.focus()
+            page.keyboard.press("End" if slider.evaluate("s => s.value === s.min") else "Home")
+            page.wait_for_timeout(300)
+            after = box.evaluate(FIGURE_STATE)
+            if after["frame"] == before["frame"] or after["data"] == before["data"] or after["outputs"] == before["outputs"]:
+                failures.append(f"{rel} figure {n}: moving the slider {label!r} by keyboard changed nothing")
+            moved += 1
+        for checkbox in box.query_selector_all("input[type=checkbox]"):
+            moved += 1
+            before = box.evaluate(FIGURE_STATE)
+            checkbox.focus()
+            page.keyboard.press("Space")
+            page.wait_for_timeout(200)
+            if box.evaluate(FIGURE_STATE)["data"] == before["data"]:
+                failures.append(f"{rel} figure {n}: a checkbox changed nothing")
+            page.keyboard.press("Space")
+    return failures, moved
+
+
+def check_interactive_on_a_phone(page, rel: str) -> list[str]:
+    """On a page loaded at 390 px in dark mode: every figure draws and fits the screen (no
+    sideways scroll); a screenshot of each goes to ``_build/screenshots``."""
+    failures = []
+    page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
+    for n, box in enumerate(page.query_selector_all(".nndyn-interactive")):
+        state = box.evaluate(FIGURE_STATE)
+        if state["right"] > 390 + 1 or state["scroll"] > 1:
+            failures.append(f"{rel} figure {n}: wider than a phone at 390 px ({state['right']:.0f} px, scroll {state['scroll']})")
+        box.scroll_into_view_if_needed()
+        box.screenshot(path=str(SCREENSHOTS / f"interactive-390-dark__{Path(rel).stem}-{n}.png"))
+    return failures

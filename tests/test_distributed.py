@@ -15,7 +15,11 @@ from nndyn.models import TwoLayerNet
 from nndyn.seeding import derive_seed
 from nndyn.training.online import ParityStream
 
-pytestmark = pytest.mark.skipif(not torch.distributed.is_gloo_available(), reason="needs torch.distributed with gloo")
+pytestmark = [
+    pytest.mark.skipif(not torch.distributed.is_gloo_available(), reason="needs torch.distributed with gloo"),
+    # one worker runs both tests, so the module's DDP run (the fixture) happens once per test run
+    pytest.mark.xdist_group("ddp"),
+]
 
 CONFIG = parity_sgd.Config.preset("quick")
 
