@@ -12,7 +12,10 @@ UV := $(VENV)/bin/uv
 # would compile torch and Lightning from source again (import pytorch_lightning: 18-21 s
 # instead of 7 s; compiling once at install costs about 30 s).
 UV_INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY) $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
-# Test workers (pytest-xdist): one per core.
+# Test workers (pytest-xdist): one per core. --no-loadscope-reorder keeps the order of
+# tests/conftest.py (slow independent tests first, the book's tests after the build, DDP
+# last); by default xdist hands out the largest groups first, which sent the PDF tests to a
+# worker that then idled until the book was built.
 TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 PORT ?= 8000
@@ -33,10 +36,10 @@ pdf: $(STAMP)  ## the whole book as one PDF (preset full): _build/latex/book.pdf
 	$(PY) scripts/build_book.py --preset full --pdf
 
 test: $(STAMP) $(AXE)  ## the whole test suite on every core: unit, science, book build (quick), PDF and browser tests
-	$(PY) -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(PY) -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15
 
 test-fast: $(STAMP)  ## unit and science tests only
-	$(PY) -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup -m "not book and not browser"
+	$(PY) -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not book and not browser"
 
 serve:  ## serve the built book on http://127.0.0.1:$(PORT)
 	@test -f _build/html/index.html || { echo "no book built yet: run 'make book' first"; exit 1; }

@@ -169,7 +169,21 @@ def build_pdf(preset: str, out: Path, source: Path = ROOT, *, force_all: bool = 
     missing = missing_tex()
     if missing:
         raise SystemExit(tex_message(missing))
-    html_index = build(preset, out, source, force_all=force_all)
+    build(preset, out, source, force_all=force_all)
+    return pdf_from_cache(preset, out, source)
+
+
+def pdf_from_cache(preset: str, out: Path, source: Path = ROOT) -> Path:
+    """The PDF from the execution cache of the HTML build in ``out``, which must be current.
+
+    The HTML is not touched (but for the copied ``book.pdf``), so this can run while the site
+    is being read, as the test suite does after its quick build (``tests/conftest.py``).
+    Returns the path of the PDF copied into the site.
+    """
+    missing = missing_tex()
+    if missing:
+        raise SystemExit(tex_message(missing))
+    html_index = out / "_build" / "html" / "index.html"
     build_dir = out / "_build"
     latex = build_dir / "latex"
     env = {**MALLOC_ENV, **os.environ, "NNDYN_PRESET": preset, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
@@ -205,6 +219,9 @@ def _sphinx_latex(source: Path, latex: Path) -> int:
 def main(argv: list[str] | None = None) -> None:
     if argv is None and len(sys.argv) == 4 and sys.argv[1] == "--_sphinx-latex":
         raise SystemExit(_sphinx_latex(Path(sys.argv[2]), Path(sys.argv[3])))
+    if argv is None and len(sys.argv) == 4 and sys.argv[1] == "--_pdf-from-cache":  # the test suite's background build
+        print(f"\nThe PDF is at: {pdf_from_cache(sys.argv[2], Path(sys.argv[3]).resolve())}")
+        return
     if argv is None and sys.argv[1:] == ["--tex-packages"]:
         print(" ".join(TEX_PACKAGES))
         return

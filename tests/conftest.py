@@ -13,6 +13,7 @@ happens in the one process.
 from __future__ import annotations
 
 import os
+import json
 import subprocess
 import sys
 import time
@@ -45,9 +46,10 @@ SLOW_FIRST = (
 # down many times over when they share the cores with other work (gloo waits for the rank
 # that is not scheduled), so they run when the other workers are done or nearly.
 LAST = ("test_distributed.py::",)
-# Among the tests that need the book: the PDF first (one long LaTeX run), then the browser,
-# its slowest tests first (axe-core on the API page, the search, the interactive chapters).
-BOOK_ORDER = ("test_pdf.py", "test_browser.py")
+# Among the tests that need the book: the browser first, its slowest tests first (axe-core
+# on the API page, the search, the interactive chapters); the PDF last, since the background
+# job makes it after the HTML, while the browser tests run.
+BOOK_FIRST, BOOK_LAST = "test_browser.py", "test_pdf.py"
 SLOW_BROWSER_FIRST = ("[book/api.html]", "test_search_finds_every_chapter", "[book/04_", "[book/05_", "[book/07_", "[book/09_")
 
 
@@ -55,27 +57,48 @@ def _reuse_build() -> bool:
     return os.environ.get("NNDYN_REUSE_BUILD") == "1" and os.environ.get("CI") != "true" and (HTML / "index.html").exists()
 
 
-def _build_markers() -> tuple[Path, Path, Path]:
+def _build_markers(kind: str = "") -> tuple[Path, Path, Path]:
+    """The marker, exit-status and log files of this run's background build (``kind="pdf"``: its PDF step)."""
     folder = ROOT / "_build" / "test-runs"
-    return folder / f"{RUN_ID}.started", folder / f"{RUN_ID}.status", folder / f"{RUN_ID}.log"
+    stem = RUN_ID + (f"-{kind}" if kind else "")
+    return folder / f"{stem}.started", folder / f"{stem}.status", folder / f"{stem}.log"
 
 
-def start_quick_build() -> None:
-    """Start the quick build in the background, once per test run (whichever process comes first)."""
+def start_quick_build(pdf: bool = False) -> None:
+    """Start the quick build in the background, once per test run (whichever process comes first).
+
+    With ``pdf``, the same background job then makes the PDF from the build's execution cache
+    (``build_book.py --_pdf-from-cache``, which leaves the HTML alone), while the browser
+    tests read the site; its exit status and log have their own files.
+    """
     started, status, log = _build_markers()
     started.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.close(os.open(started, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except FileExistsError:
         return  # another worker started it
-    cmd = [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--preset", "quick"]
-    # a small wrapper writes the exit status when the build ends, for whichever worker waits
-    wrapper = ("import subprocess, sys; rc = subprocess.run(sys.argv[2:]).returncode; "
-               "open(sys.argv[1] + '.tmp', 'w').write(str(rc)); import os; os.replace(sys.argv[1] + '.tmp', sys.argv[1])")
+    script = ROOT / "scripts" / "build_book.py"
+    steps = [(status, log, [sys.executable, str(script), "--preset", "quick"])]
+    if pdf:
+        _, pdf_status, pdf_log = _build_markers("pdf")
+        steps.append((pdf_status, pdf_log, [sys.executable, str(script), "--_pdf-from-cache", "quick", str(QUICK_OUT)]))
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    with log.open("w") as out:
-        subprocess.Popen([sys.executable, "-c", wrapper, str(status), *cmd], cwd=ROOT, stdout=out,
-                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    subprocess.Popen([sys.executable, str(Path(__file__).with_name("_background_build.py")), json.dumps([[str(a), str(b), c] for a, b, c in steps])],
+                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_for_build(kind: str = "") -> tuple[str, str]:
+    """Wait for this run's background build (or its PDF step); return its exit status and log."""
+    started, status, log = _build_markers()
+    if not started.exists():  # the fixture was requested without collection (e.g. a plugin)
+        start_quick_build(pdf=kind == "pdf")
+    _, status, log = _build_markers(kind)
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    while not status.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the background build{' (' + kind + ')' if kind else ''} did not finish in {BUILD_TIMEOUT_S} s; its log: {log}")
+        time.sleep(1)
+    return status.read_text().strip(), log.read_text() if log.exists() else ""
 
 
 def _needs_book(item) -> bool:
@@ -94,12 +117,12 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         if any(s in nodeid for s in LAST):
             return 3, 0, 0
         if _needs_book(item):
-            return 2, first_match(nodeid, BOOK_ORDER), first_match(nodeid, SLOW_BROWSER_FIRST)
+            return 2, 0 if BOOK_FIRST in nodeid else 2 if BOOK_LAST in nodeid else 1, first_match(nodeid, SLOW_BROWSER_FIRST)
         return (0, 0, 0) if any(s in nodeid for s in SLOW_FIRST) else (1, 0, 0)
 
     items.sort(key=rank)  # stable: the order within a rank is pytest's
     if any(_needs_book(item) for item in items) and not _reuse_build():
-        start_quick_build()
+        start_quick_build(pdf=any("pdf_build_log" in getattr(item, "fixturenames", ()) for item in items))
 
 
 @pytest.fixture(scope="session")
@@ -111,19 +134,31 @@ def built_book() -> Path:
     """
     if _reuse_build():
         return HTML
-    started, status, log = _build_markers()
-    if not started.exists():  # the fixture was requested without collection (e.g. a plugin)
-        start_quick_build()
-    deadline = time.monotonic() + BUILD_TIMEOUT_S
-    while not status.exists():
-        if time.monotonic() > deadline:
-            pytest.fail(f"the quick build did not finish in {BUILD_TIMEOUT_S} s; its log: {log}")
-        time.sleep(1)
-    if status.read_text().strip() != "0":
-        text = log.read_text() if log.exists() else ""
-        pytest.fail(f"the quick build failed (log {log}):\n{text[-12000:]}")
+    code, text = wait_for_build()
+    if code != "0":
+        pytest.fail(f"the quick build failed (log {_build_markers()[2]}):\n{text[-12000:]}")
     assert (HTML / "index.html").exists()
     return HTML
+
+
+@pytest.fixture(scope="session")
+def pdf_build_log(built_book):
+    """A function that waits for the PDF of the quick build (made by the background job after
+    the HTML) and returns the log of its build; it fails the test if that build failed.
+
+    A function, not a value, so that a test can first check that TeX is there (and skip
+    without waiting when it is not). With ``NNDYN_REUSE_BUILD=1``: the PDF of an earlier run.
+    """
+
+    def wait() -> str:
+        if _reuse_build():
+            return ""
+        code, text = wait_for_build("pdf")
+        if code != "0":
+            pytest.fail(f"the PDF build failed (status {code}, log {_build_markers('pdf')[2]}):\n{text[-8000:]}")
+        return text
+
+    return wait
 
 
 # ------------------------------------------------------------------ runs shared between tests

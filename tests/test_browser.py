@@ -74,9 +74,10 @@ def pages(html_root: Path) -> list[str]:
     )
 
 
-def visit(browser, url: str):
-    """Load ``url``; return the page plus every failed request, foreign request and JS error."""
-    context = browser.new_context()
+def visit(browser, url: str, context=None):
+    """Load ``url`` in a new tab (of ``context``, or of a new context); return the context,
+    the page and the list of every failed request, foreign request and JS error."""
+    context = context or browser.new_context()
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda exc: None if any(a in str(exc) for a in ALLOWED_PAGE_ERRORS) else problems.append(f"JS error: {exc}"))
@@ -144,7 +145,8 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
     """One page at 1280 px: no failed or foreign request, no JS error, MathJax done and no raw
     ``$$``, every image decoded, no display equation cut off, every hidden solution opens on a
     click, and axe-core finds no serious or critical violation. On a page with interactive
-    figures, also :func:`check_interactive_controls` and no console error."""
+    figures, also :func:`check_interactive_controls` and no console error; on a chapter, then
+    :func:`check_phone_and_dark_mode` in the same tab."""
     base, root = site
     if not AXE.exists():
         message = f"{AXE} is missing (run `npm install`); accessibility checks need it"
@@ -191,6 +193,8 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
             failures += found
             if not moved:
                 failures.append(f"{rel}: no slider or checkbox found")
+        if rel in CHAPTER_TOC_PAGES:
+            failures += check_phone_and_dark_mode(page, rel)
         if problems or console:
             failures.append(f"{rel}: {problems + console}")
     finally:
@@ -233,51 +237,56 @@ def chapter_toc_pages() -> list[str]:
     return [rel for rel in toc_pages() if Path(rel).name[:2].isdigit()]
 
 
-@pytest.mark.parametrize("rel", chapter_toc_pages())
-def test_narrow_screens_and_dark_mode(browser, site, rel):
-    """A chapter in the theme's dark mode:
+CHAPTER_TOC_PAGES = chapter_toc_pages()
 
-    * on a phone (390 px) a display equation wider than the screen scrolls inside its box
-      (a few long inline formulas, which MathJax 3 cannot break, may still push the page
-      a little wider than a phone);
-    * on a tablet (768 px) the page does not scroll sideways;
+
+def check_phone_and_dark_mode(page, rel: str) -> list[str]:
+    """The loaded chapter on a phone (390 px), switched to dark mode with the theme's button:
+
+    * dark mode applies;
+    * a display equation wider than the screen scrolls inside its box (a few long inline
+      formulas, which MathJax 3 cannot break, may still push the page a little wider than a
+      phone);
     * every figure is an opaque light plate, never inverted, so its dark ink stays readable;
-    * an interactive figure draws and fits the phone's screen
-      (:func:`check_interactive_on_a_phone`), and axe-core finds no serious or critical
-      violation on its page (at 1280 px the page test runs axe on every page).
+    * an interactive figure draws again and fits the screen (:func:`check_interactive_on_a_phone`),
+      and axe-core finds no serious or critical violation on its page;
+    * on a tablet (768 px) the page does not scroll sideways.
+
+    The same tab as the checks at 1280 px: resizing and switching the theme is what a reader
+    does, and it spares a second load and typesetting of the page.
     """
-    base, root = site
     failures, figures_checked = [], 0
-    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
-    page = context.new_page()
-    try:
-        page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
-        page.goto(f"{base}/{rel}", wait_until="load")
-        wait_for_math(page)
-        if page.evaluate("document.documentElement.dataset.theme") != "dark":
-            failures.append(f"{rel}: dark mode did not apply")
-        stuck = [m["text"] for m in page.evaluate(OVERFLOWING_MATH) if not m["scrolls"]]
-        if stuck:
-            failures.append(f"{rel}: equations cut off on a phone: {stuck}")
-        for fig in page.evaluate(FIGURE_PLATES):
-            figures_checked += 1
-            if fig["transparent"] or fig["lightShare"] < 0.95 or "invert" in fig["filter"]:
-                failures.append(f"{rel}: figure not a light opaque plate in dark mode: {fig}")
-        if rel in INTERACTIVE_TOC_PAGES:
-            failures += check_interactive_on_a_phone(page, rel)
-            if AXE.exists():
-                violations = axe_violations(page)
-                if violations:
-                    failures.append(f"{rel}: accessibility in dark mode at 390 px: {violations}")
-        page.set_viewport_size({"width": 768, "height": 1024})
-        page.wait_for_timeout(200)
-        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
-            failures.append(f"{rel}: the page scrolls sideways at 768 px")
-        page.screenshot(path=str(SCREENSHOTS / ("dark__" + rel.replace("/", "__").replace(".html", ".png"))))
-    finally:
-        context.close()
-    assert not failures, "\n".join(failures)
-    assert figures_checked >= 1, f"{rel}: no figure"
+    page.set_viewport_size({"width": 390, "height": 844})
+    # the button cycles light -> auto (the system's, here light) -> dark
+    for _ in range(3):
+        if page.evaluate("document.documentElement.dataset.theme") == "dark":
+            break
+        page.evaluate("document.querySelector('.theme-switch-button').click()")
+    if page.evaluate("document.documentElement.dataset.theme") != "dark":
+        failures.append(f"{rel}: dark mode did not apply")
+    page.wait_for_timeout(300)  # the page's and the figures' resize handlers
+    stuck = [m["text"] for m in page.evaluate(OVERFLOWING_MATH) if not m["scrolls"]]
+    if stuck:
+        failures.append(f"{rel}: equations cut off on a phone: {stuck}")
+    for fig in page.evaluate(FIGURE_PLATES):
+        figures_checked += 1
+        if fig["transparent"] or fig["lightShare"] < 0.95 or "invert" in fig["filter"]:
+            failures.append(f"{rel}: figure not a light opaque plate in dark mode: {fig}")
+    if not figures_checked:
+        failures.append(f"{rel}: no figure")
+    if rel in INTERACTIVE_TOC_PAGES:
+        failures += check_interactive_on_a_phone(page, rel)
+        if AXE.exists():
+            violations = axe_violations(page)
+            if violations:
+                failures.append(f"{rel}: accessibility in dark mode at 390 px: {violations}")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.wait_for_timeout(200)
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+        failures.append(f"{rel}: the page scrolls sideways at 768 px")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / ("dark__" + rel.replace("/", "__").replace(".html", ".png"))))
+    return failures
 
 
 def test_the_book_has_hidden_solutions(built_book):
@@ -303,15 +312,20 @@ def test_search_finds_every_chapter(browser, site):
     terms = chapter_terms(root)
     assert terms
     terms["book/01_classical_convergence.html"] = "gradient"
-    for rel, term in terms.items():
-        context, page, problems = visit(browser, f"{base}/search.html?q={term}")
-        try:
+    # one browser context (its cache keeps the static files), a new tab per query: the search
+    # page and its index load afresh each time; a tab is closed only after its check, since
+    # closing it aborts the requests for result summaries still under way
+    context = browser.new_context()
+    try:
+        for rel, term in terms.items():
+            _, page, problems = visit(browser, f"{base}/search.html?q={term}", context)
             page.wait_for_selector("#search-results li", timeout=20_000)
             links = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.getAttribute('href'))")
             assert any(Path(rel).name in (href or "") for href in links), (term, rel, links[:10])
-            assert not problems, problems
-        finally:
-            context.close()
+            assert not problems, (term, problems)
+            page.close()
+    finally:
+        context.close()
 
 
 # --------------------------------------------------------------- launch and download links
@@ -462,11 +476,19 @@ def check_interactive_controls(page, rel: str) -> tuple[list[str], int]:
     return failures, moved
 
 
+FIGURES_FIT = """() => Array.from(document.querySelectorAll('.nndyn-interactive'))
+    .every(b => b.getBoundingClientRect().right <= %d + 1 && b.scrollWidth - b.clientWidth <= 1)"""
+
+
 def check_interactive_on_a_phone(page, rel: str) -> list[str]:
     """On a page loaded at 390 px in dark mode: every figure draws and fits the screen (no
     sideways scroll); a screenshot of each goes to ``_build/screenshots``."""
     failures = []
     page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
+    try:  # after a resize plotly.js lays the figure out again (debounced)
+        page.wait_for_function(FIGURES_FIT % 390, timeout=5_000)
+    except Exception:
+        pass  # reported below, figure by figure
     for n, box in enumerate(page.query_selector_all(".nndyn-interactive")):
         state = box.evaluate(FIGURE_STATE)
         if state["right"] > 390 + 1 or state["scroll"] > 1:

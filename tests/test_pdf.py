@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_book  # noqa: E402
 
-# One worker builds the PDF and runs every test of this file: two LaTeX runs in the same
-# folder would overwrite each other's auxiliary files.
-pytestmark = [pytest.mark.book, pytest.mark.xdist_group("pdf")]
+# The PDF is made by the suite's background job, from the quick build's execution cache,
+# once the HTML is done (tests/conftest.py); these tests wait for it and only read it.
+pytestmark = pytest.mark.book
 
 NUMBERED = r"(?:Theorem|Lemma|Corollary|Proposition|Definition|Remark|Assumption|Example|Conjecture|Exercise)"
 
 
 @pytest.fixture(scope="module")
-def built_pdf(built_book) -> Path:
+def built_pdf(built_book, pdf_build_log) -> Path:
     missing = build_book.missing_tex() + [p for p in ("pdftotext", "pdfinfo") if shutil.which(p) is None]
     if missing:
         message = (f"no {', '.join(missing)}: the PDF tests need the Debian packages "
@@ -38,15 +37,7 @@ def built_pdf(built_book) -> Path:
         if os.environ.get("CI") == "true":
             pytest.fail(message + " -- under CI a missing TeX is a failure")
         pytest.skip(message)
-    out = built_book.parent.parent  # _build/quick: the same execution cache as the HTML
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--preset", "quick", "--out", str(out), "--pdf"],
-                          cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        pytest.fail(f"the PDF build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
-    assert "Executing notebook" not in proc.stdout + proc.stderr, "the PDF build re-executed a chapter"
-    print(f"PDF built in {elapsed:.0f} s")
+    assert "Executing notebook" not in pdf_build_log(), "the PDF build re-executed a chapter"
     pdf = built_book / build_book.PDF_NAME
     assert pdf.exists()
     return pdf

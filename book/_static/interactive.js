@@ -105,10 +105,22 @@
       if (fallback) fallback.hidden = true;
       box.dataset.ready = "yes";
     });
+    // The figure follows its box, not only the window: the box also changes width when the
+    // reader switches the theme (the dark theme draws figures on a padded light plate), and
+    // plotly.js's own "responsive" option listens to window resizes only.
     var narrowNow = box.clientWidth < NARROW;
-    window.addEventListener("resize", function () {
+    var lastWidth = box.clientWidth;
+    function follow() {
+      if (box.clientWidth === lastWidth || box.clientWidth === 0) return;
+      lastWidth = box.clientWidth;
       if ((box.clientWidth < NARROW) !== narrowNow) { narrowNow = !narrowNow; draw(); }
-    });
+      else {
+        var resized = Plotly.Plots.resize(plot);
+        if (resized && resized.catch) resized.catch(function () {});  // a figure not drawn yet
+      }
+    }
+    if (typeof ResizeObserver !== "undefined") new ResizeObserver(follow).observe(box);
+    else window.addEventListener("resize", follow);
   }
 
   function start() {
