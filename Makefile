@@ -14,8 +14,8 @@ UV := $(VENV)/bin/uv
 UV_INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY) $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
 # Test workers (pytest-xdist): one per core. --no-loadscope-reorder keeps the order of
 # tests/conftest.py (slow independent tests first, the book's tests after the build, DDP
-# last); by default xdist hands out the largest groups first, which sent the PDF tests to a
-# worker that then idled until the book was built.
+# last); by default xdist hands out the largest groups of tests first (the runs shared by
+# the resume and reproducibility tests, DDP), whatever their place in that order.
 TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 PORT ?= 8000

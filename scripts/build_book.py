@@ -30,6 +30,9 @@ Usage::
 
     python scripts/build_book.py [--preset full|quick|lecture] [--out DIR] [--all] [--pdf]
 
+``--_pdf-from-cache PRESET OUT`` (for the test suite's background job) makes only the PDF,
+from the current HTML build in ``OUT``, and leaves the HTML alone.
+
 ``--pdf`` (``make pdf``) then builds the whole book as one PDF with Sphinx's LaTeX builder
 (sphinx-jupyterbook-latex, xelatex through latexmk) into ``<out>/_build/latex/book.pdf``
 and copies it into the site as ``book.pdf``. The HTML build runs first, so the PDF is
@@ -185,6 +188,10 @@ def pdf_from_cache(preset: str, out: Path, source: Path = ROOT) -> Path:
         raise SystemExit(tex_message(missing))
     html_index = out / "_build" / "html" / "index.html"
     build_dir = out / "_build"
+    ok_stamp = build_dir / ".last-successful-build"
+    current = f"{inputs_hash(source)} {preset}"
+    if not html_index.exists() or not ok_stamp.exists() or ok_stamp.read_text().strip() != current:
+        raise SystemExit(f"no current {preset} build in {out}: build the HTML first (the PDF takes its outputs from that build's cache)")
     latex = build_dir / "latex"
     env = {**MALLOC_ENV, **os.environ, "NNDYN_PRESET": preset, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_sphinx-latex", str(source), str(latex)]
@@ -199,7 +206,9 @@ def pdf_from_cache(preset: str, out: Path, source: Path = ROOT) -> Path:
         raise SystemExit(f"xelatex failed: see {latex / 'book.log'}")
     pdf = latex / PDF_NAME
     target = html_index.parent / PDF_NAME
-    shutil.copy2(pdf, target)
+    partial = target.with_name(PDF_NAME + ".partial")  # a reader of the site never sees half a file
+    shutil.copy2(pdf, partial)
+    os.replace(partial, target)
     return target
 
 

@@ -6,8 +6,11 @@ it, so it is built once per run and started as soon as the tests are collected: 
 worker that collects a test needing it starts ``scripts/build_book.py --preset quick`` in
 the background (a marker file created with ``O_EXCL`` makes sure only one does), the
 workers go on with the unit and science tests, which are ordered first, and the
-:func:`built_book` fixture waits for the build's exit status. Without xdist the same
-happens in the one process.
+:func:`built_book` fixture waits for the build's exit status. When PDF tests are selected,
+the same background job then makes the PDF from the build's execution cache, while the
+browser tests read the site; :func:`pdf_build_log` waits for it. The job's files are in
+``_build/test-runs/`` (``<run>.log``, ``<run>-pdf.log``, their ``.status``). Without xdist
+the same happens in the one process.
 """
 
 from __future__ import annotations
@@ -83,8 +86,11 @@ def start_quick_build(pdf: bool = False) -> None:
         _, pdf_status, pdf_log = _build_markers("pdf")
         steps.append((pdf_status, pdf_log, [sys.executable, str(script), "--_pdf-from-cache", "quick", str(QUICK_OUT)]))
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    subprocess.Popen([sys.executable, str(Path(__file__).with_name("_background_build.py")), json.dumps([[str(a), str(b), c] for a, b, c in steps])],
-                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    job_log = started.with_suffix(".job.log")  # the job's own errors, if it fails outside a step
+    with job_log.open("w") as out:
+        subprocess.Popen([sys.executable, str(Path(__file__).with_name("_background_build.py")), str(started.parent / "background.lock"),
+                          json.dumps([[str(a), str(b), c] for a, b, c in steps])],
+                         cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def wait_for_build(kind: str = "") -> tuple[str, str]:
@@ -105,6 +111,7 @@ def _needs_book(item) -> bool:
     return "built_book" in getattr(item, "fixturenames", ())
 
 
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected: build only what the selected tests need
 def pytest_collection_modifyitems(session, config, items) -> None:
     """Order the tests (slow independent ones, the rest, then those needing the book) and
     start the book's build as soon as any selected test needs it."""
@@ -152,6 +159,9 @@ def pdf_build_log(built_book):
 
     def wait() -> str:
         if _reuse_build():
+            pdf, index = HTML / "book.pdf", HTML / "index.html"
+            if not pdf.exists() or pdf.stat().st_mtime < index.stat().st_mtime:
+                pytest.skip("NNDYN_REUSE_BUILD=1: no PDF made after the reused build (run the suite without it, or make pdf)")
             return ""
         code, text = wait_for_build("pdf")
         if code != "0":

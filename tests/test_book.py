@@ -81,6 +81,34 @@ def test_a_failing_cell_fails_the_build(tmp_path):
     assert "planted failure" in proc.stdout + proc.stderr
 
 
+def test_make_pdf_builds_the_html_then_the_pdf_from_its_cache(tmp_path, monkeypatch):
+    """``make pdf`` (``--pdf``): the HTML build first, then the PDF from that build's cache.
+    (The suite's own PDF is made by ``--_pdf-from-cache`` in the background, tests/conftest.py.)"""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_book
+
+    calls = []
+    monkeypatch.setattr(build_book, "missing_tex", lambda: [])
+    monkeypatch.setattr(build_book, "build", lambda preset, out, source=ROOT, **kw: calls.append(("html", preset, out)))
+    monkeypatch.setattr(build_book, "pdf_from_cache", lambda preset, out, source=ROOT: calls.append(("pdf", preset, out)) or out / "book.pdf")
+    build_book.main(["--preset", "quick", "--out", str(tmp_path), "--pdf"])
+    assert calls == [("html", "quick", tmp_path.resolve()), ("pdf", "quick", tmp_path.resolve())]
+
+
+def test_the_pdf_is_made_only_from_a_current_html_build(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_book
+
+    monkeypatch.setattr(build_book, "missing_tex", lambda: [])
+    with pytest.raises(SystemExit, match="build the HTML first"):
+        build_book.pdf_from_cache("quick", tmp_path)
+    (tmp_path / "_build" / "html").mkdir(parents=True)
+    (tmp_path / "_build" / "html" / "index.html").write_text("<html></html>")
+    (tmp_path / "_build" / ".last-successful-build").write_text(f"{build_book.inputs_hash()} full\n")  # another preset
+    with pytest.raises(SystemExit, match="build the HTML first"):
+        build_book.pdf_from_cache("quick", tmp_path)
+
+
 def test_build_script_detects_code_changes(tmp_path):
     sys.path.insert(0, str(ROOT / "scripts"))
     import build_book
@@ -112,7 +140,7 @@ def test_every_internal_link_resolves(built_book):
                 continue  # external (repository, launch buttons) or mailto
             target, _, fragment = href.partition("#")
             if target.endswith("/" + PDF_NAME) or target == PDF_NAME:
-                continue  # the PDF is built by make pdf; tests/test_pdf.py checks these links
+                continue  # the PDF is built by make pdf (in the suite, after the HTML); tests/test_pdf.py checks these links
             target_path = (page.parent / target).resolve() if target else page
             target_path = target_path.with_suffix("") if target_path.suffix == "" and target_path.is_dir() else target_path
             if not target_path.exists():

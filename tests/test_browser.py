@@ -179,27 +179,60 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
             violations = axe_violations(page)
             if violations:
                 failures.append(f"accessibility on {rel}: {violations}")
-        solutions = page.locator("div.solution.dropdown")
-        for i in range(solutions.count()):
-            solution = solutions.nth(i)
-            body = solution.locator("section").first
-            if body.is_visible():
-                failures.append(f"solution {i} of {rel} is open before a click")
-                continue
-            solution.locator("button.toggle-button").first.click()
-            body.wait_for(state="visible", timeout=5_000)
+        # the checks below each report their own failure, so that one that breaks off
+        # (a timeout) does not hide what the others found
+        failures += checked(rel, "solutions", lambda: check_solutions_open_on_a_click(page, rel))
         if interactive:
-            found, moved = check_interactive_controls(page, rel)
-            failures += found
-            if not moved:
-                failures.append(f"{rel}: no slider or checkbox found")
+            failures += checked(rel, "interactive controls", lambda: check_interactive_controls(page, rel))
         if rel in CHAPTER_TOC_PAGES:
-            failures += check_phone_and_dark_mode(page, rel)
+            failures += checked(rel, "phone and dark mode", lambda: check_phone_and_dark_mode(page, rel))
         if problems or console:
             failures.append(f"{rel}: {problems + console}")
     finally:
         context.close()
+    if interactive:  # a phone that opens the page, in dark mode: the figures' first draw is narrow
+        failures += checked(rel, "loaded on a phone", lambda: check_loaded_on_a_phone_in_dark_mode(browser, f"{base}/{rel}", rel))
     assert not failures, "\n".join(failures)
+
+
+def checked(rel: str, name: str, check) -> list[str]:
+    """The failures ``check()`` returns, or the exception that broke it off, as a failure."""
+    try:
+        return check()
+    except Exception as exc:  # noqa: BLE001 -- reported, with the others
+        return [f"{rel}: {name} broke off: {type(exc).__name__}: {str(exc)[:500]}"]
+
+
+def check_solutions_open_on_a_click(page, rel: str) -> list[str]:
+    """Every hidden solution of the page is closed, and opens on a click."""
+    failures = []
+    solutions = page.locator("div.solution.dropdown")
+    for i in range(solutions.count()):
+        solution = solutions.nth(i)
+        body = solution.locator("section").first
+        if body.is_visible():
+            failures.append(f"solution {i} of {rel} is open before a click")
+            continue
+        solution.locator("button.toggle-button").first.click()
+        body.wait_for(state="visible", timeout=5_000)
+    return failures
+
+
+def check_loaded_on_a_phone_in_dark_mode(browser, url: str, rel: str) -> list[str]:
+    """The page opened on a phone (390 px) whose reader chose dark mode before (stored by the
+    theme): dark mode applies from the start, and :func:`check_interactive_on_a_phone`."""
+    failures = []
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
+        page.goto(url, wait_until="load")
+        if page.evaluate("document.documentElement.dataset.theme") != "dark":
+            failures.append(f"{rel}: dark mode stored by the theme did not apply on load")
+        failures += check_interactive_on_a_phone(page, rel)
+    finally:
+        context.close()
+    return failures
 
 
 # Display equations whose content is wider than their box, and whether the box scrolls.
@@ -248,8 +281,9 @@ def check_phone_and_dark_mode(page, rel: str) -> list[str]:
       formulas, which MathJax 3 cannot break, may still push the page a little wider than a
       phone);
     * every figure is an opaque light plate, never inverted, so its dark ink stays readable;
-    * an interactive figure draws again and fits the screen (:func:`check_interactive_on_a_phone`),
-      and axe-core finds no serious or critical violation on its page;
+    * an interactive figure is redrawn with its narrow layout and fits the screen
+      (:func:`check_interactive_on_a_phone`), and axe-core finds no serious or critical
+      violation on its page;
     * on a tablet (768 px) the page does not scroll sideways.
 
     The same tab as the checks at 1280 px: resizing and switching the theme is what a reader
@@ -312,9 +346,9 @@ def test_search_finds_every_chapter(browser, site):
     terms = chapter_terms(root)
     assert terms
     terms["book/01_classical_convergence.html"] = "gradient"
-    # one browser context (its cache keeps the static files), a new tab per query: the search
-    # page and its index load afresh each time; a tab is closed only after its check, since
-    # closing it aborts the requests for result summaries still under way
+    # one browser context, a new tab per query: the search page and its index load afresh
+    # each time; a tab is closed only after its check, since closing it aborts the requests
+    # for result summaries still under way
     context = browser.new_context()
     try:
         for rel, term in terms.items():
@@ -378,7 +412,7 @@ def test_every_launch_and_download_link_leads_somewhere_real(built_book):
                 continue
             target = (page.parent / href.split("#")[0]).resolve()
             if target.name == nndyn_book.PDF_NAME and target.parent == built_book.resolve():
-                continue  # built by make pdf; tests/test_pdf.py follows it
+                continue  # built by make pdf (in the suite, after the HTML); tests/test_pdf.py follows it
             notebook_links += target.suffix == ".ipynb"
             if not target.is_file():
                 bad.append(f"{rel}: {href} does not exist")
@@ -441,11 +475,11 @@ def test_the_interactive_pages_are_known_before_the_build(built_book):
 INTERACTIVE_READY = "() => Array.from(document.querySelectorAll('.nndyn-interactive')).every(b => b.dataset.ready === 'yes')"
 
 
-def check_interactive_controls(page, rel: str) -> tuple[list[str], int]:
+def check_interactive_controls(page, rel: str) -> list[str]:
     """On a loaded page (1280 px): each figure draws with plotly.js (the PNG fallback then
     hides), every slider has a label and moves by keyboard, changing the frame, the drawn
-    data and its output; every checkbox changes what is drawn. Returns the failures and the
-    number of controls moved."""
+    data and its output; every checkbox changes what is drawn; there is at least one control.
+    Returns the failures."""
     failures, moved = [], 0
     page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
     for n, box in enumerate(page.query_selector_all(".nndyn-interactive")):
@@ -473,7 +507,9 @@ def check_interactive_controls(page, rel: str) -> tuple[list[str], int]:
             if box.evaluate(FIGURE_STATE)["data"] == before["data"]:
                 failures.append(f"{rel} figure {n}: a checkbox changed nothing")
             page.keyboard.press("Space")
-    return failures, moved
+    if not moved:
+        failures.append(f"{rel}: no slider or checkbox found")
+    return failures
 
 
 FIGURES_FIT = """() => Array.from(document.querySelectorAll('.nndyn-interactive'))
@@ -481,9 +517,15 @@ FIGURES_FIT = """() => Array.from(document.querySelectorAll('.nndyn-interactive'
 
 
 def check_interactive_on_a_phone(page, rel: str) -> list[str]:
-    """On a page loaded at 390 px in dark mode: every figure draws and fits the screen (no
-    sideways scroll); a screenshot of each goes to ``_build/screenshots``."""
+    """On a page at 390 px (loaded so, or resized to it): every figure is drawn with its
+    narrow layout and fits the screen (no sideways scroll); a screenshot of each goes to
+    ``_build/screenshots``."""
     failures = []
+    page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
+    try:  # a resize across 600 px redraws the figure with its narrow layout
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.nndyn-interactive')).every(b => b.dataset.layout === 'narrow')", timeout=5_000)
+    except Exception:
+        failures.append(f"{rel}: an interactive figure is not drawn with its narrow layout at 390 px")
     page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
     try:  # after a resize plotly.js lays the figure out again (debounced)
         page.wait_for_function(FIGURES_FIT % 390, timeout=5_000)

@@ -81,6 +81,7 @@
 
     function layout() {
       var narrow = box.clientWidth > 0 && box.clientWidth < NARROW;
+      box.dataset.layout = narrow ? "narrow" : "wide";  // which layout is drawn (read by the tests)
       return narrow ? merge(spec.layout, spec.narrow_layout) : spec.layout;
     }
     function traces() {
@@ -108,19 +109,27 @@
     // The figure follows its box, not only the window: the box also changes width when the
     // reader switches the theme (the dark theme draws figures on a padded light plate), and
     // plotly.js's own "responsive" option listens to window resizes only.
-    var narrowNow = box.clientWidth < NARROW;
+    // Redrawing changes the box's height, so the observer's callback only schedules the
+    // work for the next frame (a redraw inside it would raise "ResizeObserver loop").
+    var narrowNow = box.clientWidth > 0 && box.clientWidth < NARROW;
     var lastWidth = box.clientWidth;
     function follow() {
       if (box.clientWidth === lastWidth || box.clientWidth === 0) return;
       lastWidth = box.clientWidth;
-      if ((box.clientWidth < NARROW) !== narrowNow) { narrowNow = !narrowNow; draw(); }
-      else {
+      if ((box.clientWidth < NARROW) !== narrowNow) {
+        narrowNow = !narrowNow;
+        box.dataset.ready = "drawing";
+        draw().then(function () { box.dataset.ready = "yes"; });
+      } else {
         var resized = Plotly.Plots.resize(plot);
         if (resized && resized.catch) resized.catch(function () {});  // a figure not drawn yet
       }
     }
-    if (typeof ResizeObserver !== "undefined") new ResizeObserver(follow).observe(box);
-    else window.addEventListener("resize", follow);
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver(function () { window.requestAnimationFrame(follow); }).observe(box);
+    } else {
+      window.addEventListener("resize", follow);
+    }
   }
 
   function start() {
