@@ -15,8 +15,8 @@ the same happens in the one process.
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import subprocess
 import sys
 import time
@@ -61,7 +61,8 @@ def _reuse_build() -> bool:
 
 
 def _build_markers(kind: str = "") -> tuple[Path, Path, Path]:
-    """The marker, exit-status and log files of this run's background build (``kind="pdf"``: its PDF step)."""
+    """The marker, exit-status and log files of this run's background build (``kind="pdf"``:
+    the status and log of its PDF step; the one marker is the build's)."""
     folder = ROOT / "_build" / "test-runs"
     stem = RUN_ID + (f"-{kind}" if kind else "")
     return folder / f"{stem}.started", folder / f"{stem}.status", folder / f"{stem}.log"
@@ -93,18 +94,22 @@ def start_quick_build(pdf: bool = False) -> None:
                          cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def wait_for_build(kind: str = "") -> tuple[str, str]:
-    """Wait for this run's background build (or its PDF step); return its exit status and log."""
-    started, status, log = _build_markers()
-    if not started.exists():  # the fixture was requested without collection (e.g. a plugin)
+def wait_for_build(kind: str = "") -> str:
+    """Wait for this run's background build (``kind="pdf"``: its PDF step) and return its log;
+    fail the test if it did not succeed."""
+    if not _build_markers()[0].exists():  # the fixture was requested without collection (e.g. a plugin)
         start_quick_build(pdf=kind == "pdf")
     _, status, log = _build_markers(kind)
+    what = "the quick build" + (f" ({kind})" if kind else "")
     deadline = time.monotonic() + BUILD_TIMEOUT_S
     while not status.exists():
         if time.monotonic() > deadline:
-            pytest.fail(f"the background build{' (' + kind + ')' if kind else ''} did not finish in {BUILD_TIMEOUT_S} s; its log: {log}")
+            pytest.fail(f"{what} did not finish in {BUILD_TIMEOUT_S} s; its log: {log}")
         time.sleep(1)
-    return status.read_text().strip(), log.read_text() if log.exists() else ""
+    code, text = status.read_text().strip(), log.read_text() if log.exists() else ""
+    if code != "0":
+        pytest.fail(f"{what} failed (status {code}, log {log}):\n{text[-12000:]}")
+    return text
 
 
 def _needs_book(item) -> bool:
@@ -141,9 +146,7 @@ def built_book() -> Path:
     """
     if _reuse_build():
         return HTML
-    code, text = wait_for_build()
-    if code != "0":
-        pytest.fail(f"the quick build failed (log {_build_markers()[2]}):\n{text[-12000:]}")
+    wait_for_build()
     assert (HTML / "index.html").exists()
     return HTML
 
@@ -163,10 +166,7 @@ def pdf_build_log(built_book):
             if not pdf.exists() or pdf.stat().st_mtime < index.stat().st_mtime:
                 pytest.skip("NNDYN_REUSE_BUILD=1: no PDF made after the reused build (run the suite without it, or make pdf)")
             return ""
-        code, text = wait_for_build("pdf")
-        if code != "0":
-            pytest.fail(f"the PDF build failed (status {code}, log {_build_markers('pdf')[2]}):\n{text[-8000:]}")
-        return text
+        return wait_for_build("pdf")
 
     return wait
 

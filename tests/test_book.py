@@ -9,12 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import build_book  # scripts/, on the path through tests/conftest.py
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.book
-PDF_NAME = "book.pdf"
+PDF_NAME = build_book.PDF_NAME
 
 
 def toc_files() -> list[str]:
@@ -84,9 +85,6 @@ def test_a_failing_cell_fails_the_build(tmp_path):
 def test_make_pdf_builds_the_html_then_the_pdf_from_its_cache(tmp_path, monkeypatch):
     """``make pdf`` (``--pdf``): the HTML build first, then the PDF from that build's cache.
     (The suite's own PDF is made by ``--_pdf-from-cache`` in the background, tests/conftest.py.)"""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import build_book
-
     calls = []
     monkeypatch.setattr(build_book, "missing_tex", lambda: [])
     monkeypatch.setattr(build_book, "build", lambda preset, out, source=ROOT, **kw: calls.append(("html", preset, out)))
@@ -96,9 +94,6 @@ def test_make_pdf_builds_the_html_then_the_pdf_from_its_cache(tmp_path, monkeypa
 
 
 def test_the_pdf_is_made_only_from_a_current_html_build(tmp_path, monkeypatch):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import build_book
-
     monkeypatch.setattr(build_book, "missing_tex", lambda: [])
     with pytest.raises(SystemExit, match="build the HTML first"):
         build_book.pdf_from_cache("quick", tmp_path)
@@ -110,9 +105,6 @@ def test_the_pdf_is_made_only_from_a_current_html_build(tmp_path, monkeypatch):
 
 
 def test_build_script_detects_code_changes(tmp_path):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import build_book
-
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "a.py").write_text("x = 1\n")
     (tmp_path / "requirements.txt").write_text("numpy\n")
@@ -218,7 +210,6 @@ def test_a_chapter_executes_to_the_same_outputs_with_one_process_as_in_the_paral
     values, texts and images, timings aside. ``make bench-book`` compares every chapter of
     the full preset the same way."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    import build_book
     from book_build import executed_outputs
 
     toc = tmp_path / "toc.yml"
