@@ -11,6 +11,11 @@ Two changes to the defaults make the processes useful:
 
 * ``jobs``: the number of processes (``NNDYN_BUILD_JOBS``, default: the number of
   cores, at most 2; 1 gives the serial build);
+* threads: each chapter's kernel gets the cores divided by the number of processes of
+  the default parallel build (:func:`kernel_threads`), also when ``NNDYN_BUILD_JOBS=1``,
+  so that a serial build does the same arithmetic as a parallel one (a matrix product
+  summed by two threads can round differently from one summed by one, and move a dot of
+  a figure by a pixel);
 * one page per task, slowest first: Sphinx would otherwise cut the sorted page list into
   a few large chunks (chapters 1-7 in one process, the rest in the other). With one page
   per task and the slow chapters first, each core takes the next page when it is free
@@ -54,6 +59,19 @@ def build_jobs() -> int:
             raise SystemExit(f"NNDYN_BUILD_JOBS must be an integer >= 1, got {value}")
         return jobs
     return max(1, min(os.cpu_count() or 1, 2))
+
+
+def kernel_threads(jobs: int) -> int:
+    """torch and BLAS threads for each chapter's kernel when ``jobs`` processes read pages.
+
+    The cores divided by the larger of ``jobs`` and the default number of processes
+    (:func:`build_jobs` without ``NNDYN_BUILD_JOBS``): two kernels with a thread per core
+    each would fight over the cores (measured: twice the CPU time, slower), and a serial
+    build (``jobs=1``) uses the threads of the default parallel one, so both give the same
+    outputs. ``OMP_NUM_THREADS`` and friends set by the caller win.
+    """
+    cores = os.cpu_count() or 1
+    return max(1, cores // max(jobs, min(cores, 2)))
 
 
 def one_page_per_task(docnames, nproc, maxbatch=10):
@@ -162,12 +180,9 @@ def main() -> None:
     patient_cache_database()
 
     jobs = build_jobs()
-    if jobs > 1:
-        # each chapter's kernel gets its share of the cores: two kernels with a thread per
-        # core each would fight over the cores (measured: twice the CPU time, slower)
-        share = str(max(1, (os.cpu_count() or 1) // jobs))
-        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            os.environ.setdefault(name, share)
+    share = str(kernel_threads(jobs))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(name, share)
     jupyter_book.sphinx.build_sphinx = functools.partial(jupyter_book.sphinx.build_sphinx, jobs=jobs)
     sphinx.builders.make_chunks = one_page_per_task
     from jupyter_book.cli.main import main as jupyter_book_main
