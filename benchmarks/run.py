@@ -99,7 +99,9 @@ def machine() -> dict[str, str]:
 
 
 def _stamp() -> dict:
-    return {"date": datetime.datetime.now().isoformat(timespec="minutes"), "load_start": round(os.getloadavg()[0], 2)}
+    # the CPU too: sections measured on different days may come from different machines
+    return {"date": datetime.datetime.now().isoformat(timespec="minutes"), "load_start": round(os.getloadavg()[0], 2),
+            "cpu": _first("/proc/cpuinfo", "model name") or platform.machine()}
 
 
 def _close(section: dict) -> dict:
@@ -255,7 +257,8 @@ def _yes(ok: bool) -> str:
 
 def _when(s: dict, threads: bool = True) -> str:
     threads = f", torch threads {s['threads']}" if threads and "threads" in s else ""
-    return f"Measured {s['date']}{threads}; load average {s['load_start']} at the start, {s['load_end']} at the end."
+    cpu = f" on {s['cpu']}" if "cpu" in s else ""
+    return f"Measured {s['date']}{cpu}{threads}; load average {s['load_start']} at the start, {s['load_end']} at the end."
 
 
 def _ms(wall: float, cpu: float | None) -> str:
@@ -281,8 +284,8 @@ METHOD = (
     "**Method.** Every comparison runs its two paths alternately in one process, the order swapped every round, on the "
     "same data, initialisation and batches, and checks that both give the same results. Times are medians over the "
     "rounds; a ratio is the median of the rounds' ratios (range in brackets), and the targets are judged on it "
-    "(wall-clock time). \"Of minima\" divides the two paths' fastest rounds, a second estimate. The machine is shared "
-    "with another developer's builds and tests (load averages below): rounds of the same code differ by up to tens of "
+    "(wall-clock time). \"Of minima\" divides the two paths' fastest rounds, a second estimate. The machine may be "
+    "shared with other work (load averages below); on a busy one, rounds of the same code differed by up to tens of "
     "percent. The CPU time of the process (`time.process_time`, in brackets) tracks the wall-clock time, so the spread "
     "is not time spent waiting for a core but slower execution while other work runs (shared caches and memory "
     "bandwidth, virtual CPUs shared by the host); more rounds narrow the median, not the range. torch runs one thread "
@@ -471,7 +474,7 @@ def render_book(s: dict) -> list[str]:
     serial = next((r for r in s["builds"] if r["name"] == "cold serial"), None)
     if comparison and serial and cold:
         lines += ["", f"Chapters two at a time against one at a time: the cold build with one process (`NNDYN_BUILD_JOBS=1`, "
-                      f"in a second copy, the build before issue 15) took {serial['seconds']:.0f} s, the parallel one "
+                      f"in a second copy; its kernels get the threads of the parallel build's, see `scripts/parallel_jb.py`) took {serial['seconds']:.0f} s, the parallel one "
                       f"{cold['seconds']:.0f} s ({serial['seconds'] / cold['seconds']:.2f}x faster). Their executed notebooks "
                       f"were compared output by output ({comparison['notebooks']} notebooks, {comparison['outputs']} outputs: "
                       "every glued value, text and image, except wall-clock timings): "
@@ -617,7 +620,9 @@ def render(store: dict) -> str:
         parts += render_book(store["book"])
     if "tests" in store:
         parts += render_tests(store["tests"])
-    parts += ["## Missed targets and why", "", *(missed(store) or ["None."]), *store.get("missed_notes", []), ""]
+    parts += ["## Missed targets and why", "", *(missed(store) or ["None."]), ""]
+    if store.get("history_notes"):  # written by hand in results.json: earlier measurements and what changed
+        parts += ["## Earlier measurements", "", *store["history_notes"], ""]
     return "\n".join(parts).rstrip() + "\n"
 
 
