@@ -9,8 +9,8 @@ UV := $(VENV)/bin/uv
 # on local disk (PIP_FIND_LINKS, e.g. a CPU build of torch), uv is told to look there too.
 # --compile-bytecode: uv leaves the .pyc files to be written at the first import, and where
 # PYTHONDONTWRITEBYTECODE is set (as on the CI machine) they never are, so every process
-# would compile torch and Lightning from source again (import pytorch_lightning: 18-21 s
-# instead of 7 s; compiling once at install costs about 30 s).
+# would compile torch and Lightning from source again (measured on a busy machine: import
+# pytorch_lightning 18-21 s instead of 7 s; compiling at install cost about 30 s there).
 UV_INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY) $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
 # Test workers (pytest-xdist): one per core. --no-loadscope-reorder keeps the order of
 # tests/conftest.py (slow independent tests first, the book's tests after the build, DDP
@@ -48,7 +48,7 @@ serve:  ## serve the built book on http://127.0.0.1:$(PORT)
 bench: $(STAMP)  ## timings against plain PyTorch and of batched seeds; writes benchmarks/RESULTS.md
 	$(PY) benchmarks/run.py
 
-bench-book: $(STAMP)  ## cold (parallel and serial), warm and incremental builds of the whole book (about 20 min); RESULTS.md
+bench-book: $(STAMP)  ## cold (parallel and serial), warm and incremental builds of the whole book (about 6 min on a quiet machine); RESULTS.md
 	$(PY) benchmarks/run.py --book --only book
 
 bench-tests: $(STAMP)  ## make test from a fresh clone of HEAD, install included, timed; RESULTS.md

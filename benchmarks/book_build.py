@@ -23,7 +23,8 @@ The cold build executes the chapters two at a time (``scripts/parallel_jb.py``).
 build as it was before) and the two builds' executed notebooks are compared output by
 output (:func:`compare_executions`): every glued value, text and image must be the same,
 except wall-clock timings (glue names ending in ``seconds``, ``wall`` or ``time``, and the
-timings myst-nb records).
+timings myst-nb records). The two cold sites are also compared page by page
+(:func:`compare_sites`), and the lines that differ are recorded.
 
 ``--patch FILE::OLD::NEW`` replaces a text in the copy before the first build (for a
 repository whose build fails for a reason that does not bear on the timings, such as a
@@ -136,9 +137,43 @@ def compare_executions(a: Path, b: Path) -> dict:
     return {"notebooks": len(first), "outputs": sum(len(v) for v in first.values()), "differences": differences}
 
 
+def output_of(work: Path, preset: str) -> Path:
+    """The output folder of a build of the copy ``work`` (``scripts/build_book.py``'s rule)."""
+    return work if preset == "full" else work / "_build" / preset
+
+
+ASSET_VERSION = re.compile(r"\?v=[0-9a-f]+")
+"""Sphinx's cache-busting suffix of a static file's link, which differs between any two builds."""
+
+
+def compare_sites(a: Path, b: Path, samples: int = 3) -> dict:
+    """Compare the HTML pages of two built sites, line by line, after removing
+    :data:`ASSET_VERSION`; for each page that differs, its first differing lines (pairs).
+
+    Glued wall-clock timings (the "Reproduce" page's and chapters' seconds, the execution
+    report) are not removed: they are expected among the differences, and are listed.
+    """
+    import difflib
+
+    pages_a = {p.relative_to(a) for p in a.rglob("*.html")}
+    pages_b = {p.relative_to(b) for p in b.rglob("*.html")}
+    differing = {}
+    for rel in sorted(pages_a & pages_b):
+        x = ASSET_VERSION.sub("", (a / rel).read_text()).splitlines()
+        y = ASSET_VERSION.sub("", (b / rel).read_text()).splitlines()
+        if x == y:
+            continue
+        changed = []
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes():
+            if tag != "equal":
+                changed.append([" | ".join(x[i1:i2])[:300], " | ".join(y[j1:j2])[:300]])
+        differing[str(rel)] = {"blocks": len(changed), "first": changed[:samples]}
+    return {"pages": len(pages_a | pages_b), "only_in_one": sorted(str(r) for r in pages_a ^ pages_b), "differing": differing}
+
+
 def run_build(work: Path, preset: str, name: str, *extra: str, jobs: int | None = None) -> dict:
     """One ``scripts/build_book.py`` run in ``work``: wall time, notebooks executed, pages re-read."""
-    out = work if preset == "full" else work / "_build" / preset
+    out = output_of(work, preset)
     build_dir = out / "_build"
     env = {**os.environ, "PYTHONPATH": str(work / "code"), "NNDYN_PRESET": preset}
     if jobs is not None:
@@ -206,7 +241,7 @@ def measure_book(preset: str = "full", keep: bool = False, patches: list[str] = 
     outputs are then compared with the parallel cold build's.
     """
     work = Path(tempfile.mkdtemp(prefix="nndyn-book-bench-"))
-    records, comparison = [], None
+    records, comparison, site_comparison = [], None, None
     serial_work = Path(tempfile.mkdtemp(prefix="nndyn-book-bench-serial-")) if serial else None
     try:
         if serial_work is not None:
@@ -234,13 +269,18 @@ def measure_book(preset: str = "full", keep: bool = False, patches: list[str] = 
             if not record["ok"]:
                 print(record["tail"], file=sys.stderr)
                 break
-        out = work if preset == "full" else work / "_build" / preset
+            if name == "cold" and serial_work is not None:  # the two cold sites, before the edits change one
+                site_comparison = compare_sites(output_of(serial_work, preset) / "_build" / "html",
+                                                output_of(work, preset) / "_build" / "html")
+                print(f"serial and parallel sites: {site_comparison['pages']} pages, "
+                      f"{len(site_comparison['differing'])} differ: {sorted(site_comparison['differing'])}", flush=True)
+        out = output_of(work, preset)
         if serial_work is not None and all(r["ok"] for r in records):
-            serial_out = serial_work if preset == "full" else serial_work / "_build" / preset
+            serial_out = output_of(serial_work, preset)
             comparison = compare_executions(serial_out / "_build", out / "_build")
             print(f"serial and parallel executions: {comparison['notebooks']} notebooks, {comparison['outputs']} outputs, "
                   f"{len(comparison['differences'])} differences {comparison['differences'][:3]}", flush=True)
-        html = (work / ("" if preset == "full" else f"_build/{preset}") / "_build/html").resolve()
+        html = (output_of(work, preset) / "_build" / "html").resolve()
         page = html / Path(PROSE_CHAPTER).with_suffix(".html")
         prose_visible = page.exists() and "A sentence added by the build benchmark." in page.read_text()
     finally:
@@ -257,6 +297,7 @@ def measure_book(preset: str = "full", keep: bool = False, patches: list[str] = 
         "code_chapter": CODE_CHAPTER,
         "prose_edit_in_html": prose_visible,
         "serial_vs_parallel": comparison,
+        "serial_vs_parallel_html": site_comparison,
         "builds": records,
     }
 

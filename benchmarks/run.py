@@ -467,8 +467,8 @@ def render_book(s: dict) -> list[str]:
         total = sum(cold["exec_seconds"].values())
         per = ", ".join(f"{Path(k).stem[:2] if Path(k).stem[:2].isdigit() else Path(k).stem} {v:.0f} s"
                         for k, v in cold["exec_seconds"].items())
-        lines += ["", f"Cold build: executing the notebooks took {total:.0f} s of {cold['seconds']:.0f} s ({per}); "
-                      f"the rest is Sphinx (reading, the API page's imports, writing)."]
+        lines += ["", f"Cold build: the notebooks' executions, two at a time, add up to {total:.0f} s within the {cold['seconds']:.0f} s "
+                      f"of the build ({per}); the build's other work is Sphinx's (reading, the API page's imports, writing)."]
     lines += ["", f"The prose edit is in the rebuilt HTML: {'yes' if s.get('prose_edit_in_html') else 'NO'}."]
     comparison = s.get("serial_vs_parallel")
     serial = next((r for r in s["builds"] if r["name"] == "cold serial"), None)
@@ -479,6 +479,17 @@ def render_book(s: dict) -> list[str]:
                       f"were compared output by output ({comparison['notebooks']} notebooks, {comparison['outputs']} outputs: "
                       "every glued value, text and image, except wall-clock timings): "
                       + ("identical." if not comparison["differences"] else "DIFFERENT: " + "; ".join(comparison["differences"][:5]))]
+    site = s.get("serial_vs_parallel_html")
+    if site:
+        pages = site["differing"]
+        text = (f"The two cold sites compared page by page (`compare_sites`; Sphinx's `?v=` suffixes of static files removed): "
+                f"{site['pages']} pages, {len(pages)} differ"
+                + (f", {len(site['only_in_one'])} in one site only: {', '.join(site['only_in_one'])}" if site["only_in_one"] else "")
+                + (" (the first lines that differ in each, serial -> parallel):" if pages else "."))
+        lines += ["", text]
+        for name, d in pages.items():
+            shown = "; ".join(f"{_code(a[:160])} -> {_code(b[:160])}" for a, b in d["first"])
+            lines.append(f"* `{name}`: {d['blocks']} block{'s' if d['blocks'] != 1 else ''} ({shown})")
     if s.get("patches"):
         lines += ["", "The copy was patched before the first build (`--book-patch`), because the repository's build failed "
                       "on these references with `-W -n` when it was measured; the patches change docstrings only, not what "
@@ -600,8 +611,8 @@ def render(store: dict) -> str:
     parts = [
         "# Benchmark results", "",
         "Written by `make bench` (`python benchmarks/run.py`: training paths and seeds) and `python benchmarks/run.py "
-        "--book` (the book build). Each section says when it was measured; the machine is shared with other work, "
-        "so the load average at the start and end of each section is given.", "",
+        "--book` (the book build). Each section says when and on which CPU it was measured; the machine may be shared "
+        "with other work, so the load average at the start and end of each section is given.", "",
         f"Machine: {m.get('cpu', '?')}; {m.get('memory', '?')} RAM; {m.get('os', '?')}; {m.get('software', '?')}; "
         f"malloc: {m.get('malloc', '?')}.", "",
         *summary(store),

@@ -1,28 +1,51 @@
 """Time every experiment of the book in the quick and full presets.
 
-Writes ``benchmarks/experiment_times.json``, which the book's "Reproduce" page reads.
-Usage: ``.venv/bin/python benchmarks/time_experiments.py [--presets quick full]``.
+Writes ``benchmarks/experiment_times.json``, which the book's "Reproduce" page reads: the
+seconds of each run, when and on which CPU they were measured, and torch's thread count.
+Each experiment runs as a chapter of the book build runs it: one torch thread (a
+chapter's kernel gets one per core shared by two chapters, ``scripts/parallel_jb.py``) and
+glibc's malloc thresholds of ``scripts/build_book.py`` (the script re-executes itself with
+them). Usage: ``.venv/bin/python benchmarks/time_experiments.py [--presets quick full]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
 import platform
+import sys
 import time
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from nndyn.experiments import registry
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from build_book import MALLOC_ENV  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "experiment_times.json"
+
+
+def cpu_name() -> str:
+    """The CPU's model name (from ``/proc/cpuinfo``) and the number of logical CPUs."""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.machine()
+    return f"{model}, {os.cpu_count()} logical CPUs"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--presets", nargs="+", default=["quick", "full"])
     args = parser.parse_args()
+    if any(os.environ.get(k) != v for k, v in MALLOC_ENV.items()):  # glibc reads them at start-up
+        os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], {**os.environ, **MALLOC_ENV})
+    import matplotlib.pyplot as plt
+    import torch
+
+    from nndyn.experiments import registry
+
+    torch.set_num_threads(1)
     seconds: dict[str, dict[str, float]] = {}
     for name, module in registry().items():
         for preset in args.presets:
@@ -31,8 +54,13 @@ def main() -> None:
             plt.close(module.plot(result))
             seconds.setdefault(name, {})[preset] = round(time.perf_counter() - start, 2)
             print(f"{name:32s} {preset:8s} {seconds[name][preset]:8.2f} s", flush=True)
-    machine = f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}"
-    OUT.write_text(json.dumps({"machine": machine, "seconds": seconds}, indent=2) + "\n")
+    record = {
+        "measured": datetime.date.today().isoformat(),
+        "machine": f"{cpu_name()}, {platform.python_implementation()} {platform.python_version()}",
+        "torch_threads": torch.get_num_threads(),
+        "seconds": seconds,
+    }
+    OUT.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {OUT}")
 
 

@@ -7,7 +7,7 @@ of a two-core machine sits idle. Every extension of the book is parallel-read sa
 and therefore execute, several pages at once; the execution cache (jupyter-cache) is the
 same as in a serial build, so the outputs are the same.
 
-Two changes to the defaults make the processes useful:
+Three changes to the defaults make the processes useful:
 
 * ``jobs``: the number of processes (``NNDYN_BUILD_JOBS``, default: the number of
   cores, at most 2; 1 gives the serial build);
@@ -68,10 +68,25 @@ def kernel_threads(jobs: int) -> int:
     (:func:`build_jobs` without ``NNDYN_BUILD_JOBS``): two kernels with a thread per core
     each would fight over the cores (measured: twice the CPU time, slower), and a serial
     build (``jobs=1``) uses the threads of the default parallel one, so both give the same
-    outputs. ``OMP_NUM_THREADS`` and friends set by the caller win.
+    outputs. A thread count set by the caller wins (:func:`thread_environment`).
     """
     cores = os.cpu_count() or 1
     return max(1, cores // max(jobs, min(cores, 2)))
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def thread_environment(jobs: int, environ: dict[str, str]) -> dict[str, str]:
+    """The thread variables of :data:`THREAD_VARIABLES` for the kernels, given the caller's ``environ``.
+
+    When the caller sets none, every one is :func:`kernel_threads`; when it sets some, the
+    others take the first one set, in that order (with ``OMP_NUM_THREADS=2`` alone, torch
+    built with MKL would otherwise read ``MKL_NUM_THREADS=1`` and use one thread).
+    """
+    given = next((environ[name] for name in THREAD_VARIABLES if environ.get(name)), None)
+    share = given or str(kernel_threads(jobs))
+    return {name: environ.get(name) or share for name in THREAD_VARIABLES}
 
 
 def one_page_per_task(docnames, nproc, maxbatch=10):
@@ -180,9 +195,7 @@ def main() -> None:
     patient_cache_database()
 
     jobs = build_jobs()
-    share = str(kernel_threads(jobs))
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(name, share)
+    os.environ.update(thread_environment(jobs, os.environ))  # inherited by every kernel
     jupyter_book.sphinx.build_sphinx = functools.partial(jupyter_book.sphinx.build_sphinx, jobs=jobs)
     sphinx.builders.make_chunks = one_page_per_task
     from jupyter_book.cli.main import main as jupyter_book_main

@@ -39,3 +39,18 @@ def test_every_experiment_follows_the_contract():
         with pytest.raises(ValueError, match="seed"):
             module.Config.preset("quick", seed=-1)
         assert dataclasses.is_dataclass(module.Config)
+
+
+def test_the_reproduce_page_has_a_measured_run_time_for_every_experiment_and_preset():
+    """``benchmarks/experiment_times.json`` is measured again when an experiment is added:
+    the "Reproduce" page would otherwise show "n/a" for it."""
+    from nndyn.reproduce import experiments_table, measured_times, timings_note
+
+    times = measured_times()
+    for name in registry():
+        assert {"quick", "full"} <= set(times.get(name, {})), f"{name}: run benchmarks/time_experiments.py"
+        assert all(t > 0 for t in times[name].values()), name
+    assert "n/a" not in experiments_table()
+    note = timings_note()
+    assert "not measured" not in note
+    assert " on 20" in note and "thread" in note, note  # the date and the thread count are given

@@ -20,11 +20,29 @@ def _format_params(params: dict, reference: dict | None = None) -> str:
     return ", ".join(f"`{k}={v}`" for k, v in items)
 
 
-def measured_times(path: Path = TIMINGS_FILE) -> dict[str, dict[str, float]]:
-    """Seconds per experiment and preset, as last measured (empty if never measured)."""
+def timings_record(path: Path = TIMINGS_FILE) -> dict:
+    """The record of the last measurement of run times: ``seconds`` (per experiment and
+    preset), ``measured`` (the date), ``machine`` and ``torch_threads``; empty if never measured."""
     if not path.exists():
         return {}
-    return json.loads(path.read_text()).get("seconds", {})
+    return json.loads(path.read_text())
+
+
+def measured_times(path: Path = TIMINGS_FILE) -> dict[str, dict[str, float]]:
+    """Seconds per experiment and preset, as last measured (empty if never measured)."""
+    return timings_record(path).get("seconds", {})
+
+
+def timings_note(path: Path = TIMINGS_FILE) -> str:
+    """One sentence: when, where and how the run times of :func:`experiments_table` were measured."""
+    record = timings_record(path)
+    if not record:
+        return "Run times: not measured yet (`benchmarks/time_experiments.py`)."
+    threads = record.get("torch_threads")
+    how = f", torch with {threads} thread{'s' if threads != 1 else ''}" if threads else ""
+    when = f" on {record['measured']}" if "measured" in record else ""
+    return (f"Run times: each experiment alone{when}, on {record.get('machine', 'a two-core CPU')}{how} "
+            "(`benchmarks/time_experiments.py`); a busy machine takes longer.")
 
 
 def experiments_table() -> str:
