@@ -55,6 +55,13 @@ def test_chapter_html_has_figures_and_no_error_output(built_book, chapter):
     assert "{glue" not in html, "an unresolved glue reference"
 
 
+def test_no_page_shows_a_path_of_the_machine_that_built_it(built_book):
+    """The site is published: no absolute path of the build (the API page once showed a
+    default argument as ``PosixPath('/home/.../benchmarks/...')``)."""
+    leaks = [str(page.relative_to(built_book)) for page in built_book.rglob("*.html") if str(ROOT) in page.read_text()]
+    assert not leaks, f"{ROOT} appears in {leaks}"
+
+
 def test_no_cdn_in_built_html(built_book):
     for page in built_book.rglob("*.html"):
         text = page.read_text()

@@ -109,8 +109,24 @@ def wait_for_math(page) -> None:
     page.evaluate("async () => { await MathJax.startup.promise; }")
 
 
+# The theme (pydata-sphinx-theme 0.17, addTabStopsToScrollableElements in its
+# pydata-sphinx-theme.js) makes a code block or output that scrolls focusable (tabindex 0)
+# for keyboard users, 300 ms after the last resize or change of the page (debounced): a
+# check right after one must wait for that, as a reader's keyboard does. The theme's selector:
+SCROLLABLE_SELECTOR = "pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, .pst-scrollable-table-container"
+TAB_STOPS_SET = f"""() => Array.from(document.querySelectorAll({SCROLLABLE_SELECTOR!r}))
+    .every(e => !(e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight) || e.tabIndex === 0)"""
+
+
+def wait_for_tab_stops(page) -> None:
+    """Wait until the theme has made every scrolling code block focusable after a resize."""
+    page.wait_for_function(TAB_STOPS_SET, timeout=5_000)
+
+
 def axe_violations(page) -> list[str]:
-    """Serious or critical accessibility violations found by axe-core on the loaded page."""
+    """Serious or critical accessibility violations found by axe-core on the loaded page
+    (once the theme's tab stops are set: :func:`wait_for_tab_stops`)."""
+    wait_for_tab_stops(page)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
         """async () => {
@@ -245,19 +261,6 @@ def chapter_pages(root: Path) -> list[str]:
     return [rel for rel in pages(root) if Path(rel).name[:2].isdigit()]
 
 
-# The theme (pydata-sphinx-theme) makes a code block or output that scrolls sideways
-# focusable (tabindex 0) for keyboard users, 300 ms after the last resize (debounced): a
-# check of the page right after a resize must wait for that, as a reader's keyboard does.
-SCROLLABLE_SELECTOR = "pre, .cell_output > .output, .pst-scrollable-table-container"
-TAB_STOPS_SET = f"""() => Array.from(document.querySelectorAll({SCROLLABLE_SELECTOR!r}))
-    .every(e => !(e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight) || e.tabIndex === 0)"""
-
-
-def wait_for_tab_stops(page) -> None:
-    """Wait until the theme has made every scrolling code block focusable after a resize."""
-    page.wait_for_function(TAB_STOPS_SET, timeout=5_000)
-
-
 FIGURE_PLATES = """async () => Promise.all(Array.from(document.querySelectorAll('.cell_output img')).map(async img => {
     await img.decode();
     const c = document.createElement('canvas');
@@ -312,7 +315,6 @@ def check_phone_and_dark_mode(page, rel: str) -> list[str]:
     if page.evaluate("document.documentElement.dataset.theme") != "dark":
         failures.append(f"{rel}: dark mode did not apply")
     page.wait_for_timeout(300)  # the page's and the figures' resize handlers
-    wait_for_tab_stops(page)
     stuck = [m["text"] for m in page.evaluate(OVERFLOWING_MATH) if not m["scrolls"]]
     if stuck:
         failures.append(f"{rel}: equations cut off on a phone: {stuck}")

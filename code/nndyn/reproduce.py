@@ -10,7 +10,11 @@ from .experiments import preset_table, registry
 from .presets import PRESETS
 
 TIMINGS_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "experiment_times.json"
-"""Measured run times of every experiment (written by ``benchmarks/time_experiments.py``)."""
+"""Measured run times of every experiment (written by ``benchmarks/time_experiments.py``),
+``benchmarks/experiment_times.json`` in the repository.
+
+:meta hide-value:
+"""
 
 
 def _format_params(params: dict, reference: dict | None = None) -> str:
@@ -20,20 +24,22 @@ def _format_params(params: dict, reference: dict | None = None) -> str:
     return ", ".join(f"`{k}={v}`" for k, v in items)
 
 
-def timings_record(path: Path = TIMINGS_FILE) -> dict:
-    """The record of the last measurement of run times: ``seconds`` (per experiment and
-    preset), ``measured`` (the date), ``machine`` and ``torch_threads``; empty if never measured."""
+def timings_record(path: Path | None = None) -> dict:
+    """The record of the last measurement of run times in ``path`` (default
+    :data:`TIMINGS_FILE`): ``seconds`` (per experiment and preset), ``measured`` (the date),
+    ``machine`` and ``torch_threads``; empty if never measured."""
+    path = TIMINGS_FILE if path is None else path
     if not path.exists():
         return {}
     return json.loads(path.read_text())
 
 
-def measured_times(path: Path = TIMINGS_FILE) -> dict[str, dict[str, float]]:
+def measured_times(path: Path | None = None) -> dict[str, dict[str, float]]:
     """Seconds per experiment and preset, as last measured (empty if never measured)."""
     return timings_record(path).get("seconds", {})
 
 
-def timings_note(path: Path = TIMINGS_FILE) -> str:
+def timings_note(path: Path | None = None) -> str:
     """One sentence: when, where and how the run times of :func:`experiments_table` were measured."""
     record = timings_record(path)
     if not record:
