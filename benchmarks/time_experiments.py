@@ -38,8 +38,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--presets", nargs="+", default=["quick", "full"])
     args = parser.parse_args()
-    if any(os.environ.get(k) != v for k, v in MALLOC_ENV.items()):  # glibc reads them at start-up
-        os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], {**os.environ, **MALLOC_ENV})
+    if any(k not in os.environ for k in MALLOC_ENV):  # glibc reads them at start-up; the caller's values win
+        os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], {**MALLOC_ENV, **os.environ})
     import matplotlib.pyplot as plt
     import torch
 

@@ -7,8 +7,8 @@ from the one the cache was filled with.
 
 Sphinx re-reads only the pages that changed since the last build, unless it is given
 ``--all`` (a fresh environment: every page re-read, every notebook looked up in the
-cache, the API page re-imported, every page re-written; 16.5 s on a quiet two-core
-machine when nothing changed, against 2.2 s without it: benchmarks/RESULTS.md). The script passes ``--all`` only when an incremental build could
+cache, the API page re-imported, every page re-written; about 20 s on a quiet two-core
+machine when nothing changed, against about 3 s without it: benchmarks/RESULTS.md). The script passes ``--all`` only when an incremental build could
 be wrong or incomplete:
 
 * there is no record of a successful build of the same inputs (first build, a failed or

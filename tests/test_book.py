@@ -249,7 +249,9 @@ def test_thread_variables_set_by_the_caller_win_and_fill_the_others():
 def test_a_serial_build_gives_its_kernels_the_threads_of_a_parallel_one(tmp_path):
     """A page built with ``NNDYN_BUILD_JOBS=1`` and with the default number of processes: its
     kernel runs torch with the threads of the default parallel build both times (the
-    caller's environment sets no thread count, as ``make book``'s does not)."""
+    caller's environment sets no thread count, as ``make book``'s does not). Sphinx reads a
+    book this small in its main process, so the second build checks the environment that
+    ``parallel_jb.main`` sets for every process; the forked readers of a larger book inherit it."""
     source = tmp_path / "book"
     source.mkdir()
     (source / "_config.yml").write_text("title: probe\nexecute:\n  execute_notebooks: force\n")

@@ -138,6 +138,12 @@ def axe_violations(page) -> list[str]:
     return found
 
 
+def accessibility_failures(page, where: str) -> list[str]:
+    """:func:`axe_violations` as a list of failures, one line headed ``where``."""
+    violations = axe_violations(page)
+    return [f"{where}: {violations}"] if violations else []
+
+
 def toc_pages() -> list[str]:
     """Every page of the table of contents, as its built path (known before the build, so
     that the per-page tests can be spread over the test workers)."""
@@ -192,9 +198,7 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
             failures.append(f"display math wider than its box on {rel} at 1280 px: {wide}")
         page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__").replace(".html", ".png"))), full_page=SCREENSHOT_FULL_PAGE)
         if AXE.exists():
-            violations = axe_violations(page)
-            if violations:
-                failures.append(f"accessibility on {rel}: {violations}")
+            failures += checked(rel, "accessibility", lambda: accessibility_failures(page, f"accessibility on {rel}"))
         # the checks below each report their own failure, so that one that breaks off
         # (a timeout) does not hide what the others found
         failures += checked(rel, "solutions", lambda: check_solutions_open_on_a_click(page, rel))
@@ -327,9 +331,7 @@ def check_phone_and_dark_mode(page, rel: str) -> list[str]:
     if rel in INTERACTIVE_TOC_PAGES:
         failures += check_interactive_on_a_phone(page, rel)
         if AXE.exists():
-            violations = axe_violations(page)
-            if violations:
-                failures.append(f"{rel}: accessibility in dark mode at 390 px: {violations}")
+            failures += checked(rel, "accessibility at 390 px", lambda: accessibility_failures(page, f"{rel}: accessibility in dark mode at 390 px"))
     page.set_viewport_size({"width": 768, "height": 1024})
     page.wait_for_timeout(200)
     if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):

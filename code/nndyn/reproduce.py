@@ -47,8 +47,9 @@ def timings_note(path: Path | None = None) -> str:
     threads = record.get("torch_threads")
     how = f", torch with {threads} thread{'s' if threads != 1 else ''}" if threads else ""
     when = f" on {record['measured']}" if "measured" in record else ""
-    return (f"Run times: each experiment alone{when}, on {record.get('machine', 'a two-core CPU')}{how} "
-            "(`benchmarks/time_experiments.py`); a busy machine takes longer.")
+    return (f"Run times: `run` and `plot` of each experiment, measured{when} on {record.get('machine', 'a two-core CPU')}"
+            f"{how}, the experiments one after the other in one process (`benchmarks/time_experiments.py`). The command "
+            "adds a few seconds: starting Python, importing torch and Lightning, writing its files. A busy machine takes longer.")
 
 
 def experiments_table() -> str:
