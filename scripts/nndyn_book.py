@@ -131,7 +131,8 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
     """A notebook (nbformat) of the MyST page ``source``, runnable without the book's toolchain.
 
     Outputs are left out; ``from myst_nb import glue`` lines are replaced by the stand-in
-    defined in the set-up cell, which is inserted first.
+    defined in the set-up cell, which is inserted first. Cell ids are numbered, so that a
+    page gives the same notebook in every build.
     """
     import jupytext
     import nbformat
@@ -151,6 +152,8 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
     setup = nbformat.v4.new_code_cell(setup_cell_source(spec, preset))
     setup.metadata["tags"] = ["setup"]
     nb.cells = [intro, setup, *nb.cells]
+    for index, cell in enumerate(nb.cells):  # fixed ids: the same page gives the same file (nbformat draws random ones)
+        cell["id"] = f"cell-{index:03d}"
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata.pop("jupytext", None)
     return nb

@@ -76,6 +76,11 @@ def test_student_notebook_needs_only_nndyn(page):
     namespace: dict = {}
     exec(compile(code[0].source.replace("subprocess.check_call", "print"), "setup", "exec"), namespace)
     namespace["glue"]("x", 1, display=False)
+    # the same page gives the same file: a download does not change from one build to the next
+    again = nndyn_book.student_notebook(ROOT / f"{page}.md", spec=spec, preset="quick")
+    assert nbformat.writes(again) == nbformat.writes(nb)
+    ids = [cell["id"] for cell in nb.cells]
+    assert len(set(ids)) == len(ids)
 
 
 @pytest.mark.book
