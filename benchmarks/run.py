@@ -72,6 +72,11 @@ def _first(path: str, key: str) -> str | None:
     return None
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), or the architecture where there is none."""
+    return _first("/proc/cpuinfo", "model name") or platform.processor() or platform.machine()
+
+
 def machine() -> dict[str, str]:
     """A description of the machine and the software versions."""
     import pytorch_lightning
@@ -87,7 +92,7 @@ def machine() -> dict[str, str]:
         book = "jupyter-book not installed"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
-        "cpu": f"{_first('/proc/cpuinfo', 'model name') or platform.processor() or platform.machine()}, "
+        "cpu": f"{cpu_model()}, "
         f"{os.cpu_count()} logical CPUs ({cpus} usable)",
         "memory": f"{int(mem.split()[0]) / 2**20:.1f} GiB" if mem else "unknown",
         "os": f"{platform.system()} {platform.release()}",
@@ -101,7 +106,7 @@ def machine() -> dict[str, str]:
 def _stamp() -> dict:
     # the CPU too: sections measured on different days may come from different machines
     return {"date": datetime.datetime.now().isoformat(timespec="minutes"), "load_start": round(os.getloadavg()[0], 2),
-            "cpu": _first("/proc/cpuinfo", "model name") or platform.machine()}
+            "cpu": cpu_model()}
 
 
 def _close(section: dict) -> dict:

@@ -19,19 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from build_book import MALLOC_ENV  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import MALLOC_ENV, cpu_model  # noqa: E402  (run.py puts scripts/ on the path)
 
 OUT = Path(__file__).resolve().parent / "experiment_times.json"
-
-
-def cpu_name() -> str:
-    """The CPU's model name (from ``/proc/cpuinfo``) and the number of logical CPUs."""
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = platform.machine()
-    return f"{model}, {os.cpu_count()} logical CPUs"
 
 
 def main() -> None:
@@ -56,7 +47,7 @@ def main() -> None:
             print(f"{name:32s} {preset:8s} {seconds[name][preset]:8.2f} s", flush=True)
     record = {
         "measured": datetime.date.today().isoformat(),
-        "machine": f"{cpu_name()}, {platform.python_implementation()} {platform.python_version()}",
+        "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs, {platform.python_implementation()} {platform.python_version()}",
         "torch_threads": torch.get_num_threads(),
         "seconds": seconds,
     }

@@ -27,12 +27,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+from parallel_jb import THREAD_VARIABLES  # noqa: E402
 
 os.environ.setdefault("NNDYN_PRESET", "quick")
 # One pytest-xdist worker per core: each worker's torch uses one thread, so that two
 # workers do not fight over the cores (a training step waits for the slower thread).
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for _name in THREAD_VARIABLES:
         os.environ.setdefault(_name, "1")
 
 QUICK_OUT = ROOT / "_build" / "quick"
@@ -86,7 +87,7 @@ def start_quick_build(pdf: bool = False) -> None:
     if pdf:
         _, pdf_status, pdf_log = _build_markers("pdf")
         steps.append((pdf_status, pdf_log, [sys.executable, str(script), "--_pdf-from-cache", "quick", str(QUICK_OUT)]))
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     job_log = started.with_suffix(".job.log")  # the job's own errors, if it fails outside a step
     with job_log.open("w") as out:
         subprocess.Popen([sys.executable, str(Path(__file__).with_name("_background_build.py")), str(started.parent / "background.lock"),

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import build_book  # scripts/, on the path through tests/conftest.py
+import parallel_jb
 import pytest
 import yaml
 
@@ -215,7 +216,7 @@ threads add them up (in the full preset a serial build with two threads moved a 
 figure by a pixel; the quick preset's widths did not show it, so the threads themselves are
 checked by :func:`test_a_serial_build_gives_its_kernels_the_threads_of_a_parallel_one`)."""
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+THREAD_VARIABLES = parallel_jb.THREAD_VARIABLES
 PROBE_PAGE = """---
 jupytext:
   text_representation:
@@ -236,8 +237,6 @@ with open(os.environ["NNDYN_THREAD_PROBE"], "w") as out:
 
 
 def test_thread_variables_set_by_the_caller_win_and_fill_the_others():
-    import parallel_jb
-
     unset = parallel_jb.thread_environment(1, {})
     assert set(unset.values()) == {str(parallel_jb.kernel_threads(1))}
     only_omp = parallel_jb.thread_environment(2, {"OMP_NUM_THREADS": "3"})
@@ -282,7 +281,7 @@ def test_a_chapter_executes_to_the_same_outputs_with_one_process_as_in_the_paral
     toc.write_text(f"format: jb-book\nroot: {SERIAL_CHAPTER}\n")
     # without the test worker's one-thread setting, as the background build runs: the script
     # chooses the kernels' threads (scripts/parallel_jb.py, kernel_threads)
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     env = {**build_book.MALLOC_ENV, **env, "NNDYN_PRESET": "quick", "NNDYN_BUILD_JOBS": "1"}
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "parallel_jb.py"), "build", str(ROOT), "--toc", str(toc),
                            "--path-output", str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True, text=True)
