@@ -139,6 +139,38 @@ def test_gradient_variance_decays_like_two_to_minus_d(variance):
     assert variance.mean_gradient_norm[-1] ** 2 > 20 * variance.variance[-1]
 
 
+def test_gradient_variance_caption_verdicts(variance):
+    """fig-gradient-variance: each sentence of the caption, read from the result.
+
+    The variance approaches the bound (within 1 % from a dimension on); the common part
+    ||g||^2 does not decay, spans a range set by the networks drawn, is below the variance in
+    some dimension (so "of order one" or "always larger" would be false), and exceeds ten
+    times the variance from some dimension on, up to the largest.
+    """
+    d0 = variance.tight_from(0.01)
+    assert d0 is not None and d0 < variance.dims[-1]
+    ratio = variance.variance / variance.bound
+    assert np.all(ratio[variance.dims >= d0] >= 0.99) and ratio[variance.dims == d0 - 1][0] < 0.99
+    assert abs(variance.common_log2_slope) < 0.3  # "does not decay"; the variance: about -1
+    common = variance.common_squared_norm
+    assert common.max() / common.min() > 10  # it depends on the network, not of order one
+    assert np.any(common < variance.variance)  # "not always above the variance"
+    d1 = variance.separated_from(10.0)
+    assert d1 is not None and d1 < variance.dims[-1]
+    after = variance.dims >= d1
+    assert np.all(common[after] >= 10 * variance.variance[after])
+    assert common[variance.dims == d1 - 1][0] < 10 * variance.variance[variance.dims == d1 - 1][0]
+
+
+def test_from_on_helper():
+    from nndyn.experiments.gradient_variance import _from_on
+
+    dims = np.arange(2, 7)
+    assert _from_on(dims, np.array([True, False, True, True, True])) == 4
+    assert _from_on(dims, np.array([True] * 5)) == 2
+    assert _from_on(dims, np.array([True, True, True, True, False])) is None
+
+
 def test_experiments_are_deterministic_and_registered():
     names = registry()
     for module in (halfspace_network, parity_network, cosine_family, gradient_variance):
