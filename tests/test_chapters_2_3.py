@@ -104,7 +104,7 @@ def test_parity_network_is_exact(parity):
 def test_parity_path_norm_grows_quadratically(parity):
     d = parity.path_dims
     assert np.array_equal(parity.path_norm, 12.0 * d**2 + 12.0 * d + 2)
-    assert 1.75 <= parity.slope <= 2.05
+    assert 1.75 <= parity.slope < 2.0  # the 12d term pulls the fit below 2 (chapter 3 prose)
     assert 12.0 <= parity.leading_constant <= 13.0
     ratios = parity.path_norm / d**2
     assert np.all(np.diff(ratios) < 0)
@@ -117,6 +117,9 @@ def test_cosine_family_size(cosines):
     assert np.all(cosines.sizes >= cosines.notes_lower_bound)
     assert np.allclose(cosines.sizes[-5:] / cosines.asymptotic[-5:], 1, atol=0.02)
     assert cosines.sizes[19] == math.comb(40, 20)
+    # fig-cosine-family: "far above the lower bound of the notes", by a factor that grows with d
+    ratio = cosines.sizes / cosines.notes_lower_bound
+    assert np.all(np.diff(ratio) > 0) and ratio[-1] > 1e3
 
 
 def test_cosine_family_is_orthonormal(cosines):
