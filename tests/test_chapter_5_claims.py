@@ -77,11 +77,14 @@ def test_gd_starts_caption_only_a_small_disk_leads_to_the_target(starts):
     """fig-cosine-gd-starts: for the largest L only a small disk around the target leads to it
     (every successful start within 4.5/L of w_*, on both risks; the full preset reaches 4/L)."""
     cfg = starts.config
-    L = cfg.frequencies[-1]
     w_star = np.asarray(cfg.w_star)
-    for success in (starts.population_success[L], starts.empirical_success[L]):
-        assert success.any()
-        assert np.all(np.linalg.norm(starts.starts[success] - w_star, axis=1) <= 4.5 / L)
+    for L in cfg.frequencies:  # the prose: at every L only starts within order 1/L of w_* succeed
+        for success in (starts.population_success[L], starts.empirical_success[L]):
+            assert success.any()
+            assert np.all(np.linalg.norm(starts.starts[success] - w_star, axis=1) <= 4.5 / L)
+    # "so the fraction falls roughly like L^-2": a factor near 4 when L doubles, at the largest L
+    frac = starts.fractions("population")
+    assert cfg.frequencies[-1] == 2 * cfg.frequencies[-2] and 2.5 < frac[-2] / frac[-1] < 8
 
 
 def test_gd_starts_prose_elsewhere_starts_near_the_bump_and_stall_on_the_plateau(starts):
@@ -103,3 +106,29 @@ def test_gd_starts_prose_elsewhere_starts_near_the_bump_and_stall_on_the_plateau
     assert np.all(np.abs(risk - 1) < 0.05)
     # errata/ch05: only about one per cent or less reach the spurious minimum at the largest L
     assert starts.outcomes("population")["origin"][-1] <= 0.02
+
+
+def test_landscape_prose_second_minimum_and_growth_of_the_empirical_wells(land):
+    """Chapter 5 prose: for L >= 2 the population risk has a second local minimum next to the
+    origin, displaced towards w_* at L = 2 and within 1/(2L) of it from L = 4 on (where the
+    proposition applies); at L = 1 the well of w_* swallows the origin. The empirical wells
+    multiply roughly like L^2 (a factor near 4 when L doubles, at the largest frequencies)."""
+    cfg = land.config
+    w_star = np.asarray(cfg.w_star)
+    spacing = 2 * cfg.limit / (cfg.points - 1)
+    for L in cfg.frequencies:
+        minima = land.population_minima[L]
+        others = minima[np.linalg.norm(minima - w_star, axis=1) > 1e-9]
+        if L < 2:
+            assert len(others) == 0
+            continue
+        assert len(others) == 1
+        m = others[0]
+        if L * np.linalg.norm(w_star) >= 2.5:
+            assert np.linalg.norm(m) < 1 / (2 * L)
+        else:
+            assert m @ w_star > 0 and np.linalg.norm(m) >= 2 * spacing
+    counts = land.counts("empirical")
+    L = cfg.frequencies
+    growth = counts[-1] / counts[-2]
+    assert L[-1] == 2 * L[-2] and 2.5 < growth < 8
