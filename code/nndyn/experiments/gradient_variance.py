@@ -100,9 +100,44 @@ class Result:
         return float(np.polyfit(self.dims, np.log2(self.variance), 1)[0])
 
     @property
+    def common_squared_norm(self) -> np.ndarray:
+        """:math:`\\|g(\\theta)\\|^2`, the squared norm of the target-independent part, per dimension."""
+        return self.mean_gradient_norm**2
+
+    @property
+    def common_log2_slope(self) -> float:
+        """Least-squares slope of :math:`\\log_2\\|g(\\theta)\\|^2` against :math:`d` (about 0: no decay)."""
+        return float(np.polyfit(self.dims, np.log2(self.common_squared_norm), 1)[0])
+
+    def tight_from(self, tolerance: float = 0.01) -> int | None:
+        """Smallest :math:`d_0` such that variance / bound >= 1 - ``tolerance`` for every :math:`d\\ge d_0`.
+
+        ``None`` if the ratio at the largest dimension is already below ``1 - tolerance``.
+        """
+        return _from_on(self.dims, self.variance / self.bound >= 1 - tolerance)
+
+    def separated_from(self, factor: float = 10.0) -> int | None:
+        """Smallest :math:`d_0` such that :math:`\\|g\\|^2\\ge` ``factor`` x variance for every :math:`d\\ge d_0`.
+
+        From that dimension on the gradient is almost the same for every target; ``None`` if
+        it fails at the largest dimension.
+        """
+        return _from_on(self.dims, self.common_squared_norm >= factor * self.variance)
+
+    @property
     def normalised(self) -> np.ndarray:
         """:math:`2^d\\,\\mathrm{variance}/\\mathbb E_x\\|\\nabla h\\|^2`, at most 4."""
         return self.variance * 2.0**self.dims / self.mean_squared_gradient
+
+
+def _from_on(dims: np.ndarray, holds: np.ndarray) -> int | None:
+    """The smallest dimension from which ``holds`` is true up to the last one (``None`` if never)."""
+    if not holds[-1]:
+        return None
+    start = len(holds) - 1
+    while start > 0 and holds[start - 1]:
+        start -= 1
+    return int(dims[start])
 
 
 def run(config: Config) -> Result:

@@ -1,0 +1,134 @@
+"""Chapter 5: the caption sentences and typed prose claims about the data, read from the results (quick preset).
+
+Each test names the figure or passage whose sentence it checks, so that a change of the
+data that falsifies the sentence fails here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nndyn import landscape as ls
+from nndyn.experiments import cosine_gd_starts, cosine_gradient_information, cosine_landscape
+
+
+@pytest.fixture(scope="module")
+def land():
+    return cosine_landscape.run(cosine_landscape.Config.preset("quick"))
+
+
+@pytest.fixture(scope="module")
+def starts():
+    return cosine_gd_starts.run(cosine_gd_starts.Config.preset("quick"))
+
+
+def test_landscape_caption_plateau_well_bump_and_dip(land):
+    """fig-cosine-landscape: at large L the population landscape is a flat plateau with a narrow
+    well at the target, a bump at -w_* and a shallow dip at the origin."""
+    cfg = land.config
+    L = cfg.frequencies[-1]
+    w_star = np.asarray(cfg.w_star)
+    grid = land.grid.reshape(-1, 2)
+    risk = land.population[L].reshape(-1)
+    plateau = 0.5 + 0.5 * (1 - np.exp(-2 * L**2 * w_star @ w_star))
+    far = (
+        (np.linalg.norm(grid - w_star, axis=1) > 3 / L)
+        & (np.linalg.norm(grid + w_star, axis=1) > 3 / L)
+        & (np.linalg.norm(grid, axis=1) > 3 / L)
+    )
+    assert far.mean() > 0.8  # the plateau is most of the square
+    assert np.all(np.abs(risk[far] - plateau) < 0.02)  # and flat
+    # the well: the global minimum (value 0) at w_*, and the risk above the plateau's half
+    # already at distance 2/L (narrow)
+    assert risk.min() == pytest.approx(0.0, abs=1e-12)
+    assert np.allclose(grid[np.argmin(risk)], w_star)
+    ring = np.abs(np.linalg.norm(grid - w_star, axis=1) - 2 / L) < 0.5 / L
+    assert np.all(risk[ring] > 0.5 * plateau)
+    # the bump: the largest value, within 1/L of -w_*, well above the plateau
+    assert np.linalg.norm(grid[np.argmax(risk)] + w_star) < 1 / L
+    assert risk.max() > plateau + 0.5
+    # the dip: a local minimum within 1/(2L) of the origin, below the plateau but far above 0
+    minima = land.population_minima[L]
+    near_origin = minima[np.linalg.norm(minima, axis=1) < 1 / (2 * L)]
+    assert len(near_origin) == 1
+    dip = float(ls.population_risk(near_origin[0], w_star, L))
+    assert 0.3 < dip < plateau
+
+
+def test_gradient_information_caption(tmp_path):
+    """fig-cosine-gradient-information: beyond L = 1/r the information falls like a Gaussian in
+    L, faster for the farther target, and the sampled gradients lose it in their own noise."""
+    res = cosine_gradient_information.run(cosine_gradient_information.Config.preset("quick"))
+    radii = sorted(res.config.radii)
+    rates = [res.fitted_rate[r] for r in radii]
+    assert all(b < a < 0 for a, b in zip(rates, rates[1:]))  # faster the farther
+    lost = False
+    for r in radii:
+        below = res.spread[r] < 0.1 * res.noise_floor
+        if below.any():
+            ratio = res.mc_spread[r][below] / res.noise_floor[below]
+            assert np.all((ratio > 0.5) & (ratio < 2.0))
+            lost = True
+    assert lost  # at least one distance shows the sampled gradient at the noise level
+
+
+def test_gd_starts_caption_only_a_small_disk_leads_to_the_target(starts):
+    """fig-cosine-gd-starts: for the largest L only a small disk around the target leads to it
+    (every successful start within 4.5/L of w_*, on both risks; the full preset reaches 4/L)."""
+    cfg = starts.config
+    w_star = np.asarray(cfg.w_star)
+    for L in cfg.frequencies:  # the prose: at every L only starts within order 1/L of w_* succeed
+        for success in (starts.population_success[L], starts.empirical_success[L]):
+            assert success.any()
+            assert np.all(np.linalg.norm(starts.starts[success] - w_star, axis=1) <= 4.5 / L)
+    # "so the fraction falls roughly like L^-2": a factor near 4 when L doubles, at the largest L
+    frac = starts.fractions("population")
+    assert cfg.frequencies[-1] == 2 * cfg.frequencies[-2] and 2.5 < frac[-2] / frac[-1] < 8
+
+
+def test_gd_starts_prose_elsewhere_starts_near_the_bump_and_stall_on_the_plateau(starts):
+    """Chapter 5 prose: on the population risk at the largest L, most starts that move but end
+    elsewhere start within 4/L of the bump at -w_*, and stall where the risk is about 1."""
+    cfg = starts.config
+    w_star = np.asarray(cfg.w_star)
+    tol = cfg.tolerance
+    L = cfg.frequencies[-1]
+    end = starts.population_end[L]
+    moved = np.linalg.norm(end - starts.starts, axis=1) >= tol
+    target = np.linalg.norm(end - w_star, axis=1) < tol
+    origin = np.linalg.norm(end - starts.spurious_minimum[L], axis=1) < tol
+    elsewhere = moved & ~target & ~origin
+    assert elsewhere.any()
+    near_bump = np.linalg.norm(starts.starts[elsewhere] + w_star, axis=1) <= 4 / L
+    assert near_bump.mean() > 0.5
+    risk = np.array([ls.population_risk(e, w_star, L) for e in end[elsewhere]])
+    assert np.all(np.abs(risk - 1) < 0.05)
+    # errata/ch05: only about one per cent or less reach the spurious minimum at the largest L
+    assert starts.outcomes("population")["origin"][-1] <= 0.02
+
+
+def test_landscape_prose_second_minimum_and_growth_of_the_empirical_wells(land):
+    """Chapter 5 prose: for L >= 2 the population risk has a second local minimum next to the
+    origin, displaced towards w_* at L = 2 and within 1/(2L) of it from L = 4 on (where the
+    proposition applies); at L = 1 the well of w_* swallows the origin. The empirical wells
+    multiply roughly like L^2 (a factor near 4 when L doubles, at the largest frequencies)."""
+    cfg = land.config
+    w_star = np.asarray(cfg.w_star)
+    spacing = 2 * cfg.limit / (cfg.points - 1)
+    for L in cfg.frequencies:
+        minima = land.population_minima[L]
+        others = minima[np.linalg.norm(minima - w_star, axis=1) > 1e-9]
+        if L < 2:
+            assert len(others) == 0
+            continue
+        assert len(others) == 1
+        m = others[0]
+        if L * np.linalg.norm(w_star) >= 2.5:
+            assert np.linalg.norm(m) < 1 / (2 * L)
+        else:
+            assert m @ w_star > 0 and np.linalg.norm(m) >= 2 * spacing
+    counts = land.counts("empirical")
+    L = cfg.frequencies
+    growth = counts[-1] / counts[-2]
+    assert L[-1] == 2 * L[-2] and 2.5 < growth < 8
