@@ -330,18 +330,19 @@ def _on_build_finished(app, exception) -> None:
     folder.mkdir(exist_ok=True)
     import nbformat
 
-    from notebook_refs import SphinxResolver, site_url
+    from notebook_refs import SphinxResolver, lookups_kept, site_url
 
     spec = install_spec(app.config.nndyn_repository_url, app.config.nndyn_edition["ref"])
     preset = os.environ.get("NNDYN_PRESET") or "full"
     site = site_url(app.config.nndyn_repository_url)
-    for docname in sorted(app.env.found_docs):
-        if not _is_notebook_page(app, docname):
-            continue
-        nb = student_notebook(Path(app.env.doc2path(docname)), spec=spec, preset=preset,
-                              title_note=app.config.nndyn_edition["label"] + ".",
-                              resolver=SphinxResolver(app, docname, site))
-        nbformat.write(nb, folder / _notebook_name(docname))
+    with lookups_kept(app.env):
+        for docname in sorted(app.env.found_docs):
+            if not _is_notebook_page(app, docname):
+                continue
+            nb = student_notebook(Path(app.env.doc2path(docname)), spec=spec, preset=preset,
+                                  title_note=app.config.nndyn_edition["label"] + ".",
+                                  resolver=SphinxResolver(app, docname, site))
+            nbformat.write(nb, folder / _notebook_name(docname))
     # A PDF built earlier (make pdf) stays in the site when the HTML is rebuilt.
     pdf = out.parent / "latex" / PDF_NAME
     if pdf.exists() and not (out / PDF_NAME).exists():

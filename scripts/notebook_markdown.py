@@ -143,9 +143,15 @@ def render_directive(name: str, arg: str, body: list[str], resolver: Resolver, t
     """Plain Markdown lines for the directive ``name`` with argument ``arg`` and ``body``
     (``titles``: the titles of the page's exercises, by label, for their solutions)."""
     options, content = _options(body)
+    label = options.get("label", "")
+    if name == "math":
+        number = resolver.title("eq", label) if label else None
+        tag = [rf"\tag{{{number.strip('()')}}}"] if number else []
+        return ["$$", *content, *tag, "$$"]
+    if name in ("code-block", "code", "sourcecode"):
+        return [f"```{arg.strip()}", *content, "```"]
     inner = convert_lines(content, resolver, titles)
     title = convert_roles(arg.strip(), resolver)
-    label = options.get("label", "")
     if name == "prf:proof":
         if inner and inner[-1].strip() and not inner[-1].strip().startswith(("$$", "```", "~~~", "</")):
             return ["*Proof.*", "", *inner[:-1], inner[-1] + " ∎"]
@@ -162,17 +168,11 @@ def render_directive(name: str, arg: str, body: list[str], resolver: Resolver, t
         if "dropdown" in options.get("class", "").split():
             return ["<details>", f"<summary><b>{heading}</b></summary>", "", *inner, "", "</details>"]
         return [f"**{heading}.**", "", *inner]
-    if name == "math":
-        number = resolver.title("eq", label) if label else None
-        tag = [rf"\tag{{{number.strip('()')}}}"] if number else []
-        return ["$$", *content, *tag, "$$"]
     if name in ADMONITIONS or name == "admonition":
         heading = title if name == "admonition" else ("See also" if name == "seealso" else name.title())
         if "dropdown" in options.get("class", "").split():
             return ["<details>", f"<summary><b>{heading}</b></summary>", "", *inner, "", "</details>"]
         return [f"**{heading}.**", "", *inner]
-    if name in ("code-block", "code", "sourcecode"):
-        return [f"```{arg.strip()}", *content, "```"]
     raise ValueError(f"directive {{{name}}}: the chapter notebooks have no rendering for it "
                      "(add one to scripts/notebook_markdown.py)")
 
@@ -227,7 +227,7 @@ def to_jupyter(source: str, resolver: Resolver | None = None, titles: dict[str, 
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
-RAW_MYST = re.compile(r"\{[A-Za-z][\w:+.-]*\}`|^\s*(`{3,}|:{3,})\{|^\s*\([^)\s]+\)=\s*$", re.M)
+RAW_MYST = re.compile(r"\{[A-Za-z][\w:+.-]*\}`|^\s*(`{3,}|~{3,}|:{3,})\{|^\s*\([^)\s]+\)=\s*$", re.M)
 """What Jupyter would show raw: a role, a directive fence or a target (for checks)."""
 
 

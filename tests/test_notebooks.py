@@ -326,3 +326,12 @@ def test_built_notebooks_read_like_the_pages(built_book):
             if anchor:
                 assert f'id="{anchor}"' in target.read_text(), f"{page}: link to an anchor the page does not have: {url}"
     assert total >= 100, f"only {total} glued values in the notebooks"
+
+
+def test_links_point_at_the_published_site():
+    import notebook_refs
+
+    assert notebook_refs.site_url("https://github.com/Org/book-repo", environ={}) == "https://org.github.io/book-repo/"
+    assert notebook_refs.site_url("https://github.com/org/org.github.io", environ={}) == "https://org.github.io/"
+    assert notebook_refs.site_url("https://gitlab.com/a/b", environ={}) is None
+    assert notebook_refs.site_url("https://github.com/a/b", environ={"NNDYN_SITE_URL": "https://x.org/book"}) == "https://x.org/book/"
