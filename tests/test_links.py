@@ -124,8 +124,8 @@ def test_no_dead_internal_link(built_book, request):
 
 @pytest.mark.book
 def test_the_menu_and_intro_link_the_pdf_only_with_it(built_book):
-    """A site whose build promised no PDF has no link to it; one that has it links it from
-    the introduction and every page's download menu."""
+    """The introduction and the download menu agree: both link the PDF (a site that has it,
+    or whose run makes it next; tests/test_pdf.py follows the link) or neither does."""
     intro = (built_book / "book" / "intro.html").read_text()
     chapter = (built_book / "book" / "01_classical_convergence.html").read_text()
     linked = [re.search(r'href="\.\./book\.pdf"', text) is not None for text in (intro, chapter)]
