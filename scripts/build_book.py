@@ -172,6 +172,7 @@ def build_pdf(preset: str, out: Path, source: Path = ROOT, *, force_all: bool = 
     missing = missing_tex()
     if missing:
         raise SystemExit(tex_message(missing))
+    os.environ["NNDYN_PDF"] = "1"  # the HTML links the PDF made next (scripts/nndyn_book.py, site_links_pdf)
     build(preset, out, source, force_all=force_all)
     return pdf_from_cache(preset, out, source)
 

@@ -15,9 +15,12 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``. What it does:
   outputs is written to ``<site>/notebooks/<name>.ipynb``: its first cell installs
   ``nndyn`` from the repository when it is missing and replaces ``myst_nb.glue`` (which
   only the book build needs). It runs top to bottom in an environment that has only
-  Jupyter and ``nndyn``.
-* **Buttons.** The download menu offers that notebook and the whole book as a PDF
-  (``<site>/book.pdf``, built by ``make pdf``); the launch menu opens the notebook on
+  Jupyter and ``nndyn``. Its Markdown reads like the page: glued values, references,
+  statements and captions as the built site shows them (``scripts/notebook_markdown.py``
+  rewrites the MyST, ``scripts/notebook_refs.py`` asks Sphinx what the page shows).
+* **Buttons.** The download menu offers that notebook and, in a site that has it
+  (:func:`site_links_pdf`), the whole book as a PDF (``<site>/book.pdf``, built by
+  ``make pdf``); the launch menu opens the notebook on
   Colab from the branch :data:`NOTEBOOKS_BRANCH`, to which the publishing workflow pushes
   ``<site>/notebooks``. Binder is not offered: it would need the whole environment built
   from the repository for every visit.
@@ -47,6 +50,11 @@ NOTEBOOKS_BRANCH = "notebooks"
 """Branch of the repository to which the publishing workflow pushes ``<site>/notebooks`` (Colab opens it)."""
 PDF_NAME = "book.pdf"
 """File name of the whole-book PDF in the built site."""
+PDF_ENV = "NNDYN_PDF"
+"""Set to ``1`` by ``build_book.py --pdf`` (and the test suite's build that makes the PDF): the
+HTML built now links the PDF that the same run makes next."""
+PDF_TAG = "nndyn_pdf"
+"""Sphinx tag of a site that links the PDF (``{only} html and nndyn_pdf`` in the pages)."""
 COLAB_URL = "https://colab.research.google.com"
 
 
@@ -127,27 +135,48 @@ def glue(name, value, display=True):
 GLUE_IMPORT = re.compile(r"^(\s*)from myst_nb import glue\s*$", flags=re.M)
 
 
-def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = ""):
+def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = "", resolver=None):
     """A notebook (nbformat) of the MyST page ``source``, runnable without the book's toolchain.
 
     Outputs are left out; ``from myst_nb import glue`` lines are replaced by the stand-in
-    defined in the set-up cell, which is inserted first. Cell ids are numbered, so that a
-    page gives the same notebook in every build.
+    defined in the set-up cell, which is inserted first. The Markdown reads like the page
+    (``scripts/notebook_markdown.py``): glued numbers, references and statements as the
+    ``resolver`` (:class:`notebook_refs.SphinxResolver` in the book build) says the page
+    shows them, and each figure's caption in a Markdown cell after the cell that draws it.
+    Cell ids are numbered, so that a page gives the same notebook in every build.
     """
     import jupytext
     import nbformat
+    from notebook_markdown import PlainResolver, exercise_titles, to_jupyter
 
+    resolver = resolver or PlainResolver()
     nb = jupytext.read(source)
+    titles = exercise_titles(source.read_text(), resolver)
+    cells = []
     for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.source = GLUE_IMPORT.sub(r"\1# glue: defined in the set-up cell", cell.source)
-            cell.outputs = []
-            cell.execution_count = None
+        cells.append(cell)
+        if cell.cell_type == "markdown":
+            cell.source = to_jupyter(cell.source, resolver, titles)
+            continue
+        if cell.cell_type != "code":
+            continue
+        cell.source = GLUE_IMPORT.sub(r"\1# glue: defined in the set-up cell", cell.source)
+        cell.outputs = []
+        cell.execution_count = None
+        figure = cell.metadata.get("mystnb", {}).get("figure", {})
+        if figure.get("caption"):
+            number = resolver.title("numref", figure["name"]) if figure.get("name") else None
+            caption = to_jupyter(figure["caption"], resolver)
+            cells.append(nbformat.v4.new_markdown_cell(f"**{number or 'Figure'}.** {caption}"))
+    nb.cells = [cell for cell in cells if cell.cell_type != "markdown" or cell.source.strip()]
     intro = nbformat.v4.new_markdown_cell(
         "This notebook is a chapter of *Training neural networks: dynamics and convergence*."
         + (f" {title_note}" if title_note else "")
-        + " Run the set-up cell first; then run the cells in order. The text uses MyST"
-        " directives (theorems, exercises), which Jupyter shows as plain text."
+        + " Run the set-up cell first; then run the cells in order. The numbers in the text"
+        + (f" are those {GLUED_NOTE.format(preset=preset)}" if not isinstance(resolver, PlainResolver)
+           else " are computed by the code cells (the book's text shows their values)")
+        + "; running the cells computes them again. Theorems, figures and papers that the"
+        " text refers to link to the pages of the published book."
     )
     setup = nbformat.v4.new_code_cell(setup_cell_source(spec, preset))
     setup.metadata["tags"] = ["setup"]
@@ -157,6 +186,10 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata.pop("jupytext", None)
     return nb
+
+
+GLUED_NOTE = "computed when the book was built (preset {preset}; a value's tooltip says so)"
+"""What the first cell of a notebook says about the glued numbers in its text."""
 
 
 def book_bibtex(version: str, year: int | None = None) -> str:
@@ -207,6 +240,21 @@ def _on_config_inited(app, config) -> None:
     options["launch_buttons"] = {}
     app.config.nndyn_edition = info
     app.config.nndyn_repository_url = url
+    if site_links_pdf(Path(app.outdir)):
+        app.tags.add(PDF_TAG)  # a changed tag makes the HTML builder write every page again
+
+
+def site_links_pdf(outdir: Path, environ: dict[str, str] | None = None) -> bool:
+    """Whether the site built into ``outdir`` links the whole-book PDF.
+
+    Only when the PDF is there by the end of the build: it is in the site already, or in the
+    LaTeX folder beside it (an earlier ``make pdf``; :func:`_on_build_finished` copies it in),
+    or this build is the HTML step of a run that makes it next (``NNDYN_PDF=1``). A site
+    built by ``make book`` alone has no link to a PDF that does not exist.
+    """
+    environ = os.environ if environ is None else environ
+    return (environ.get(PDF_ENV) == "1" or (outdir / PDF_NAME).exists()
+            or (outdir.parent / "latex" / PDF_NAME).exists())
 
 
 def _notebook_name(docname: str) -> str:
@@ -228,10 +276,11 @@ def _on_page_context(app, pagename, templatename, context, doctree) -> None:
                     "text": ".ipynb", "icon": "fas fa-code", "label": "download-notebook-button",
                     "tooltip": "Download this chapter as a notebook (installs nndyn when missing)",
                 })
-            group["buttons"] = extra + group["buttons"] + [{
+            pdf = [{
                 "type": "link", "url": pathto(PDF_NAME, 1), "text": "book (.pdf)",
                 "icon": "fas fa-book", "label": "download-book-pdf-button", "tooltip": "Download the whole book as a PDF",
-            }]
+            }] if app.tags.has(PDF_TAG) else []
+            group["buttons"] = extra + group["buttons"] + pdf
     url = app.config.nndyn_repository_url
     match = re.match(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?$", url)
     if notebook and match:
@@ -281,14 +330,19 @@ def _on_build_finished(app, exception) -> None:
     folder.mkdir(exist_ok=True)
     import nbformat
 
+    from notebook_refs import SphinxResolver, lookups_kept, site_url
+
     spec = install_spec(app.config.nndyn_repository_url, app.config.nndyn_edition["ref"])
     preset = os.environ.get("NNDYN_PRESET") or "full"
-    for docname in sorted(app.env.found_docs):
-        if not _is_notebook_page(app, docname):
-            continue
-        nb = student_notebook(Path(app.env.doc2path(docname)), spec=spec, preset=preset,
-                              title_note=app.config.nndyn_edition["label"] + ".")
-        nbformat.write(nb, folder / _notebook_name(docname))
+    site = site_url(app.config.nndyn_repository_url)
+    with lookups_kept(app.env):
+        for docname in sorted(app.env.found_docs):
+            if not _is_notebook_page(app, docname):
+                continue
+            nb = student_notebook(Path(app.env.doc2path(docname)), spec=spec, preset=preset,
+                                  title_note=app.config.nndyn_edition["label"] + ".",
+                                  resolver=SphinxResolver(app, docname, site))
+            nbformat.write(nb, folder / _notebook_name(docname))
     # A PDF built earlier (make pdf) stays in the site when the HTML is rebuilt.
     pdf = out.parent / "latex" / PDF_NAME
     if pdf.exists() and not (out / PDF_NAME).exists():

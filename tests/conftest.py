@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -88,6 +89,8 @@ def start_quick_build(pdf: bool = False) -> None:
         _, pdf_status, pdf_log = _build_markers("pdf")
         steps.append((pdf_status, pdf_log, [sys.executable, str(script), "--_pdf-from-cache", "quick", str(QUICK_OUT)]))
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    if pdf and all(shutil.which(prog) for prog in ("xelatex", "latexmk")):
+        env["NNDYN_PDF"] = "1"  # the HTML links the PDF that the next step makes (scripts/nndyn_book.py)
     job_log = started.with_suffix(".job.log")  # the job's own errors, if it fails outside a step
     with job_log.open("w") as out:
         subprocess.Popen([sys.executable, str(Path(__file__).with_name("_background_build.py")), str(started.parent / "background.lock"),

@@ -186,3 +186,152 @@ def test_a_chapter_notebook_runs_in_a_fresh_environment(tmp_path):
     assert not errors
     assert any(o.get("data", {}).get("image/png") for c in executed.cells if c.cell_type == "code" for o in c.outputs), "no figure"
     print(f"fresh environment ready in {setup_s:.0f} s; {CHAPTER} executed in {run_s:.0f} s")
+
+
+# ---------------------------------------------------------------- Markdown that reads like the page
+
+import notebook_markdown as nbmd  # noqa: E402
+
+
+class FakeResolver:
+    """What a built page shows, for a made-up page."""
+
+    numbers = {("prf:ref", "thm-a"): "Theorem 4.1", ("numref", "ex-a"): "Exercise 4.2",
+               ("numref", "fig-a"): "Fig. 4.3", ("eq", "eq-a"): "(4.4)"}
+
+    def glue(self, key, fmt):
+        return {"n": format(12.5, fmt) if fmt != "s" else "12.5"}.get(key)
+
+    def xref(self, role, content):
+        title, target = nbmd.split_title(content)
+        return f"[{title or self.numbers.get((role, target), target)}](https://site/p.html#{target})"
+
+    def title(self, role, content):
+        return self.numbers.get((role, content))
+
+
+PAGE = """(sec-a)=
+## A section
+
+% a comment
+By {prf:ref}`thm-a` and {eq}`eq-a` ({cite}`k1,k2`), $n={glue:text}`n:.0f`$ is not glued but
+{glue:text}`n` is, and {glue:text}`n:.2f` too; {math}`x^2` and a {ref}`link <sec-a>`.
+
+````{prf:theorem} Title with $x$
+:label: thm-a
+
+Body with {numref}`fig-a`.
+
+```{math}
+:label: eq-a
+x = 1
+```
+````
+
+```{prf:proof}
+Because.
+```
+
+````{exercise} Try it
+:label: ex-a
+
+Do it.
+````
+
+````{solution} ex-a
+:class: dropdown
+
+```python
+print("{glue:text}`n` stays code")
+```
+````
+
+```{note}
+Careful.
+```
+"""
+
+
+def test_markdown_reads_like_the_page():
+    md = nbmd.to_jupyter(PAGE, FakeResolver(), nbmd.exercise_titles(PAGE))
+    assert nbmd.exercise_titles(PAGE) == {"ex-a": "Try it"}
+    assert not nbmd.raw_myst(md.replace('print("{glue:text}`n` stays code")', "")), md
+    assert "(sec-a)=" not in md and "a comment" not in md
+    assert "[Theorem 4.1](https://site/p.html#thm-a)" in md and "[(4.4)](https://site/p.html#eq-a)" in md
+    assert f'<span title="{nbmd.GLUED_TITLE}">12.5</span> is' in md and ">12.50</span> too" in md
+    assert "$x^2$" in md and "[link](https://site/p.html#sec-a)" in md
+    assert "**Theorem 4.1 (Title with $x$).**\n\nBody with [Fig. 4.3](https://site/p.html#fig-a)." in md
+    assert "$$\nx = 1\n\\tag{4.4}\n$$" in md
+    assert "*Proof.*\n\nBecause. ∎" in md
+    assert "**Exercise 4.2 (Try it).**\n\nDo it." in md
+    assert "<details>\n<summary><b>Solution to Exercise 4.2 (Try it)</b></summary>\n\n```python\n" in md and md.count("</details>") == 1
+    assert 'print("{glue:text}`n` stays code")' in md, "code blocks are left as they are"
+    assert "**Note.**\n\nCareful." in md
+
+
+def test_markdown_refuses_an_unknown_directive():
+    with pytest.raises(ValueError, match="no rendering"):
+        nbmd.to_jupyter("```{glue:figure} x\n```\n", FakeResolver())
+
+
+@pytest.mark.parametrize("page", notebook_pages())
+def test_student_notebook_has_no_raw_myst(page):
+    """Without a build (no numbers, no glued values) no cell shows MyST that Jupyter leaves raw."""
+    nb = nndyn_book.student_notebook(ROOT / f"{page}.md", spec="nndyn", preset="quick")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert not nbmd.raw_myst(cell.source), (nbmd.raw_myst(cell.source), cell.source[:300])
+
+
+def _site_values(html: str) -> list[str]:
+    """The glued values of a built page, in order."""
+    import html as html_lib
+
+    return [html_lib.unescape(v) for v in re.findall(r'<span class="pasted-text">(.*?)</span>', html, flags=re.S)]
+
+
+@pytest.mark.book
+def test_built_notebooks_read_like_the_pages(built_book):
+    """The built notebooks: no raw MyST, the glued values of the page (the same values, in the
+    same order), a numbered heading for every statement and exercise, and links to anchors
+    that the site has."""
+    import html as html_lib
+
+    import notebook_refs
+
+    site = notebook_refs.site_url(nndyn_book.repository_url(config_repository()))
+    assert site, "the repository URL gives no address of the published site"
+    glued = re.compile(rf'<span title="{re.escape(nbmd.GLUED_TITLE)}">(.*?)</span>', flags=re.S)
+    total = 0
+    for page in notebook_pages():
+        nb = nbformat.read(built_book / nndyn_book.NOTEBOOKS_DIR / (Path(page).name + ".ipynb"), as_version=4)
+        markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert not nbmd.raw_myst(markdown), f"{page}: {nbmd.raw_myst(markdown)[:5]}"
+        html = (built_book / f"{page}.html").read_text()
+        values = [html_lib.unescape(v) for v in glued.findall(markdown)]
+        assert values == _site_values(html), f"{page}: the notebook's glued values differ from the page's"
+        total += len(values)
+        source = (ROOT / f"{page}.md").read_text()
+        statements = re.findall(r"^`{3,}\{(prf:(?!proof)\w+|exercise)\}", source, flags=re.M)
+        headings = re.findall(r"^\*\*(?:[A-Z][a-z]+) \d+\.\d+[ .(]", markdown, flags=re.M)
+        assert len(headings) == len(statements), (page, len(headings), len(statements))
+        figures = [f.strip() for f in re.findall(r'<span class="caption-number">(Fig\. [\d.]+)', html)]
+        assert re.findall(r"^\*\*(Fig\. [\d.]+)\.\*\*", markdown, flags=re.M) == figures, f"{page}: captions"
+        for url in re.findall(r"\]\((https?://[^)\s]+)\)", markdown):
+            if not url.startswith(site):
+                continue
+            path, _, anchor = url[len(site):].partition("#")
+            target = built_book / path
+            assert target.is_file(), f"{page}: link to a page the site does not have: {url}"
+            if anchor:
+                assert f'id="{anchor}"' in target.read_text(), f"{page}: link to an anchor the page does not have: {url}"
+    assert total >= 100, f"only {total} glued values in the notebooks"
+
+
+def test_links_point_at_the_published_site():
+    import notebook_refs
+
+    assert notebook_refs.site_url("https://github.com/Org/book-repo", environ={}) == "https://org.github.io/book-repo/"
+    assert notebook_refs.site_url("https://github.com/org/org.github.io", environ={}) == "https://org.github.io/"
+    assert notebook_refs.site_url("https://gitlab.com/a/b", environ={}) is None
+    assert notebook_refs.site_url("https://github.com/a/b", environ={"NNDYN_SITE_URL": "https://x.org/book"}) == "https://x.org/book/"
