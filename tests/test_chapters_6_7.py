@@ -137,6 +137,48 @@ def test_movement_below_theorem10_bounds(training):
     assert np.all(mv[3] <= th.kernel_drift_bound(m, **kw))
 
 
+# The scan of the smallest eigenvalue that chapter 6 glues (same points, same draws) and
+# that errata/ch06 quotes: n = 50..400, 12 draws, the seed of kernel_spectrum.
+SCAN_NS, SCAN_DRAWS = (50, 100, 200, 400), 12
+
+
+@pytest.fixture(scope="module")
+def scans():
+    from nndyn import spectral
+
+    seed = kernel_spectrum.Config.preset("quick").seed
+    return {d: spectral.smallest_eigenvalue_scan(d, SCAN_NS, seed=seed, draws=SCAN_DRAWS) for d in (3, 5)}
+
+
+def test_braun_inequality_of_the_notes_fails_as_the_errata_say(scans):
+    """errata/ch06: lambda_n(K) > n mu_(n) / 2 fails in every draw at d = 3, in most at d = 5."""
+    r3, r5 = scans[3].ratio(), scans[5].ratio()
+    assert np.all(r3 < 0.5)                                  # "fails in every one of 12 draws at each n"
+    assert 80 <= 1 / np.median(r3[:, -1]) <= 100             # "about n mu_n / 90 at n = 400"
+    assert 0 < np.sum(r5 > 0.5) < r5.size / 2               # "fails in most draws" (not all) at d = 5
+    assert np.ptp(np.median(r5, axis=0)) > 0.2               # the median ratio moves with n
+
+
+def test_smallest_eigenvalue_slope_varies_between_draws(scans):
+    """Chapter 6 glues the median and range of the slope over draws; one draw is not the story."""
+    slopes = scans[3].lam_slopes()
+    assert np.median(slopes) < scans[3].n_mu_slope()        # "faster than n mu_(n)"
+    assert np.ptp(slopes) > 0.5                              # draws differ: a single slope would mislead
+    # the closest-pair bound holds in every draw
+    assert np.all(scans[3].lam <= scans[3].pair + 1e-12)
+
+
+def test_fitted_mercer_slopes_are_pre_asymptotic():
+    """Chapters 6-7: the fitted slopes are shallower than -(d+2), and the closed form tends to it."""
+    from nndyn import spectral
+
+    decay = spectral.decay_summary()
+    assert np.all(decay.degree_slopes > decay.predicted_degree_slopes())
+    assert np.all(decay.degree_slopes < decay.predicted_degree_slopes() + 0.35)
+    far = spectral.decay_summary(degrees=tuple(range(2000, 4001, 200)))
+    assert np.allclose(far.degree_slopes, far.predicted_degree_slopes(), atol=0.01)
+
+
 # ---------------------------------------------------------------- chapter 7
 
 
