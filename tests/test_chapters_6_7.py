@@ -80,6 +80,15 @@ def test_monte_carlo_error_slope_and_hoeffding_bound(spectrum):
     assert np.all(spectrum.frobenius <= spectrum.hoeffding_bound()[:, None])
 
 
+def test_caption_of_the_spectrum_figure(spectrum):
+    """fig-kr-spectrum: the lemma's bound sits more than an order of magnitude above the
+    Monte-Carlo error, and both stay far above lambda_n(K)/2 at every width shown."""
+    error = spectrum.frobenius.mean(axis=1)
+    bound = spectrum.hoeffding_bound()
+    assert np.all(bound > 10 * error)
+    assert np.all(error > 2 * spectrum.lam / 2)
+
+
 def test_eigenvalue_condition_needs_far_fewer_features_than_lemma(spectrum):
     freq = spectrum.frequency
     assert freq[0] == 0.0  # m = 30 < n: K_hat is singular
@@ -290,6 +299,24 @@ def test_path_norm_generalises_better(penalty):
     assert reg < 0.7 * plain
     assert penalty.top_alignment() > 0.8
     assert penalty.weighted_alignment() > penalty.weighted_alignment("plain") + 0.3
+
+
+def test_caption_of_the_path_norm_figure(penalty):
+    """fig-nn-rfm-path-norm: plain GD drives the training risk below the range shown while its
+    test risk stays flat; with the penalty the training risk stays positive and the test risk
+    keeps falling below that of plain GD; the penalty concentrates the path norm on a few
+    neurons, plain GD spreads it over all of them."""
+    reg, plain = penalty.regularized, penalty.plain
+    floor = 1e-2 * min(reg["test_risk"].min(), plain["test_risk"].min(), reg["train_risk"].min())
+    assert plain["train_risk"][-1] < floor
+    half = len(plain.t) // 2
+    late = plain["test_risk"][half:]
+    assert late.max() < 1.5 * late.min()                       # flat over the second half
+    assert reg["train_risk"][-1] > 100 * plain["train_risk"][-1]
+    assert reg["test_risk"][-1] < reg["test_risk"][half] < plain["test_risk"][half]
+    top = lambda run: np.sort(penalty.weights[run][0])[::-1]
+    share = {run: top(run)[:5].sum() / top(run).sum() for run in ("regularized", "plain")}
+    assert share["regularized"] > 0.5 > share["plain"]        # five neurons carry most of it only with the penalty
 
 
 # ---------------------------------------------------------------- plumbing
