@@ -304,7 +304,7 @@ def test_path_norm_generalises_better(penalty):
 def test_caption_of_the_path_norm_figure(penalty):
     """fig-nn-rfm-path-norm: plain GD drives the training risk below the range shown while its
     test risk stays flat; with the penalty the training risk stays positive and the test risk
-    keeps falling below that of plain GD; the penalty concentrates the path norm on a few
+    falls to about a tenth of that of plain GD; the penalty concentrates the path norm on a few
     neurons, plain GD spreads it over all of them."""
     reg, plain = penalty.regularized, penalty.plain
     floor = 1e-2 * min(reg["test_risk"].min(), plain["test_risk"].min(), reg["train_risk"].min())
@@ -313,7 +313,10 @@ def test_caption_of_the_path_norm_figure(penalty):
     late = plain["test_risk"][half:]
     assert late.max() < 1.5 * late.min()                       # flat over the second half
     assert reg["train_risk"][-1] > 100 * plain["train_risk"][-1]
-    assert reg["test_risk"][-1] < reg["test_risk"][half] < plain["test_risk"][half]
+    # "falls to about a tenth of that of plain GD" (quick 0.11, full 0.09; in the full preset it
+    # bottoms out at three quarters of the run and rises by a sixth, so no "keeps falling")
+    assert 0.05 < reg["test_risk"][-1] / plain["test_risk"][-1] < 0.2
+    assert reg["test_risk"][-1] < reg["test_risk"][0] / 10
     top = lambda run: np.sort(penalty.weights[run][0])[::-1]
     share = {run: top(run)[:5].sum() / top(run).sum() for run in ("regularized", "plain")}
     assert share["regularized"] > 0.5 > share["plain"]        # five neurons carry most of it only with the penalty
