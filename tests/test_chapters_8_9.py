@@ -109,6 +109,19 @@ def test_gd_discrepancy_prefactor():
     assert measured[0.2] / measured[0.02] == pytest.approx(10, rel=0.1)
 
 
+def test_caption_of_the_ntk_figure(ntk_result):
+    """fig-ntk-convergence: empirical entries scatter around the limit (on both sides), and
+    deeper networks are further from their limit at every width."""
+    mean = ntk_result.mean_errors()
+    assert np.all(mean[-1] > mean[0])
+    order = np.argsort(ntk_result.grid)
+    for depth, values in ntk_result.empirical.items():
+        limit = np.interp(ntk_result.cosines, ntk_result.grid[order], ntk_result.analytic[depth][order])
+        residual = values - limit
+        assert (residual > 0).any() and (residual < 0).any()          # on both sides of the limit
+        assert np.abs(residual).max() < 0.5 * np.abs(limit).max()     # and close to it
+
+
 def test_lazy_dynamics_claims(lazy_result):
     """Fig. fig-lazy-dynamics: kernel change, movement and distance to f_lin fall with width."""
     s = lazy_result.slopes()
@@ -167,6 +180,22 @@ def test_two_layer_linearisation_is_rfm_bound_on_trajectory():
 
 
 # ---------------------------------------------------------------- chapter 9
+def test_caption_output_scale_risk_curves_nearly_coincide(alpha_result):
+    """fig-output-scale: the training risk is almost the same curve for every alpha, within a
+    factor of 2 at every time (quick 1.22, full 1.68, the largest at the end)."""
+    risk = alpha_result.risk
+    assert np.all(risk.max(axis=0) < 2 * risk.min(axis=0))
+
+
+def test_caption_mean_field_test_risk_falls_faster_and_further(mf_result):
+    """fig-mean-field-vs-ntk, top left (widest network): the mean-field test risk is below the
+    NTK one from early on (faster) and at the end (further)."""
+    mf, ntk = mf_result.test_curve["mean_field"], mf_result.test_curve["ntk"]
+    start = len(mf) // 10
+    assert np.all(mf[start:] < ntk[start:])
+    assert mf[-1] < 0.5 * ntk[-1]
+
+
 def test_movement_scaling(mf_result):
     """Fig. fig-mean-field-vs-ntk: NTK neurons move O(m^-1/2), mean-field neurons O(1)."""
     s = mf_result.movement_slopes()

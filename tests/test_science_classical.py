@@ -40,3 +40,51 @@ def test_unsquared_pl_gives_only_a_slower_bound():
     t = np.linspace(1, 50, 50)
     C, delta0 = 0.5, 1.0
     assert np.all(delta0 / (1 + C**2 * delta0 * t) > delta0 * np.exp(-C * t))
+
+
+# ------------------------------------------------------------- the caption of fig-classical-bounds
+
+
+def test_caption_left_network_risk_and_gradient_fall_far_below_the_bound(result):
+    """"falls much faster [than the bound], as it must while the risk falls by orders of magnitude"."""
+    net = result.network
+    assert net.loss[-1] < 1e-2 * net.loss[0]
+    assert result.running_min_gradient()[-1] < 0.1 * result.nonconvex_bound()[-1]
+
+
+def test_caption_middle_power_law_slower_than_one_over_t_until_1000_then_faster():
+    """The middle panel of the full preset (cheap: a 100-dimensional quadratic): log-log slope
+    above -1 (slower than 1/t) up to t = 1000, steepening, and below -1 in the last decade."""
+    import torch
+
+    from nndyn.experiments.classical_bounds import descend, ill_conditioned_least_squares
+    from nndyn.seeding import derive_seed
+
+    c = classical_bounds.Config.preset("full")
+    lsq = ill_conditioned_least_squares(c.lsq_dim, seed=derive_seed(c.seed, "least-squares"))
+    path = descend(lsq, torch.zeros(c.lsq_dim, dtype=torch.float64), lr=c.lsq_lr, steps=c.lsq_steps)
+    t, v = path.t, path.value
+    assert t[-1] == pytest.approx(10_000)
+
+    def slope(a, b):
+        w = (t >= a) & (t <= b)
+        return np.polyfit(np.log(t[w]), np.log(v[w]), 1)[0]
+
+    decades = [slope(1, 10), slope(10, 100), slope(100, 1000), slope(1000, 10_000)]
+    assert all(-1 < s < 0 for s in decades[:3])
+    assert np.all(np.diff(decades) < 0)       # the exponent steepens
+    assert decades[-1] < -1                  # faster than 1/t only in the last decade
+
+
+def test_caption_right_pl_gap_falls_far_faster_than_the_bound_and_zeta_near_one(result):
+    pl = result.pl
+    keep = pl.value > 1e-12
+    assert pl.value[keep][-1] < 1e-6 * result.pl_bound(discrete=False)[keep][-1]
+    # near the minimum the local PL ratio R'^2 / R of theta^2 + 3 sin^2 theta tends to 16,
+    # above the global constant C: "the local curvature is larger than the global constant"
+    theta = 1e-4
+    ratio = (2 * theta + 3 * np.sin(2 * theta)) ** 2 / (theta**2 + 3 * np.sin(theta) ** 2)
+    assert ratio == pytest.approx(16, rel=1e-6)
+    assert result.pl_constant < 16
+    zeta = 1 - result.pl_smoothness * result.config.pl_lr / 2
+    assert zeta > 0.95                      # "the factor zeta is close to 1"

@@ -23,3 +23,11 @@ def test_display_math_is_a_block_of_its_own():
                 glued.append(f"{path.relative_to(BOOK)}:{i + 1}")
             inside = not inside
     assert not glued, f"put blank lines around these $$ displays: {glued}"
+
+
+def test_gronwall_has_one_spelling():
+    """Search finds every chapter under one spelling: "Gronwall", never "Grönwall" (issue 23)."""
+    package = BOOK.parent / "code" / "nndyn"
+    sources = [*BOOK.rglob("*.md"), *BOOK.rglob("*.bib"), *package.rglob("*.py")]
+    other = [str(p.relative_to(BOOK.parent)) for p in sources if "Grönwall" in p.read_text(encoding="utf-8")]
+    assert not other, f"write Gronwall, not Grönwall, in: {other}"

@@ -163,7 +163,7 @@ def plot(result: Result):
     ax3.semilogy(pl.t[keep], pl.value[keep], color=OKABE_ITO[2], label=r"$R(\theta_t)-\inf R$")
     ax3.semilogy(pl.t[keep], result.pl_bound(discrete=False)[keep], color="0.7", lw=4.5, solid_capstyle="butt",
                  label=r"flow bound $e^{-Ct}\delta_0$")
-    ax3.semilogy(pl.t[keep], result.pl_bound()[keep], **BOUND_STYLE, label=r"GD bound $e^{-cCt}\delta_0$")
+    ax3.semilogy(pl.t[keep], result.pl_bound()[keep], **BOUND_STYLE, label=r"GD bound $e^{-\zeta Ct}\delta_0$")
     ax3.set(title=r"PL: $\theta^2+3\sin^2\theta$", xlabel="time $t$", ylabel="optimality gap", ylim=(1e-12, None))
     ax3.legend(**legend)
     return fig

@@ -23,7 +23,7 @@ def _as_positive_times(t) -> np.ndarray:
 
 
 def descent_factor(lr: float = 0.0, smoothness: float = 0.0) -> float:
-    """The factor :math:`c = 1 - L\\eta/2` of the descent lemma (1 for the flow).
+    """The factor :math:`\\zeta = 1 - L\\eta/2` of the descent lemma (1 for the flow).
 
     Raises
     ------
@@ -39,7 +39,7 @@ def descent_factor(lr: float = 0.0, smoothness: float = 0.0) -> float:
 
 
 def nonconvex_gradient_bound(initial_gap: float, t, *, lr: float = 0.0, smoothness: float = 0.0) -> np.ndarray:
-    """The notes' Theorem 1: :math:`\\min_{s\\le t}\\|\\nabla R(\\theta_s)\\| \\le \\sqrt{(R(\\theta_0)-\\inf R)/(c\\,t)}`.
+    """The notes' Theorem 1: :math:`\\min_{s\\le t}\\|\\nabla R(\\theta_s)\\| \\le \\sqrt{(R(\\theta_0)-\\inf R)/(\\zeta\\,t)}`.
 
     Parameters
     ----------
@@ -98,7 +98,7 @@ def pl_gap_bound(
     t : float or array_like
         Times :math:`t \\ge 0`.
     lr, smoothness : float
-        Step and smoothness for gradient descent (:math:`c=1-L\\eta/2`); zero for the flow.
+        Step and smoothness for gradient descent (:math:`\\zeta=1-L\\eta/2`); zero for the flow.
     """
     gap = check_nonnegative("initial_gap", initial_gap)
     C = check_positive("pl_constant", pl_constant)
