@@ -352,5 +352,5 @@ def plot(result: Result):
               label=rf"$\binom{{{d}}}{{{size}}}/B$")
     ax_b.set(xscale="log", yscale="log", xlabel="batch size $B$", ylabel="SGD steps",
              title=rf"one draw, $d$ = {d}, $|S|$ = {size}")
-    ax_b.legend(loc="upper right", fontsize=8)
+    ax_b.legend(loc="best", fontsize=8)
     return fig
