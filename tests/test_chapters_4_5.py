@@ -142,6 +142,11 @@ def test_sgd_table_and_the_verdict_on_the_largest_dimension(sgd):
     left = parity_sgd.largest_stays_at_chance(
         parity_sgd.Result(cfg, steps_to_leave_chance={**sgd.steps_to_leave_chance, d: 250.0}))
     assert not left  # a run that left chance is not "at chance"
+    import matplotlib.pyplot as plt
+
+    figure = parity_sgd.interactive(sgd)  # its alt text is computed from the result too
+    assert f"d = {d}, stays near one half for the whole run" in figure.alt
+    plt.close("all")
 
 
 CHAPTER4 = Path(__file__).resolve().parents[1] / "book" / "04_gd_cannot_learn.md"

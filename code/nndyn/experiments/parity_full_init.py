@@ -66,7 +66,7 @@ class Config(ExperimentConfig):
     """
 
     dims: tuple[int, ...] = (16, 20)
-    steps: int = 2000
+    steps: int = 2500
     width: int = 256
     batch_size: int = 500
     lr: float = 0.2

@@ -228,6 +228,10 @@ def interactive(result: Result):
     narrow = {"grid": {"rows": 2, "columns": 1, "pattern": "independent", "roworder": "top to bottom", "ygap": 0.3},
               "height": 640, "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.12, "yanchor": "top",
                                         "itemclick": False, "itemdoubleclick": False}}
+    d_large = result.config.dims[-1]
+    leave = result.steps_to_leave_chance[d_large]
+    large = ("stays near one half for the whole run" if largest_stays_at_chance(result)
+             else f"leaves chance after {int(leave)} steps")
     alt = ("Two panels against SGD steps, one curve per dimension: test accuracy (left) and hinge loss of the fresh "
-           "batches (right). Small dimensions rise to accuracy one within a few hundred steps; the largest stays near one half.")
+           f"batches (right). The accuracy of the largest dimension, d = {d_large}, {large}.")
     return interactive_figure(data, layout, fallback=plot(result), alt=alt, toggles=toggles, narrow_layout=narrow, height=400)
