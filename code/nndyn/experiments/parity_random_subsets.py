@@ -29,6 +29,7 @@ import torch
 from .._validation import check_in_range, check_positive_int
 from ..models import TwoLayerNet
 from ..plotting import BOUND_STYLE, figure
+from ..prose import number
 from ..seeding import derive_seed, numpy_generator
 from ..training.online import OnlineTrajectory, train_online
 from .base import ExperimentConfig
@@ -268,7 +269,7 @@ def table(result: Result) -> str:
         return f"{int(t)}" if np.isfinite(t) else f"not reached ({acc:.2f})"
 
     def ratios(values: np.ndarray) -> str:
-        return ", ".join(f"{v:.3g}" if np.isfinite(v) else "-" for v in values)
+        return ", ".join(number(float(v), 3) if np.isfinite(v) else "-" for v in values)
 
     for d in config.dims:
         samples = result.samples_to_learn(d)
@@ -290,7 +291,8 @@ def sweep_table(result: Result) -> str:
     for batch, steps in result.sweep_steps.items():
         if np.isfinite(steps):
             samples = batch * steps
-            rows.append(f"| {batch} | {int(steps)} | {int(samples)} | {samples / 2**d:.3g} | {samples / binom:.3g} |")
+            rows.append(f"| {batch} | {int(steps)} | {number(samples)} | {number(samples / 2**d, 3)} | "
+                        f"{number(samples / binom, 3)} |")
         else:
             rows.append(f"| {batch} | not reached within {config.max_steps} | - | - | - |")
     return "\n".join(rows)
