@@ -13,6 +13,7 @@ CATALOG: dict[str, tuple[int, str, bool]] = {
     'cosine_family': (3, 'The cosine family: exponentially many orthonormal functions', False),
     'gradient_variance': (3, 'Gradient variance over the parities: the gradient barely depends on the target', False),
     'parity_network': (3, 'Parity functions as two-layer ReLU networks', False),
+    'parity_full_init': (4, 'The full parity from a Gaussian and from a +-1 first layer', True),
     'parity_population_gd': (4, 'Gradient descent on every parity stays at its initialisation (Theorem 8)', False),
     'parity_random_subsets': (4, "Online SGD on parities of random subsets (the theorem's class, sampled)", True),
     'parity_sgd': (4, "Online SGD on the parity problem (the notes' Figure 1)", True),

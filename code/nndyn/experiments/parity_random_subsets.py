@@ -7,25 +7,29 @@ probability 1/2, independently. This experiment samples such targets: for each d
 ``derive_seed(seed, "subset", d, k)``), trains the network of :mod:`nndyn.experiments.parity_sgd` (balanced
 initialisation, a constant input coordinate, hinge loss) by online SGD on each
 :math:`\\chi_S`, and records the number of steps until the test accuracy first reaches
-``learned_level``; a run that does not reach it stops at the cap ``max_steps``. The full
-parity :math:`\\prod_{i=1}^d x_i` of the same dimensions is trained as a contrast.
+``learned_level``. The cap ``max_steps`` is a safeguard, set high enough that every draw
+of the full preset is learned: what the experiment measures is how the steps grow with
+:math:`d`, not where a cap cuts them off.
 
-Online SGD consumes ``batch_size`` fresh points per step, so a run of ``max_steps`` steps
-sees :math:`B\\,T` samples; the figure draws this budget against the :math:`2^d` points of
-the cube.
+Online SGD consumes ``batch_size`` fresh points per step, so a run that learns after
+:math:`T` steps has drawn :math:`B\\,T` samples. To see whether the samples or the steps
+bind, the first draw of dimension ``sweep_dim`` is trained again with every batch size of
+``sweep_batches`` (same network, same data seed).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from math import comb, lgamma
 
 import numpy as np
 import torch
 
-from .._validation import check_in_range, check_positive, check_positive_int
+from .._validation import check_in_range, check_positive_int
 from ..models import TwoLayerNet
 from ..plotting import BOUND_STYLE, figure
+from ..prose import number
 from ..seeding import derive_seed, numpy_generator
 from ..training.online import OnlineTrajectory, train_online
 from .base import ExperimentConfig
@@ -46,11 +50,10 @@ class Config(ExperimentConfig):
     draws : int
         Number of random sets :math:`S` per dimension (each coordinate in :math:`S` with
         probability 1/2).
-    include_full : bool
-        Also train on the full parity :math:`S=\\{1,\\dots,d\\}` of every dimension.
     max_steps : int
-        The cap :math:`T`: a run that has not reached ``learned_level`` after this many
-        steps counts as "not reached".
+        Safeguard cap :math:`T_{\\max}`: a run that has not reached ``learned_level`` after
+        this many steps counts as "not reached" (in the full preset every draw is learned
+        well before it).
     width : int
         Number of neurons :math:`m`.
     batch_size : int
@@ -66,18 +69,20 @@ class Config(ExperimentConfig):
     learned_level : float
         Test accuracy that counts as "learned"; a run stops at the first evaluation that
         reaches it.
-    chance_level : float
-        Test accuracy that counts as "left chance" (reported for the full parity).
+    sweep_dim : int
+        The dimension of the batch sweep (one of ``dims``); its first draw is trained with
+        every batch size of ``sweep_batches``.
+    sweep_batches : tuple of int
+        Batch sizes of the sweep, increasing.
     bias_input : bool
         Append a constant input coordinate 1 (the network reads ``d + 1`` coordinates).
     accelerator : str
         Lightning accelerator.
     """
 
-    dims: tuple[int, ...] = (8, 12, 16, 20, 24)
+    dims: tuple[int, ...] = (8, 12, 16, 20)
     draws: int = 3
-    include_full: bool = True
-    max_steps: int = 2000
+    max_steps: int = 6000
     width: int = 256
     batch_size: int = 500
     lr: float = 0.2
@@ -85,36 +90,33 @@ class Config(ExperimentConfig):
     eval_every: int = 25
     n_test: int = 2000
     learned_level: float = 0.95
-    chance_level: float = 0.55
+    sweep_dim: int = 16
+    sweep_batches: tuple[int, ...] = (32, 64, 125, 500, 1000)
     bias_input: bool = True
     accelerator: str = "cpu"
 
     PRESETS = {
-        "quick": {"dims": (5, 8, 20), "max_steps": 400, "width": 128, "batch_size": 250, "eval_every": 10},
+        "quick": {"dims": (4, 6, 8), "draws": 2, "max_steps": 1500, "width": 128, "batch_size": 250,
+                  "eval_every": 10, "sweep_dim": 8, "sweep_batches": (8, 250)},
         "full": {},
-        "lecture": {"draws": 8, "max_steps": 6000, "accelerator": "auto"},
+        "lecture": {"dims": (8, 12, 16, 20, 24), "draws": 8, "max_steps": 40000, "accelerator": "auto"},
     }
 
     def __post_init__(self) -> None:
+        # the types and signs of the fields are checked by ExperimentConfig (from their defaults)
         super().__post_init__()
-        if len(self.dims) == 0 or any(b <= a for a, b in zip(self.dims, self.dims[1:])):
-            raise ValueError(f"dims must be a non-empty increasing tuple, got {self.dims}")
-        for d in self.dims:
-            check_positive_int("dims", d)
-        check_positive_int("draws", self.draws)
-        check_positive_int("max_steps", self.max_steps)
-        check_positive_int("width", self.width)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive("lr", self.lr)
-        check_positive_int("eval_every", self.eval_every)
-        check_positive_int("n_test", self.n_test)
+        for name in ("dims", "sweep_batches"):
+            values = getattr(self, name)
+            if any(b <= a for a, b in zip(values, values[1:])):
+                raise ValueError(f"{name} must be an increasing tuple, got {values}")
+        if self.sweep_dim not in self.dims:
+            raise ValueError(f"sweep_dim must be one of dims {self.dims}, got {self.sweep_dim}")
         check_in_range("learned_level", self.learned_level, 0.5, 1.0)
-        check_in_range("chance_level", self.chance_level, 0.5, 1.0)
 
 
 @dataclass
 class Result:
-    """Steps to learn each random parity, by dimension.
+    """Steps to learn each random parity, by dimension, and the batch sweep.
 
     Attributes
     ----------
@@ -127,12 +129,12 @@ class Result:
         First evaluated step with test accuracy >= ``learned_level`` (``inf``: not within the cap).
     final_accuracy : dict[int, numpy.ndarray]
         Test accuracy at the end of each run.
-    full_steps_to_learn, full_steps_to_leave_chance, full_final_accuracy : dict[int, float]
-        The same for the full parity (``inf`` where not reached); present if ``include_full``.
+    sweep_steps : dict[int, float]
+        Steps to ``learned_level`` of the first draw of ``sweep_dim``, by batch size
+        (``inf``: not within the cap).
     runs : dict[str, OnlineTrajectory]
-        Every trajectory, keyed ``"d{d}_S{k}"`` and ``"d{d}_full"``.
-    sample_budget : float
-        :math:`B\\,T`, the fresh samples a run of ``max_steps`` steps consumes.
+        Every trajectory, keyed ``"d{d}_S{k}"`` and ``"sweep_B{B}"`` (the sweep's run at
+        ``batch_size`` is ``"d{sweep_dim}_S0"``).
     seconds : float
         Wall-clock time of the whole experiment.
     """
@@ -142,11 +144,8 @@ class Result:
     sizes: dict[int, np.ndarray] = field(default_factory=dict)
     steps_to_learn: dict[int, np.ndarray] = field(default_factory=dict)
     final_accuracy: dict[int, np.ndarray] = field(default_factory=dict)
-    full_steps_to_learn: dict[int, float] = field(default_factory=dict)
-    full_steps_to_leave_chance: dict[int, float] = field(default_factory=dict)
-    full_final_accuracy: dict[int, float] = field(default_factory=dict)
+    sweep_steps: dict[int, float] = field(default_factory=dict)
     runs: dict[str, OnlineTrajectory] = field(default_factory=dict)
-    sample_budget: float = 0.0
     seconds: float = 0.0
 
     def median_steps(self, d: int) -> float:
@@ -156,6 +155,51 @@ class Result:
     def learned_fraction(self, d: int) -> float:
         """The fraction of the draws of dimension ``d`` learned within the cap."""
         return float(np.isfinite(self.steps_to_learn[d]).mean())
+
+    def all_learned(self) -> bool:
+        """Whether every draw of every dimension reached ``learned_level`` within the cap."""
+        return all(self.learned_fraction(d) == 1.0 for d in self.config.dims)
+
+    def binomials(self, d: int) -> np.ndarray:
+        """:math:`\\binom{d}{|S|}`, the number of parities of the degree of each draw of dimension ``d``."""
+        return np.array([float(comb(d, int(k))) for k in self.sizes[d]])
+
+    def samples_to_learn(self, d: int) -> np.ndarray:
+        """:math:`B\\,T`: the fresh samples each draw of dimension ``d`` consumed until it was learned."""
+        return self.config.batch_size * self.steps_to_learn[d]
+
+    def growth_per_bit(self) -> float:
+        """The fitted factor per bit of the steps to learn: :math:`2^s`, where :math:`s` is the
+        least-squares slope of :math:`\\log_2 T` against :math:`d` over every learned draw."""
+        return _factor_per_bit(self, lambda d: self.steps_to_learn[d])
+
+    def binomial_growth_per_bit(self) -> float:
+        """The same fit for :math:`\\binom{d}{|S|}` of the same draws (for comparison; :math:`2^d` has factor 2)."""
+        return _factor_per_bit(self, self.binomials)
+
+    def sweep_samples(self) -> dict[int, float]:
+        """:math:`B\\,T` at learning of the sweep, by batch size."""
+        return {b: b * t for b, t in self.sweep_steps.items()}
+
+
+def central_binomial(d: np.ndarray) -> np.ndarray:
+    """:math:`\\binom{d}{d/2}=\\Gamma(d+1)/\\Gamma(d/2+1)^2`, continued to real :math:`d` (for plotting)."""
+    d = np.asarray(d, dtype=float)
+    return np.exp([lgamma(x + 1) - 2 * lgamma(x / 2 + 1) for x in d.ravel()]).reshape(d.shape)
+
+
+def _factor_per_bit(result: Result, values) -> float:
+    xs, ys = [], []
+    for d in result.config.dims:
+        steps = result.steps_to_learn[d]
+        for ok, v in zip(np.isfinite(steps), values(d)):
+            if ok:
+                xs.append(d)
+                ys.append(np.log2(v))
+    if len(set(xs)) < 2:
+        return float("nan")
+    slope = np.polyfit(np.asarray(xs, float), np.asarray(ys, float), 1)[0]
+    return float(2.0**slope)
 
 
 def draw_subset(seed: int, d: int, k: int) -> np.ndarray:
@@ -167,13 +211,13 @@ def draw_subset(seed: int, d: int, k: int) -> np.ndarray:
     return numpy_generator(seed, "subset", d, k).integers(0, 2, size=d).astype(np.float64)
 
 
-def _train(config: Config, d: int, subset: np.ndarray, name: str | int) -> OnlineTrajectory:
+def _train(config: Config, d: int, subset: np.ndarray, name: str | int, batch_size: int | None = None) -> OnlineTrajectory:
     net = TwoLayerNet(d + int(config.bias_input), config.width, init=config.init,
                       seed=derive_seed(config.seed, "network", d, name), dtype=torch.float32)
     return train_online(
         net,
         d=d,
-        batch_size=config.batch_size,
+        batch_size=config.batch_size if batch_size is None else batch_size,
         steps=config.max_steps,
         lr=config.lr,
         eval_every=config.eval_every,
@@ -187,9 +231,9 @@ def _train(config: Config, d: int, subset: np.ndarray, name: str | int) -> Onlin
 
 
 def run(config: Config) -> Result:
-    """Train one network per drawn set (and on the full parity) in every dimension of ``config``."""
+    """Train one network per drawn set in every dimension of ``config``, then the batch sweep."""
     start = time.perf_counter()
-    result = Result(config, sample_budget=float(config.batch_size * config.max_steps))
+    result = Result(config)
     for d in config.dims:
         subsets = np.stack([draw_subset(config.seed, d, k) for k in range(config.draws)])
         steps, final = [], []
@@ -202,61 +246,113 @@ def run(config: Config) -> Result:
         result.sizes[d] = subsets.sum(1).astype(np.int64)
         result.steps_to_learn[d] = np.asarray(steps)
         result.final_accuracy[d] = np.asarray(final)
-        if config.include_full:
-            traj = _train(config, d, np.ones(d), "full")
-            result.runs[f"d{d}_full"] = traj
-            result.full_steps_to_learn[d] = traj.steps_to_accuracy(config.learned_level)
-            result.full_steps_to_leave_chance[d] = traj.steps_to_accuracy(config.chance_level)
-            result.full_final_accuracy[d] = float(traj.test_accuracy[-1])
+    d = config.sweep_dim
+    for batch in config.sweep_batches:
+        if batch == config.batch_size:  # the main run of the first draw is this run
+            result.sweep_steps[batch] = float(result.steps_to_learn[d][0])
+            continue
+        traj = _train(config, d, result.subsets[d][0], 0, batch_size=batch)
+        result.runs[f"sweep_B{batch}"] = traj
+        result.sweep_steps[batch] = traj.steps_to_accuracy(config.learned_level)
     result.seconds = time.perf_counter() - start
     return result
 
 
+def table(result: Result) -> str:
+    """The measurements as a Markdown table, one row per dimension (what the chapter shows)."""
+    config = result.config
+    rows = ["| $d$ | $\\lvert S\\rvert$ of the draws | steps to the level | $BT/2^d$ | "
+            "$BT/\\binom{d}{\\lvert S\\rvert}$ |",
+            "|---:|:---|:---|:---|:---|"]
+
+    def steps_text(t: float, acc: float) -> str:
+        return f"{int(t)}" if np.isfinite(t) else f"not reached ({acc:.2f})"
+
+    def ratios(values: np.ndarray) -> str:
+        return ", ".join(number(float(v), 3) if np.isfinite(v) else "-" for v in values)
+
+    for d in config.dims:
+        samples = result.samples_to_learn(d)
+        rows.append(
+            f"| {d} | {', '.join(str(int(k)) for k in result.sizes[d])} | "
+            + ", ".join(steps_text(t, a) for t, a in zip(result.steps_to_learn[d], result.final_accuracy[d]))
+            + f" | {ratios(samples / 2.0**d)} | {ratios(samples / result.binomials(d))} |"
+        )
+    return "\n".join(rows)
+
+
+def sweep_table(result: Result) -> str:
+    """The batch sweep as a Markdown table, one row per batch size."""
+    config = result.config
+    d = config.sweep_dim
+    binom = float(comb(d, int(result.sizes[d][0])))
+    rows = ["| batch $B$ | steps to the level | $BT$ | $BT/2^d$ | $BT/\\binom{d}{\\lvert S\\rvert}$ |",
+            "|---:|---:|---:|---:|---:|"]
+    for batch, steps in result.sweep_steps.items():
+        if np.isfinite(steps):
+            samples = batch * steps
+            rows.append(f"| {batch} | {int(steps)} | {number(samples)} | {number(samples / 2**d, 3)} | "
+                        f"{number(samples / binom, 3)} |")
+        else:
+            rows.append(f"| {batch} | not reached within {config.max_steps} | - | - | - |")
+    return "\n".join(rows)
+
+
 def plot(result: Result):
-    """Steps to ``learned_level`` against :math:`d` (log scale), one point per run, with the
-    sample budget :math:`B\\,T` against :math:`2^d` on the right-hand axis."""
+    """Left: steps to ``learned_level`` against :math:`d` (log scale), one point per draw, with
+    the fitted growth and the steps at which :math:`B\\,T` reaches :math:`2^d` and
+    :math:`\\binom{d}{d/2}`. Right: the batch sweep, steps against :math:`B` with the same two lines."""
     config = result.config
     cap, batch = config.max_steps, config.batch_size
-    fig, ax = figure(1, width=6.8, height=4.2)
+    fig, (ax, ax_b) = figure(2, width=8.6, height=3.9)
     dims = np.asarray(config.dims, dtype=float)
     gap = float(min(np.diff(dims))) if len(dims) > 1 else 4.0
-    offsets = np.linspace(-0.35, 0.05, config.draws) * gap if config.draws > 1 else np.zeros(1)
-    draw_color, full_color = "#0072B2", "#D55E00"
+    offsets = np.linspace(-0.1, 0.1, config.draws) * gap if config.draws > 1 else np.zeros(1)
+    draw_color, fit_color = "#0072B2", "#D55E00"
     for d in config.dims:
-        for k, (steps, size, acc) in enumerate(zip(result.steps_to_learn[d], result.sizes[d], result.final_accuracy[d])):
+        for k, (steps, size) in enumerate(zip(result.steps_to_learn[d], result.sizes[d])):
             x = d + offsets[k]
             reached = bool(np.isfinite(steps))
             y = steps if reached else cap
-            ax.scatter([x], [y], marker="o" if reached else "^", s=40, zorder=3,
+            ax.scatter([x], [y], marker="o" if reached else "^", s=36, zorder=3,
                        facecolors=draw_color if reached else "white", edgecolors=draw_color, linewidths=1.2)
-            label = f"{int(size)}" if reached else f"{int(size)}\n({acc:.2f})"
-            ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 6 if reached else -7),
-                        ha="center", va="bottom" if reached else "top", fontsize=6.5, color=draw_color)
-        if config.include_full:
-            steps = result.full_steps_to_learn[d]
-            reached = bool(np.isfinite(steps))
-            x, y = d + 0.28 * gap, steps if reached else cap
-            ax.scatter([x], [y], marker="X" if reached else "^", s=60, zorder=4, linewidths=1.4,
-                       facecolors=full_color if reached else "white", edgecolors=full_color)
-            if not reached:
-                ax.annotate(f"{d}\n({result.full_final_accuracy[d]:.2f})", (x, y), textcoords="offset points",
-                            xytext=(0, -7), ha="center", va="top", fontsize=6.5, color=full_color)
-    ax.axhline(cap, color="grey", linestyle=":", linewidth=1)
-    ax.text(dims[0] - 0.4 * gap, cap * 1.08, f"cap T = {cap} steps: open triangles not reached (final accuracy)",
-            fontsize=7, color="grey", va="bottom")
-    # the 2^d points of the cube in units of B samples: it crosses the cap where B T = 2^d
+            ax.annotate(f"{int(size)}", (x, y), textcoords="offset points", xytext=(0, 5),
+                        ha="center", va="bottom", fontsize=8, color=draw_color)
     grid = np.linspace(dims[0] - 0.4 * gap, dims[-1] + 0.4 * gap, 100)
-    ax.plot(grid, 2.0**grid / batch, **BOUND_STYLE, label=r"$2^d/B$: steps that draw $2^d$ samples")
+    factor = result.growth_per_bit()
+    if np.isfinite(factor):
+        learned = [(d, t) for d in config.dims for t in result.steps_to_learn[d] if np.isfinite(t)]
+        xs, ys = np.array([p[0] for p in learned], float), np.log2([p[1] for p in learned])
+        slope, icpt = np.polyfit(xs, ys, 1)
+        ax.plot(grid, 2.0 ** (icpt + slope * grid), color=fit_color, linewidth=1.5,
+                label=f"fit: factor {factor:.2f} per bit")
+    ax.plot(grid, 2.0**grid / batch, **BOUND_STYLE, label=r"$2^d/B$")
+    ax.plot(grid, central_binomial(grid) / batch, color="grey", linestyle=":",
+            linewidth=1.2, label=r"$\binom{d}{d/2}/B$")
     ax.scatter([], [], marker="o", color=draw_color, label=r"random $S$ (label: $|S|$)")
-    ax.scatter([], [], marker="X", color=full_color, label=r"full parity ($|S|=d$)")
     ax.set_yscale("log")
     finite = np.concatenate([result.steps_to_learn[d][np.isfinite(result.steps_to_learn[d])] for d in config.dims])
     low = float(finite.min()) if finite.size else float(cap)
-    ax.set_ylim(max(config.eval_every / 2, low / 3), cap * 6)
+    high = float(finite.max()) if finite.size else float(cap)
+    ax.set_ylim(max(config.eval_every / 2, low / 4), high * 8)
     ax.set_xlim(dims[0] - 0.45 * gap, dims[-1] + 0.45 * gap)
     ax.set(xlabel="dimension $d$", ylabel=f"SGD steps to {100 * config.learned_level:g}% test accuracy",
-           xticks=list(config.dims))
-    samples = ax.secondary_yaxis("right", functions=(lambda s: s * batch, lambda n: n / batch))
-    samples.set_ylabel(f"fresh samples drawn, $B\\cdot$steps ($B$ = {batch})")
-    ax.legend(loc="upper left", fontsize=7.5)
+           xticks=list(config.dims), title=f"random parities, batch $B$ = {batch}")
+    ax.legend(loc="upper left", fontsize=8)
+    # right: the batch sweep at one dimension
+    d = config.sweep_dim
+    size = int(result.sizes[d][0])
+    batches = np.asarray(list(result.sweep_steps), dtype=float)
+    steps = np.asarray(list(result.sweep_steps.values()), dtype=float)
+    reached = np.isfinite(steps)
+    ax_b.scatter(batches[reached], steps[reached], color=draw_color, s=36, zorder=3, label="steps to the level")
+    ax_b.scatter(batches[~reached], np.full((~reached).sum(), cap), marker="^", facecolors="white",
+                 edgecolors=draw_color, s=36, zorder=3)
+    bgrid = np.geomspace(batches.min() / 1.5, batches.max() * 1.5, 50)
+    ax_b.plot(bgrid, 2.0**d / bgrid, **BOUND_STYLE, label=r"$2^d/B$")
+    ax_b.plot(bgrid, comb(d, size) / bgrid, color="grey", linestyle=":", linewidth=1.2,
+              label=rf"$\binom{{{d}}}{{{size}}}/B$")
+    ax_b.set(xscale="log", yscale="log", xlabel="batch size $B$", ylabel="SGD steps",
+             title=rf"one draw, $d$ = {d}, $|S|$ = {size}")
+    ax_b.legend(loc="best", fontsize=8)
     return fig
