@@ -1,0 +1,244 @@
+"""Sphinx extension of the book: text for one form only, and the layout of the PDF.
+
+Loaded through ``sphinx.local_extensions`` in ``_config.yml``, next to ``nndyn_book``.
+
+* **Text for one form.** ``[...]{.html-only}`` (a MyST span, extension ``attrs_inline``)
+  is text that only the site shows, ``[...]{.latex-only}`` text that only the PDF prints:
+  an interactive figure's caption tells the site's reader to move its slider and the PDF's
+  reader what the printed still shows. Both work inside captions, where a directive such as
+  ``{only}`` cannot go. Every other builder keeps the HTML text.
+* **Proofs.** sphinx-proof draws a proof in LaTeX as an admonition without a title, an
+  empty title bar above "Proof. ...". The PDF prints it as a textbook does: *Proof.* in
+  italics at the start of a plain paragraph, a square at the end.
+* **Solutions.** sphinx-exercise writes the title "Solution to" and the reference to the
+  exercise without a space between them in LaTeX ("Solution toExercise 4.1"); a space is
+  put back.
+* **Introduction.** sphinx-jupyterbook-latex prints the root page's text after the table
+  of contents with neither a chapter heading nor a running header of its own (the pages'
+  headers say "CONTENTS"). It gets an unnumbered chapter "Introduction", listed in the
+  contents.
+* **Bibliography.** Sphinx gathers the references at the very end of the document, in a
+  chapter of their own, after the empty chapter of ``book/bibliography.md``; they are
+  moved into that chapter (``scripts/latex/nndynbook.sty`` keeps LaTeX from opening a
+  second chapter for them), wherever it sits in ``_toc.yml``.
+* **Appendix.** The chapters of the ``_toc.yml`` part captioned :data:`APPENDIX_CAPTION`
+  (the API reference) are lettered appendices in the PDF (``\\appendix``).
+* **Wide tables.** A table whose cells would not fit the line as single lines (the
+  Reproduce page's two) gets column widths in proportion to its text, so that LaTeX wraps
+  the cells, a smaller font, and LaTeX's ``longtable``, so that it may break across pages.
+
+Figures taller than the page can hold with their caption are scaled down by
+``scripts/latex/nndynbook.sty`` (a height limit for every included graphic).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from docutils import nodes
+
+HTML_ONLY = "html-only"
+LATEX_ONLY = "latex-only"
+"""Classes of the MyST spans ``[...]{.html-only}`` and ``[...]{.latex-only}``."""
+APPENDIX_CAPTION = "Appendix"
+"""Caption of the ``_toc.yml`` part whose chapters are appendices in the PDF."""
+WIDE_TABLE_CHARACTERS = 100
+"""A table whose longest cells of each column add up to more characters than this is wide."""
+INTRODUCTION_TITLE = "Introduction"
+
+
+def drop_other_form(doctree: nodes.Node, form: str) -> int:
+    """Remove the spans meant for the other form (``form`` is "latex" or "html"); return how many."""
+    other = HTML_ONLY if form == "latex" else LATEX_ONLY
+    found = [n for n in doctree.findall(nodes.inline) if other in n.get("classes", [])]
+    for node in found:
+        node.parent.remove(node)
+    return len(found)
+
+
+def _on_doctree_resolved(app, doctree, docname) -> None:
+    form = "latex" if app.builder.format == "latex" else "html"
+    drop_other_form(doctree, form)
+    if form != "latex":
+        return
+    plain_proofs(doctree)
+    space_solution_titles(doctree)
+    wrap_wide_tables(doctree)
+    if docname == app.config.root_doc:
+        introduction_chapter(doctree, docname)
+        references_in_their_chapter(doctree, _bibliography_docnames(app))
+        appendix_before(doctree, _appendix_docnames(app))
+
+
+# --------------------------------------------------------------------------- proofs, solutions
+
+
+def plain_proofs(doctree: nodes.Node) -> int:
+    """sphinx-proof's proofs (an untitled admonition) as a container ``nndynproof`` (see the .sty)."""
+    from sphinx_proof.nodes import proof_node
+
+    count = 0
+    for proof in list(doctree.findall(proof_node)):
+        for box in [c for c in proof.children if isinstance(c, nodes.admonition)]:
+            container = nodes.container(classes=["nndynproof"])
+            container.extend(box.children)
+            _emphasise_first_word(container)
+            box.replace_self(container)
+            count += 1
+    return count
+
+
+def _emphasise_first_word(container: nodes.Element) -> None:
+    """"Proof. ..." (sphinx-proof's prefix of the first paragraph) -> *Proof.* ..."""
+    paragraph = next(iter(container.findall(nodes.paragraph)), None)
+    if paragraph is None or not paragraph.children or not isinstance(paragraph[0], nodes.Text):
+        return
+    match = re.match(r"(\w+\.)\s*", str(paragraph[0]))
+    if match is None:
+        return
+    rest = str(paragraph[0])[match.end():]
+    paragraph.remove(paragraph[0])
+    paragraph.insert(0, nodes.Text(" " + rest))
+    paragraph.insert(0, nodes.emphasis(match.group(1), match.group(1)))
+
+
+def space_solution_titles(doctree: nodes.Node) -> int:
+    """"Solution to" + reference -> "Solution to " + reference."""
+    from sphinx_exercise.nodes import solution_title
+
+    count = 0
+    for title in doctree.findall(solution_title):
+        first = title.children[0] if title.children else None
+        if isinstance(first, nodes.Text) and not str(first).endswith(" ") and len(title.children) > 1:
+            title.replace(first, nodes.Text(str(first) + " "))
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _cell_texts(table: nodes.table) -> list[list[str]]:
+    rows = []
+    for row in table.findall(nodes.row):
+        rows.append([" ".join(entry.astext().split()) for entry in row.children if isinstance(entry, nodes.entry)])
+    return rows
+
+
+def column_widths(rows: list[list[str]]) -> list[int]:
+    """Relative widths of a table's columns: each column's longest cell, but not less than its
+    longest word (which LaTeX cannot break) and not more than four times the narrowest cap."""
+    count = max(len(r) for r in rows)
+    widths = []
+    for j in range(count):
+        cells = [r[j] for r in rows if j < len(r)]
+        longest = max((len(c) for c in cells), default=1)
+        word = max((len(w) for c in cells for w in c.split()), default=1)
+        widths.append(max(word, min(longest, 60), 3))
+    return widths
+
+
+def wrap_wide_tables(doctree: nodes.Node) -> int:
+    """Wide tables: wrapped cells (``\\X`` columns), a small font, ``longtable``."""
+    count = 0
+    for table in list(doctree.findall(nodes.table)):
+        if "colwidths-given" in table.get("classes", []) or table.parent is None:
+            continue
+        rows = _cell_texts(table)
+        if not rows:
+            continue
+        natural = sum(max((len(r[j]) for r in rows if j < len(r)), default=0) for j in range(max(map(len, rows))))
+        if natural <= WIDE_TABLE_CHARACTERS:
+            continue
+        widths = column_widths(rows)
+        colspecs = list(table.findall(nodes.colspec))
+        if len(colspecs) != len(widths):
+            continue
+        for colspec, width in zip(colspecs, widths):
+            colspec["colwidth"] = width
+        table["classes"] += ["colwidths-given", "longtable"]
+        parent, index = table.parent, table.parent.index(table)
+        parent.insert(index + 1, nodes.raw("", "\\endgroup\n", format="latex"))
+        parent.insert(index, nodes.raw("", "\\begingroup\\nndyntablefont\n", format="latex"))
+        count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- chapters
+
+
+def _files(doctree: nodes.Node) -> dict[str, nodes.Element]:
+    from sphinx import addnodes
+
+    return {node["docname"]: node for node in doctree.findall(addnodes.start_of_file) if "docname" in node}
+
+
+def introduction_chapter(doctree: nodes.Node, docname: str) -> bool:
+    """An unnumbered chapter heading before the root page's text (see the module's docstring)."""
+    section = next((s for s in doctree.findall(nodes.section) if s.get("docname") == docname), None)
+    if section is None:
+        return False
+    body = [c for c in section.children if not isinstance(c, nodes.title)]
+    first = next((c for c in body if not isinstance(c, (nodes.target, nodes.raw, nodes.comment))), None)
+    if first is None:
+        return False
+    heading = ("\\chapter*{%s}\\addcontentsline{toc}{chapter}{%s}\\markboth{%s}{%s}\n"
+               % ((INTRODUCTION_TITLE,) * 2 + (INTRODUCTION_TITLE.upper(),) * 2))
+    section.insert(section.index(first), nodes.raw("", heading, format="latex"))
+    return True
+
+
+def references_in_their_chapter(doctree: nodes.Node, chapters: list[str]) -> bool:
+    """Move the references (``thebibliography``) into the bibliography chapter."""
+    from sphinx.builders.latex.nodes import thebibliography
+
+    files = _files(doctree)
+    chapter = next((files[d] for d in chapters if d in files), None)
+    found = list(doctree.findall(thebibliography))
+    if chapter is None or not found:
+        return False
+    section = next(iter(chapter.findall(nodes.section)), chapter)
+    for node in found:
+        node.parent.remove(node)
+        section.append(node)
+    return True
+
+
+def appendix_before(doctree: nodes.Node, chapters: list[str]) -> bool:
+    """``\\appendix`` before the first of ``chapters`` in the document."""
+    files = _files(doctree)
+    first = next((files[d] for d in chapters if d in files), None)
+    if first is None:
+        return False
+    first.parent.insert(first.parent.index(first), nodes.raw("", "\\appendix\n", format="latex"))
+    return True
+
+
+def _toc_parts(app) -> list[tuple[str, list[str]]]:
+    sitemap = getattr(app.config, "external_site_map", None)
+    if sitemap is None:
+        return []
+    return [(tree.caption or "", [str(f) for f in tree.items]) for tree in sitemap.root.subtrees]
+
+
+def _appendix_docnames(app) -> list[str]:
+    return [d for caption, docs in _toc_parts(app) if caption == APPENDIX_CAPTION for d in docs]
+
+
+def _bibliography_docnames(app) -> list[str]:
+    """The pages that hold a ``{bibliography}`` directive."""
+    return [d for d in sorted(app.env.found_docs) if "{bibliography}" in _source(app, d)]
+
+
+def _source(app, docname: str) -> str:
+    try:
+        with open(app.env.doc2path(docname), encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def setup(app) -> dict[str, Any]:
+    app.connect("doctree-resolved", _on_doctree_resolved)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
