@@ -45,6 +45,13 @@ APPENDIX_CAPTION = "Appendix"
 """Caption of the ``_toc.yml`` part whose chapters are appendices in the PDF."""
 WIDE_TABLE_CHARACTERS = 100
 """A table whose longest cells of each column add up to more characters than this is wide."""
+LINE_PT = 453.0
+"""The text width of the PDF (A4 with Sphinx's margins; the log's ``\\textwidth``), in pt."""
+CHARACTER_PT = 4.8
+"""Width of a character of a wide table's code: 8 pt (``\\footnotesize``) typewriter font,
+FreeMono, 0.6 em; the widest character of the table's fonts."""
+PADDING_PT = 15.0
+"""A cell's padding (twice ``\\tabcolsep``, 6 pt), its rule (0.4 pt) and 2.6 pt to spare."""
 INTRODUCTION_TITLE = "Introduction"
 
 
@@ -104,14 +111,21 @@ def _emphasise_first_word(container: nodes.Element) -> None:
 
 
 def space_solution_titles(doctree: nodes.Node) -> int:
-    """"Solution to" + reference -> "Solution to " + reference."""
-    from sphinx_exercise.nodes import solution_title
+    """"Solution to" + link to the exercise -> "Solution to" + a space + link.
+
+    sphinx-exercise puts the space at the start of the link's text, where LaTeX drops it
+    (``\\hyperref[...]{ Exercise 4.1}``); a control space goes before the link.
+    """
+    from sphinx_exercise.nodes import solution_node
 
     count = 0
-    for title in doctree.findall(solution_title):
-        first = title.children[0] if title.children else None
-        if isinstance(first, nodes.Text) and not str(first).endswith(" ") and len(title.children) > 1:
-            title.replace(first, nodes.Text(str(first) + " "))
+    for solution in doctree.findall(solution_node):
+        title = solution.children[0] if solution.children else None
+        if not isinstance(title, nodes.title) or not title.children:
+            continue
+        first = title.children[0]
+        if isinstance(first, nodes.Text) and len(title.children) > 1 and not str(first).endswith(" "):
+            title.insert(1, nodes.raw("", "\\ ", format="latex"))
             count += 1
     return count
 
@@ -126,21 +140,34 @@ def _cell_texts(table: nodes.table) -> list[list[str]]:
     return rows
 
 
-def column_widths(rows: list[list[str]]) -> list[int]:
-    """Relative widths of a table's columns: each column's longest cell, but not less than its
-    longest word (which LaTeX cannot break) and not more than four times the narrowest cap."""
+def column_widths(rows: list[list[str]], character_pt: float = CHARACTER_PT) -> tuple[list[int], bool]:
+    """Widths of a table's columns, in thousandths of the line, and whether its words fit.
+
+    Each column gets at least its longest word (which LaTeX cannot break without hyphenating
+    code) and the cell padding; what is left of the line goes to the columns whose longest
+    cell (capped at 60 characters) needs more, in proportion to what each needs. A table
+    whose words do not fit the line gets its columns in proportion to its words.
+    """
     count = max(len(r) for r in rows)
-    widths = []
+    least, wish = [], []
     for j in range(count):
         cells = [r[j] for r in rows if j < len(r)]
-        longest = max((len(c) for c in cells), default=1)
         word = max((len(w) for c in cells for w in c.split()), default=1)
-        widths.append(max(word, min(longest, 60), 3))
-    return widths
+        longest = min(max((len(c) for c in cells), default=1), 60)
+        least.append(word * character_pt + PADDING_PT)
+        wish.append(max(longest - word, 0) * character_pt)
+    spare = LINE_PT - sum(least)
+    if spare > 0 and sum(wish):
+        least = [low + spare * extra / sum(wish) for low, extra in zip(least, wish)]
+    return [max(1, int(1000 * width / sum(least))) for width in least], spare >= 0
 
 
 def wrap_wide_tables(doctree: nodes.Node) -> int:
-    """Wide tables: wrapped cells (``\\X`` columns), a small font, ``longtable``."""
+    """Wide tables: wrapped cells (``\\X`` columns, ragged right), a small font, ``longtable``.
+
+    The font is ``\\footnotesize``, or ``\\scriptsize`` where the longest words of the
+    columns do not fit the line at that size.
+    """
     count = 0
     for table in list(doctree.findall(nodes.table)):
         if "colwidths-given" in table.get("classes", []) or table.parent is None:
@@ -151,7 +178,11 @@ def wrap_wide_tables(doctree: nodes.Node) -> int:
         natural = sum(max((len(r[j]) for r in rows if j < len(r)), default=0) for j in range(max(map(len, rows))))
         if natural <= WIDE_TABLE_CHARACTERS:
             continue
-        widths = column_widths(rows)
+        font = "\\footnotesize"
+        widths, fits = column_widths(rows)
+        if not fits:
+            font = "\\scriptsize"
+            widths, _ = column_widths(rows, CHARACTER_PT * 7 / 8)
         colspecs = list(table.findall(nodes.colspec))
         if len(colspecs) != len(widths):
             continue
@@ -160,7 +191,7 @@ def wrap_wide_tables(doctree: nodes.Node) -> int:
         table["classes"] += ["colwidths-given", "longtable"]
         parent, index = table.parent, table.parent.index(table)
         parent.insert(index + 1, nodes.raw("", "\\endgroup\n", format="latex"))
-        parent.insert(index, nodes.raw("", "\\begingroup\\nndyntablefont\n", format="latex"))
+        parent.insert(index, nodes.raw("", f"\\begingroup{font}\\nndynwidetable\n", format="latex"))
         count += 1
     return count
 
@@ -183,8 +214,8 @@ def introduction_chapter(doctree: nodes.Node, docname: str) -> bool:
     first = next((c for c in body if not isinstance(c, (nodes.target, nodes.raw, nodes.comment))), None)
     if first is None:
         return False
-    heading = ("\\chapter*{%s}\\addcontentsline{toc}{chapter}{%s}\\markboth{%s}{%s}\n"
-               % ((INTRODUCTION_TITLE,) * 2 + (INTRODUCTION_TITLE.upper(),) * 2))
+    heading = ("\\cleardoublepage\\phantomsection\\addcontentsline{toc}{chapter}{%s}\\chapter*{%s}\\markboth{%s}{%s}\n"
+               % ((INTRODUCTION_TITLE,) * 4))
     section.insert(section.index(first), nodes.raw("", heading, format="latex"))
     return True
 
