@@ -60,7 +60,15 @@ def drop_other_form(doctree: nodes.Node, form: str) -> int:
     other = HTML_ONLY if form == "latex" else LATEX_ONLY
     found = [n for n in doctree.findall(nodes.inline) if other in n.get("classes", [])]
     for node in found:
-        node.parent.remove(node)
+        parent = node.parent
+        index = parent.index(node)
+        before = parent[index - 1] if index > 0 else None
+        after = parent[index + 1] if index + 1 < len(parent) else None
+        parent.remove(node)
+        # "text\n" + span + "\ntext": one line break is left, not two (a new paragraph in LaTeX)
+        if isinstance(before, nodes.Text) and isinstance(after, nodes.Text) \
+                and str(before)[-1:].isspace() and str(after)[:1].isspace():
+            parent[index] = nodes.Text(str(after).lstrip())  # by position: Text nodes compare as strings
     return len(found)
 
 
