@@ -50,8 +50,8 @@ LINE_PT = 453.0
 CHARACTER_PT = 4.8
 """Width of a character of a wide table's code: 8 pt (``\\footnotesize``) typewriter font,
 FreeMono, 0.6 em; the widest character of the table's fonts."""
-PADDING_PT = 15.0
-"""A cell's padding (twice ``\\tabcolsep``, 6 pt), its rule (0.4 pt) and 2.6 pt to spare."""
+PADDING_PT = 18.0
+"""A cell's padding (twice ``\\tabcolsep``, 6 pt), its rule (0.4 pt) and 5.6 pt to spare."""
 INTRODUCTION_TITLE = "Introduction"
 
 
