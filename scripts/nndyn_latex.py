@@ -10,9 +10,9 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``, next to ``nndyn_b
 * **Proofs.** sphinx-proof draws a proof in LaTeX as an admonition without a title, an
   empty title bar above "Proof. ...". The PDF prints it as a textbook does: *Proof.* in
   italics at the start of a plain paragraph, a square at the end.
-* **Solutions.** sphinx-exercise writes the title "Solution to" and the reference to the
-  exercise without a space between them in LaTeX ("Solution toExercise 4.1"); a space is
-  put back.
+* **Solutions.** sphinx-exercise puts the space of "Solution to Exercise 4.1" at the start
+  of the link to the exercise, where LaTeX drops it ("Solution toExercise 4.1"); a control
+  space goes before the link.
 * **Introduction.** sphinx-jupyterbook-latex prints the root page's text after the table
   of contents with neither a chapter heading nor a running header of its own (the pages'
   headers say "CONTENTS"). It gets an unnumbered chapter "Introduction", listed in the
@@ -24,8 +24,12 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``, next to ``nndyn_b
 * **Appendix.** The chapters of the ``_toc.yml`` part captioned :data:`APPENDIX_CAPTION`
   (the API reference) are lettered appendices in the PDF (``\\appendix``).
 * **Wide tables.** A table whose cells would not fit the line as single lines (the
-  Reproduce page's two) gets column widths in proportion to its text, so that LaTeX wraps
-  the cells, a smaller font, and LaTeX's ``longtable``, so that it may break across pages.
+  Reproduce page's two, the notation table) gets column widths that hold each column's
+  longest word and share the rest of the line by need (:func:`column_widths`), cells set
+  ragged right without hyphens, a small font (``\\footnotesize``, or ``\\scriptsize``
+  where the words need it) and LaTeX's ``longtable``, so that it may break across pages.
+* **Signatures** of the API reference that are long put one parameter on a line
+  (``maximum_signature_line_length`` in ``_config.yml``, which the site follows too).
 
 Figures taller than the page can hold with their caption are scaled down by
 ``scripts/latex/nndynbook.sty`` (a height limit for every included graphic).
