@@ -95,10 +95,12 @@ def inputs_hash(root: Path = ROOT) -> str:
     """SHA-256 over everything that makes an incremental build unsafe when it changes.
 
     The package and requirements (:func:`code_hash`), the book's configuration, table of
-    contents, bibliography and Sphinx extension (``scripts/nndyn_book.py``).
+    contents, bibliography and Sphinx extensions (``scripts/nndyn_book.py``, ``scripts/nndyn_latex.py``
+    and its LaTeX package).
     """
     digest = hashlib.sha256(code_hash(root).encode())
-    for name in ("_config.yml", "_toc.yml", "book/references.bib", "scripts/nndyn_book.py", "code/nndyn/_version.py"):
+    for name in ("_config.yml", "_toc.yml", "book/references.bib", "scripts/nndyn_book.py", "scripts/nndyn_latex.py",
+                 "scripts/latex/nndynbook.sty", "code/nndyn/_version.py"):
         path = root / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")

@@ -293,3 +293,13 @@ def test_a_chapter_executes_to_the_same_outputs_with_one_process_as_in_the_paral
     assert len(serial[name]) >= 10
     differing = [a[0] for a, b in zip(serial[name], parallel[name]) if a != b]
     assert serial[name] == parallel[name], f"outputs differ: {differing[:10]}"
+
+
+def test_back_matter_in_a_readers_order():
+    """Errata, bibliography and notation come before the API reference, the one chapter of the
+    last part, "Appendix" (the PDF letters it as an appendix: scripts/nndyn_latex.py)."""
+    files = toc_files()
+    order = [files.index(f"book/{name}") for name in ("errata", "bibliography", "notation", "api")]
+    assert order == sorted(order), dict(zip(("errata", "bibliography", "notation", "api"), order))
+    last = yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"][-1]
+    assert last["caption"] == "Appendix" and last["chapters"] == [{"file": "book/api"}], last

@@ -142,3 +142,127 @@ def test_the_site_links_the_pdf(built_book, built_pdf):
     chapter = (built_book / f"{chapters()[0]}.html").read_text()
     assert re.search(r'href="\.\./book\.pdf"', chapter), "the download menu must offer the PDF"
     assert (built_book / "book.pdf").stat().st_size > 100_000
+
+
+# --------------------------------------------------------------------------- layout (issue 23)
+
+OVERFULL_TOLERANCE_PT = 5.0
+"""An overfull box by less than this is hardly visible on the page (a framed box split across
+pages comes out about 3 pt too high). Before issue 23 the log had 97 boxes above 3 pt, up to
+1140 pt (a table running off its page)."""
+
+
+@pytest.fixture(scope="module")
+def latex_dir(built_pdf) -> Path:
+    return built_pdf.parent.parent / "latex"
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(built_pdf) -> list[str]:
+    """The text of each page (pdftotext separates pages by form feeds), whitespace collapsed."""
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(built_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [re.sub(r"\s+", " ", page).strip() for page in text.split("\f")]
+
+
+def overfull_boxes(log: str) -> list[tuple[str, float]]:
+    """The overfull boxes of a LaTeX log: (line of the message, how far it overflows in pt)."""
+    return [(m.group(0), float(m.group(1)))
+            for m in re.finditer(r"Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)[^\n]*", log)]
+
+
+def test_overfull_boxes_are_parsed():
+    log = ("Overfull \\hbox (83.12pt too wide) in paragraph at lines 10--12\n"
+           "Overfull \\vbox (2.5pt too high) has occurred while \\output is active\n"
+           "Underfull \\hbox (badness 10000) in paragraph\n")
+    assert [w for _, w in overfull_boxes(log)] == [83.12, 2.5]
+
+
+def test_every_float_and_line_fits_its_page(latex_dir):
+    """No figure taller than the page with its caption, no line or table wider than the text."""
+    log = (latex_dir / "book.log").read_text(errors="replace")
+    assert "Float too large" not in log, re.findall(r"[^\n]*Float too large[^\n]*", log)
+    wide = [line for line, width in overfull_boxes(log) if width > OVERFULL_TOLERANCE_PT]
+    assert not wide, f"{len(wide)} overfull boxes wider than {OVERFULL_TOLERANCE_PT} pt: {wide[:5]}"
+
+
+def test_solution_titles_and_proofs_print_cleanly(latex_dir, pdf_text):
+    """"Solution to Exercise 4.1" (not "toExercise"); every proof starts with "Proof." in a
+    plain paragraph, not in an admonition whose title bar is empty."""
+    assert "toExercise" not in pdf_text
+    tex = (latex_dir / "book.tex").read_text()
+    empty_titles = re.findall(r"\\begin\{sphinxadmonition\}\{note\}(?:\{\})?\s*\n\s*(?:\\sphinxAtStartPar\s*)?Proof\.", tex)
+    assert not empty_titles, f"{len(empty_titles)} proofs in an admonition with an empty title"
+    proofs = sum(len(re.findall(r"^```+\{prf:proof\}", (ROOT / f"{p}.md").read_text(), flags=re.M)) for p in chapters())
+    assert proofs > 10
+    assert len(re.findall(r"\\begin\{sphinxuseclass\}\{nndynproof\}", tex)) == proofs
+    assert len(re.findall(r"\bProof\.", pdf_text)) >= proofs
+
+
+INSTRUCTION = re.compile(r"\b(?:move|moving|drag|dragging) (?:the|a|each) sliders?\b|\bhover\b|\buntick|\bclick\b", re.I)
+"""What only a reader of the site can do."""
+
+
+def test_pdf_tells_no_reader_to_move_a_slider_or_hover(pdf_text):
+    """Not in the chapters and back matter; the API reference (the appendix) documents the
+    code of the site's interactive figures, sliders included."""
+    assert INSTRUCTION.search("Move the slider over L") and INSTRUCTION.search("Hover over a curve")
+    text = pdf_text[:pdf_text.rindex("APPENDIX A")] if "APPENDIX A" in pdf_text else pdf_text
+    found = [text[max(0, m.start() - 60):m.end() + 60] for m in INSTRUCTION.finditer(text)]
+    assert not found, found
+
+
+def test_html_keeps_the_instructions_and_drops_the_printed_text(built_book):
+    """The site keeps what the PDF leaves out, and no span meant for the PDF shows on it."""
+    pages = {p: (built_book / f"{p}.html").read_text() for p in chapters()}
+    assert any(INSTRUCTION.search(html_lib.unescape(re.sub(r"<[^>]+>", " ", text))) for text in pages.values())
+    for page, text in pages.items():
+        assert "latex-only" not in text, page
+        assert "{.html-only}" not in text and "{.latex-only}" not in text, page
+
+
+def chapter_pages(pages: list[str], heading: str) -> list[int]:
+    """Indices of the pages on which a chapter titled ``heading`` opens (fncychap prints
+    "CHAPTER <number>" then the title at the top of the page)."""
+    pattern = re.compile(r"^(?:CHAPTER|APPENDIX) \S+(?: \S+)? " + re.escape(heading) + r"\b", re.I)
+    return [i for i, page in enumerate(pages) if pattern.search(page)]
+
+
+def test_bibliography_chapter_holds_the_references(pdf_pages):
+    """The chapter "Bibliography" opens on a page that lists references, and every reference
+    of references.bib is printed in that chapter, not after an empty chapter page."""
+    opens = chapter_pages(pdf_pages, "Bibliography")
+    assert len(opens) == 1, opens
+    first = opens[0]
+    later = [i for i in range(first + 1, len(pdf_pages)) if re.match(r"^(?:CHAPTER|APPENDIX) ", pdf_pages[i])]
+    end = later[0] if later else len(pdf_pages)
+    chapter = " ".join(pdf_pages[first:end])
+    assert re.search(r"\[[A-Za-z+]+\d{2}[a-z]?\]", pdf_pages[first]), f"no reference on the chapter's first page: {pdf_pages[first][:300]}"
+    bib = (ROOT / "book" / "references.bib").read_text()
+    titles = [re.sub(r"[{}]", "", t) for t in re.findall(r"^\s*title\s*=\s*[{\"](.+?)[}\"],?\s*$", bib, flags=re.M | re.I)
+              if "\\" not in t]  # a title with a LaTeX accent prints otherwise than it reads
+    assert len(titles) > 20
+    first_words = [" ".join(re.findall(r"\w+", t)[:3]) for t in titles]
+    missing = [w for w in first_words if not re.search(r"\W+".join(map(re.escape, w.split())), chapter, flags=re.I)]
+    assert not missing, missing
+    assert all(pdf_pages[i] for i in range(first, end)), "a blank page inside the bibliography"
+
+
+def test_back_matter_in_a_readers_order(pdf_pages):
+    """Errata, bibliography and notation come before the API reference, which is an appendix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    opens = {}
+    for page in ("book/errata", "book/bibliography", "book/notation", "book/api"):
+        found = chapter_pages(pdf_pages, plain(title(page)))
+        assert found, page
+        opens[page] = found[-1]
+    assert opens["book/errata"] < opens["book/bibliography"] < opens["book/notation"] < opens["book/api"], opens
+    assert re.match(r"^APPENDIX A\b", pdf_pages[opens["book/api"]]), pdf_pages[opens["book/api"]][:80]
+    assert toc["parts"][-1]["chapters"] == [{"file": "book/api"}]
+
+
+def test_introduction_has_a_heading(pdf_pages):
+    """The root page's text opens a chapter "Introduction" (and its pages' header is not "CONTENTS")."""
+    start = next(i for i, page in enumerate(pdf_pages) if "Why does gradient descent find good parameters" in page)
+    assert re.match(r"^(?:CHAPTER \S+ )?Introduction\b", pdf_pages[start], flags=re.I), pdf_pages[start][:120]
+    following = [p for p in pdf_pages[start + 1:start + 3] if p]
+    assert following and not any(p.upper().startswith("CONTENTS") or p.upper().endswith("CONTENTS") for p in following)
