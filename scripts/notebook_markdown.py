@@ -94,8 +94,35 @@ def glued(value: str | None) -> str:
     return f'<span title="{GLUED_TITLE}">{text}</span>'
 
 
+FORMAT_SPAN = re.compile(r"\]\{\.(?P<only>html|latex)-only\}")
+"""The end of a MyST ``[text]{.html-only}`` or ``[text]{.latex-only}`` span (``attrs_inline``)."""
+
+
+def site_text(text: str) -> str:
+    """``text`` as the site shows it: ``[...]{.html-only}`` spans keep their text (a notebook,
+    like the site, is read on a screen), ``[...]{.latex-only}`` spans (for the PDF) are dropped."""
+    out = text
+    while (end := FORMAT_SPAN.search(out)) is not None:
+        depth, start = 0, None
+        for k in range(end.start() - 1, -1, -1):  # the matching "[", past nested brackets
+            if out[k] == "]":
+                depth += 1
+            elif out[k] == "[":
+                if depth == 0:
+                    start = k
+                    break
+                depth -= 1
+        if start is None:
+            raise ValueError(f"unbalanced [...]{{.{end.group('only')}-only}} span: {out[:end.end()][-80:]!r}")
+        inner = out[start + 1:end.start()] if end.group("only") == "html" else ""
+        out = out[:start] + inner + out[end.end():]
+    return out
+
+
 def convert_roles(text: str, resolver: Resolver) -> str:
-    """Every role of ``text`` (outside code) replaced by what the page shows."""
+    """Every role of ``text`` (outside code) replaced by what the page shows; text meant only
+    for the PDF dropped (:func:`site_text`)."""
+    text = site_text(text)
 
     def replace(match: re.Match) -> str:
         name, content = match.group("name"), match.group("content")
@@ -227,8 +254,8 @@ def to_jupyter(source: str, resolver: Resolver | None = None, titles: dict[str, 
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
-RAW_MYST = re.compile(r"\{[A-Za-z][\w:+.-]*\}`|^\s*(`{3,}|~{3,}|:{3,})\{|^\s*\([^)\s]+\)=\s*$", re.M)
-"""What Jupyter would show raw: a role, a directive fence or a target (for checks)."""
+RAW_MYST = re.compile(r"\]\{\.(?:html|latex)-only\}|\{[A-Za-z][\w:+.-]*\}`|^\s*(`{3,}|~{3,}|:{3,})\{|^\s*\([^)\s]+\)=\s*$", re.M)
+"""What Jupyter would show raw: a role, a format span, a directive fence or a target (for checks)."""
 
 
 def raw_myst(markdown: str) -> list[str]:

@@ -335,3 +335,14 @@ def test_links_point_at_the_published_site():
     assert notebook_refs.site_url("https://github.com/org/org.github.io", environ={}) == "https://org.github.io/"
     assert notebook_refs.site_url("https://gitlab.com/a/b", environ={}) is None
     assert notebook_refs.site_url("https://github.com/a/b", environ={"NNDYN_SITE_URL": "https://x.org/book"}) == "https://x.org/book/"
+
+
+def test_site_only_and_pdf_only_text():
+    """``[...]{.html-only}`` keeps its text in a notebook (read on a screen, like the site);
+    ``[...]{.latex-only}`` (the PDF's wording) is dropped; nested brackets and roles survive."""
+    src = "[Move the [slider] over $L$:]{.html-only}[Printed: one row.]{.latex-only} Then {math}`x`."
+    md = nbmd.to_jupyter(src, FakeResolver())
+    assert md == "Move the [slider] over $L$: Then $x$.", md
+    assert nbmd.raw_myst("a [b]{.latex-only}") == ["]{.latex-only}"]
+    with pytest.raises(ValueError, match="unbalanced"):
+        nbmd.site_text("no opening]{.html-only}")
