@@ -376,9 +376,10 @@ def test_an_unreadable_log_row_is_skipped_with_a_warning(tmp_path):
     log = tmp_path / "fits" / "000" / "logs" / "version_0"
     log.mkdir(parents=True)
     (log / "metrics.csv").write_text("step,train_risk\n0,0.5\n1,0.25\n2,0.1\nx,0.3\n3,0.0\n4,0.0,7\n5,0.0")
-    with pytest.warns(MetricsRowSkipped, match="line 5") as caught:
+    with pytest.warns(MetricsRowSkipped) as caught:
         rows = merge_metrics([tmp_path / "fits" / "000"], tmp_path / "metrics.csv")
-    assert rows == 5 and len(caught) == 2  # "x" and the row with one field too many
+    assert rows == 5  # "x" and the row with one field too many are left out, each with a warning
+    assert ["line 5" in str(w.message) for w in caught] == [True, False] and "line 7" in str(caught[1].message)
     assert (tmp_path / "metrics.csv").read_text().splitlines()[1:3] == ["0,0,0.5", "0,1,0.25"]
 
 
@@ -421,7 +422,8 @@ def test_a_full_disk_message_says_what_was_written(writes_before_the_disk_fills,
         return write
 
     monkeypatch.setattr(Path, "write_text", filling(Path.write_text))
-    monkeypatch.setattr(cli, "write_atomic", filling(cli.write_atomic), raising=False)
+    if hasattr(cli, "write_atomic"):  # (before issue 22 the command line wrote with Path.write_text)
+        monkeypatch.setattr(cli, "write_atomic", filling(cli.write_atomic))
     out = tmp_path / "full"
     status = main(["run", FAST, "--preset", "quick", "--out", str(out)])
     err = capsys.readouterr().err
