@@ -100,6 +100,9 @@ def test_ctrl_c_stops_with_a_checkpoint_and_resume_finishes_the_run(tmp_path, qu
 def test_resume_errors(tmp_path, capsys):
     fresh = tmp_path / "fresh"
     assert main(["run", "parity_sgd", "--preset", "quick", "--out", str(fresh), "--resume"]) == 2
+    assert "there is nothing to resume" in capsys.readouterr().err and not fresh.exists()
+    fresh.mkdir()
+    assert main(["run", "parity_sgd", "--preset", "quick", "--out", str(fresh), "--resume"]) == 2
     assert "no run to resume" in capsys.readouterr().err
     done = tmp_path / "done"
     assert main(["run", "cosine_gradient_information", "--preset", "quick", "--out", str(done)]) == 0
