@@ -10,11 +10,13 @@ a numbered *fit* with its own folder ``OUT/fits/NNN/`` holding
   one row per optimisation step (``K`` counts the segments of an interrupted run);
 * ``last.ckpt``: a Lightning checkpoint (model, optimizer, loop state, the recorder's
   history, the data stream's position through the module, and the RNG states), written
-  every ``checkpoint_every`` steps, when the run is interrupted and when the fit ends.
+  every ``checkpoint_every`` steps, when the run is interrupted and when the fit ends;
+  written whole (a temporary file, then a rename), after the log rows so far, so that a
+  hard kill loses only the steps after the last checkpoint.
 
 A session stops the whole experiment, with a checkpoint, once it has made ``max_steps``
 optimisation steps in all or when :func:`request_stop` is called (the command line calls
-it on Ctrl-C); it then raises :class:`RunInterrupted`. Opened again with ``resume=True``,
+:func:`request_stop_in_fit` on Ctrl-C and SIGTERM); it then raises :class:`RunInterrupted`. Opened again with ``resume=True``,
 the same experiment replays its fits in the same order: a finished fit is restored from
 its checkpoint without training, the interrupted one continues from its last checkpoint,
 and the final arrays are bitwise those of an uninterrupted run on CPU (the batches are a
@@ -347,7 +349,9 @@ def merge_metrics(fit_dirs: Sequence[Path], target: Path) -> int:
 
     Rows of a later segment (a resumed run) replace those of an earlier one at the same
     step, so the merged file of an interrupted and resumed run equals that of an
-    uninterrupted one.
+    uninterrupted one. A row that cannot be read (cut short by a hard kill, or edited) is
+    left out with a :class:`MetricsRowSkipped` warning. ``target`` is written whole (a
+    temporary file, then a rename).
     """
     rows: dict[tuple[int, int], dict[str, str]] = {}
     keys: list[str] = []
