@@ -526,7 +526,7 @@ def run_experiment(
     BaseException
         Any failure during the run, after the status (``failed``, or ``interrupted`` for a
         :class:`KeyboardInterrupt` or a signal) is written; its attribute ``nndyn_written``
-        says what could be written (see :func:`_record_end`).
+        says what could be written (``status``, ``record``, ``error``, ``why``).
     """
     for name, value in (("--max-steps", max_steps), ("--checkpoint-every", checkpoint_every), ("--threads", threads)):
         if value is not None and value < 1:
