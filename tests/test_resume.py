@@ -166,7 +166,9 @@ def test_ctrl_c_at_any_moment_gives_one_line_and_exit_status_130(moment, tmp_pat
     """Ctrl-C during start-up (torch half-imported: it used to segfault or print 150 lines)
     and during plotting (after the trainings); during a fit: the test above."""
     folder = tmp_path / "run"
-    args = ["run", FAST, "--preset", "quick", "--out", str(folder), *thread_args()]
+    # at a fixed moment: an experiment that runs for seconds even on a fast machine (it must not finish first)
+    name = FAST if moment == "plotting" else "classical_bounds"
+    args = ["run", name, "--preset", "quick", "--out", str(folder), *thread_args()]
     if moment == "plotting":
         marker = tmp_path / "plotting"
         command = [sys.executable, "-c", SLOW_PLOT.format(name=FAST), str(marker), *args]
