@@ -94,11 +94,13 @@ CLI_ERRORS = [
     (["run", FAST, "--max-steps", "0"], "--max-steps must be a positive integer"),
     (["run", FAST, "--threads", "0"], "--threads must be a positive integer"),
     (["run", FAST, "--resume", "--overwrite"], "exclude each other"),
+    (["run", FAST, "--resume"], "there is nothing to resume"),  # and the folder is not created
     (["show", FAST, "--set", "bogus=1"], "unknown parameter 'bogus'"),
     (["show", "no_such_experiment"], "unknown experiment"),
 ]
 if not torch.cuda.is_available():
     CLI_ERRORS.append((["run", FAST, "--accelerator", "gpu"], "no GPU is available"))
+    CLI_ERRORS.append((["run", "parity_sgd", "--set", "accelerator=gpu"], "no GPU is available"))
 
 
 @pytest.mark.parametrize("args, fragment", CLI_ERRORS, ids=[" ".join(a[2:]) or a[1] for a, _ in CLI_ERRORS])
@@ -209,12 +211,14 @@ def test_max_steps_prints_the_exact_command_that_finishes_the_run(tmp_path, caps
     assert main(["run", "classical_bounds", "--preset", "quick", "--out", str(out), "--max-steps", "20",
                  "--set", "net_steps=200", "--set", "lsq_steps=200"]) == 0
     printed = capsys.readouterr().out
+    assert printed.count("\n") == 1
     command = printed.split("Continue with:")[1].strip()
     assert "--max-steps" not in command and "--resume" in command and "net_steps=200" in command
     assert json.loads((out / "config.json").read_text())["status"] == "interrupted"
     argv = shlex.split(command)
-    assert argv[:3] == ["python", "-m", "nndyn"]
-    assert main(argv[3:]) == 0
+    start = cli.program()
+    assert argv[:len(start)] == start  # this interpreter (or the nndyn beside it), not whatever `python` is
+    assert main(argv[len(start):]) == 0
     assert json.loads((out / "config.json").read_text())["status"] == "complete"
 
 
@@ -232,3 +236,218 @@ def test_default_threads_is_capped_and_follows_omp_num_threads(monkeypatch):
     assert cli.default_threads() == cli.MAX_DEFAULT_THREADS
     monkeypatch.setenv("OMP_NUM_THREADS", "many")
     assert 1 <= cli.default_threads() <= cli.MAX_DEFAULT_THREADS
+
+
+# ------------------------------------------------------------------ options
+
+def test_config_errors_are_found_before_torch_is_imported(tmp_path):
+    """A bad --set or preset is a one-line error at once: torch (seconds to import on a slow
+    machine) is not imported before it. The experiments' Configs are made from their source."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from nndyn.cli import main\n"
+        "err = io.StringIO()\n"
+        "with contextlib.redirect_stderr(err):\n"
+        f"    codes = [main(['run', {FAST!r}, '--set', 'targets=abc', '--out', 'x']),\n"
+        "             main(['run', 'parity_sgd', '--set', 'lr=-1', '--out', 'x']),\n"
+        "             main(['run', 'parity_sgd', '--preset', 'huge', '--out', 'x']),\n"
+        "             main(['show', 'kernel_regime_training', '--set', 'widths=a'])]\n"
+        "print(codes, 'torch' in sys.modules, 'numpy' in sys.modules)\n"
+        "print(err.getvalue())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    first, *messages = proc.stdout.splitlines()
+    assert first == "[2, 2, 2, 2] False False", proc.stdout
+    assert "targets must be an integer" in messages[0] and "lr must be a number > 0" in messages[1]
+    assert not (tmp_path / "x").exists()
+
+
+def test_every_experiment_has_a_config_that_needs_no_torch():
+    """The fast check above covers every experiment, and its Config is the real one's."""
+    from nndyn.experiments.base import light_config
+    from nndyn.presets import PRESETS
+
+    for name, module in registry().items():
+        light = light_config(name)
+        assert light is not None, f"{name}: its Config cannot be made without importing the module"
+        for preset in PRESETS:
+            assert light.preset(preset).as_dict() == module.Config.preset(preset).as_dict(), (name, preset)
+
+
+def test_unknown_options_of_run_print_the_usage_of_run(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", FAST, "--bogus"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "usage: python -m nndyn run" in err and "--bogus" in err
+
+
+def test_show_prints_readable_text_not_latex(capsys):
+    assert main(["show", "kernel_regime_training", "--preset", "quick"]) == 0
+    out = capsys.readouterr().out
+    assert "Training points on S^(d-1) and dimension." in out
+    for name, module in registry().items():
+        for key, text in module.Config.describe().items():
+            plain = cli._plain(text)
+            assert "\\" not in plain and ":math:" not in plain and "`" not in plain, (name, key, plain)
+
+
+def test_more_threads_than_cores_are_capped_with_a_one_line_warning(capsys):
+    cores = cli.available_cores()
+    assert cli._check_threads(cores) == cores and capsys.readouterr().err == ""
+    assert cli._check_threads(1000) == cores
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("warning: --threads 1000") and f"using {cores}" in err
+
+
+def test_the_continue_command_names_a_program_that_works(monkeypatch, tmp_path):
+    """``python`` may be another interpreter, or none: the command names this one, or the
+    ``nndyn`` script of this environment when it is the one on PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert cli.program() == [sys.executable, "-m", "nndyn"]
+    beside = Path(sys.executable).parent
+    if (beside / "nndyn").exists():
+        monkeypatch.setenv("PATH", f"{beside}:{tmp_path}")
+        assert cli.program() == ["nndyn"]
+
+
+# ------------------------------------------------------------------ two processes, damaged folders, the disk
+
+def fast_record(status: str = "interrupted") -> dict:
+    """The config.json of a quick run of FAST, as the command line writes it."""
+    config = registry()[FAST].Config.preset("quick")
+    return {"experiment": FAST, "preset": "quick", "parameters": json.loads(json.dumps(config.as_dict())),
+            "overrides": {}, "options": {}, "status": status}
+
+
+def test_a_live_run_holds_its_folder_and_a_stale_lock_is_recognised(tmp_path, capsys):
+    import os
+    import socket
+
+    out = tmp_path / "live"
+    out.mkdir()
+    (out / "config.json").write_text(json.dumps(fast_record("running")))
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    try:
+        (out / "run.lock").write_text(json.dumps({"pid": other.pid, "host": socket.gethostname()}))
+        for extra in (["--resume"], [], ["--overwrite"]):
+            assert main(["run", FAST, "--preset", "quick", "--out", str(out), *extra]) == 2
+            err = capsys.readouterr().err
+            assert f"running (pid {other.pid})" in err and err.count("\n") == 1, (extra, err)
+    finally:
+        other.kill()
+        other.wait()
+    # that process is gone: the lock is stale, the run counts as interrupted and continues
+    assert main(["run", FAST, "--preset", "quick", "--out", str(out)]) == 2
+    assert "interrupted run" in capsys.readouterr().err
+    assert main(["run", FAST, "--preset", "quick", "--out", str(out), "--resume", "--threads", "1"]) == 0
+    assert json.loads((out / "config.json").read_text())["status"] == "complete"
+    assert not (out / "run.lock").exists() and os.getpid() != other.pid
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut short", "not a record"])
+def test_a_damaged_config_json_is_named_in_one_line(damage, tmp_path, capsys):
+    out = tmp_path / "damaged"
+    out.mkdir()
+    text = {"empty": "", "cut short": json.dumps(fast_record())[:40], "not a record": "[1, 2]"}[damage]
+    (out / "config.json").write_text(text)
+    for extra in ([], ["--resume"]):
+        assert main(["run", FAST, "--preset", "quick", "--out", str(out), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{out / 'config.json'} is damaged" in err and "--overwrite" in err, err
+    assert (out / "config.json").read_text() == text
+
+
+def test_a_damaged_checkpoint_is_named_before_resume_trains(tmp_path, capsys):
+    out = tmp_path / "half"
+    (out / "fits" / "000").mkdir(parents=True)
+    (out / "config.json").write_text(json.dumps(fast_record()))
+    checkpoint = out / "fits" / "000" / "last.ckpt"
+    checkpoint.write_bytes(b"PK\x03\x04 half a checkpoint")
+    assert main(["run", FAST, "--preset", "quick", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{checkpoint} is damaged" in err and "--overwrite" in err, err
+    assert json.loads((out / "config.json").read_text())["status"] == "interrupted"
+
+
+def test_an_unreadable_log_row_is_skipped_with_a_warning(tmp_path):
+    from nndyn.training.session import MetricsRowSkipped, merge_metrics
+
+    log = tmp_path / "fits" / "000" / "logs" / "version_0"
+    log.mkdir(parents=True)
+    (log / "metrics.csv").write_text("step,train_risk\n0,0.5\n1,0.25\n2,0.1\nx,0.3\n3,0.0\n4,0.0,7\n5,0.0")
+    with pytest.warns(MetricsRowSkipped) as caught:
+        rows = merge_metrics([tmp_path / "fits" / "000"], tmp_path / "metrics.csv")
+    assert rows == 5  # "x" and the row with one field too many are left out, each with a warning
+    assert ["line 5" in str(w.message) for w in caught] == [True, False] and "line 7" in str(caught[1].message)
+    assert (tmp_path / "metrics.csv").read_text().splitlines()[1:3] == ["0,0,0.5", "0,1,0.25"]
+
+
+def test_config_json_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    out = tmp_path / "atomic"
+    out.mkdir()
+    cli._write_config(out, fast_record())
+    before = (out / "config.json").read_text()
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError):
+        cli._write_config(out, fast_record("complete"))
+    assert (out / "config.json").read_text() == before
+    assert sorted(p.name for p in out.iterdir()) == ["config.json"]
+
+
+@pytest.mark.parametrize("writes_before_the_disk_fills", [0, 1])
+def test_a_full_disk_message_says_what_was_written(writes_before_the_disk_fills, tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    def broken(config):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(registry()[FAST], "run", broken)
+    calls = []
+
+    def filling(real):
+        def write(*args, **kwargs):
+            calls.append(args)
+            if len(calls) > writes_before_the_disk_fills:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(*args, **kwargs)
+        return write
+
+    monkeypatch.setattr(Path, "write_text", filling(Path.write_text))
+    if hasattr(cli, "write_atomic"):  # (before issue 22 the command line wrote with Path.write_text)
+        monkeypatch.setattr(cli, "write_atomic", filling(cli.write_atomic))
+    out = tmp_path / "full"
+    status = main(["run", FAST, "--preset", "quick", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err, err
+    assert "traceback in" not in err and "marked failed" not in err  # neither could be written
+    assert not (out / "error.txt").exists()
+    if writes_before_the_disk_fills == 0:
+        assert status == 2 and "nothing was run" in err
+    else:
+        assert status == 1 and "could be written" in err
+
+
+def test_a_successful_resume_removes_the_error_txt_of_a_failed_segment(tmp_path, monkeypatch):
+    module = registry()[FAST]
+    out = tmp_path / "again"
+    real = module.run
+
+    def broken(config):
+        raise RuntimeError("the machine fell over")
+
+    monkeypatch.setattr(module, "run", broken)
+    assert main(["run", FAST, "--preset", "quick", "--out", str(out), "--threads", "1"]) == 1
+    assert (out / "error.txt").exists()
+    monkeypatch.setattr(module, "run", real)
+    assert main(["run", FAST, "--preset", "quick", "--out", str(out), "--resume", "--threads", "1"]) == 0
+    assert json.loads((out / "config.json").read_text())["status"] == "complete"
+    assert not (out / "error.txt").exists()

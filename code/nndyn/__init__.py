@@ -25,9 +25,14 @@ imported only when a training starts.
 
 from __future__ import annotations
 
-from ._lazy import lazy_names
+from . import _startup
 
-from ._version import __version__
+if _startup.started_as_command():  # python -m nndyn, or the nndyn script: Ctrl-C while starting gives one line
+    _startup.install()
+
+from ._lazy import lazy_names  # noqa: E402
+
+from ._version import __version__  # noqa: E402
 
 _WHERE = {
     "RegressionData": "data",

@@ -229,3 +229,47 @@ def registry() -> dict[str, ModuleType]:
 def preset_table(module: ModuleType) -> dict[str, dict[str, Any]]:
     """The full parameter set of every preset of an experiment module."""
     return {name: module.Config.preset(name).as_dict() for name in PRESETS}
+
+
+LIGHT_MODULES = frozenset({"__future__", "dataclasses", "typing", "math", "copy", "collections.abc",
+                           "nndyn._validation", "nndyn.presets", "nndyn.experiments.base"})
+"""Modules whose imports :func:`light_config` keeps: none of them imports torch or NumPy."""
+
+
+def light_config(name: str) -> type[ExperimentConfig] | None:
+    """The ``Config`` class of experiment ``name``, made without importing its module; or ``None``.
+
+    The command line checks the options (a bad ``--set``, a bad preset) with it before
+    it imports the experiment, whose modules import torch (seconds on a slow machine).
+    The class is made from the module's own source: its light imports (:data:`LIGHT_MODULES`),
+    its module-level constants and the ``class Config`` statement, executed in a fresh
+    namespace. ``None`` when that fails; the real ``Config`` checks everything again.
+    """
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        spec = importlib.util.find_spec(f"nndyn.experiments.{name}")
+        tree = ast.parse(Path(spec.origin).read_text())
+        namespace: dict[str, Any] = {"__name__": __name__, "__package__": "nndyn.experiments"}
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                module = importlib.util.resolve_name("." * node.level + (node.module or ""), "nndyn.experiments")
+                if module in LIGHT_MODULES:
+                    exec(compile(ast.Module([node], []), spec.origin, "exec"), namespace)  # noqa: S102
+            elif isinstance(node, ast.Import):
+                if all(alias.name in LIGHT_MODULES for alias in node.names):
+                    exec(compile(ast.Module([node], []), spec.origin, "exec"), namespace)  # noqa: S102
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.FunctionDef)):
+                try:
+                    exec(compile(ast.Module([node], []), spec.origin, "exec"), namespace)  # noqa: S102
+                except Exception:  # noqa: BLE001  (a constant made from a heavy module: not needed by Config)
+                    pass
+            elif isinstance(node, ast.ClassDef) and node.name == "Config":
+                exec(compile(ast.Module([node], []), spec.origin, "exec"), namespace)  # noqa: S102
+                config = namespace["Config"]
+                return config if issubclass(config, ExperimentConfig) else None
+    except Exception:  # noqa: BLE001  (no fast check; the real Config does it)
+        return None
+    return None

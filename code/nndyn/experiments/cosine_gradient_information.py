@@ -50,7 +50,7 @@ class Config(ExperimentConfig):
 
     w: tuple[float, float] = (1.5, 0.0)
     radii: tuple[float, ...] = (0.25, 0.5, 1.0)
-    frequencies: tuple[float, ...] = tuple(float(L) for L in np.linspace(0.5, 8.0, 31))
+    frequencies: tuple[float, ...] = tuple(0.5 + 0.25 * i for i in range(31))  # 0.5, 0.75, ..., 8 (exact in binary)
     targets: int = 16
     n: int = 100_000
 

@@ -10,11 +10,13 @@ a numbered *fit* with its own folder ``OUT/fits/NNN/`` holding
   one row per optimisation step (``K`` counts the segments of an interrupted run);
 * ``last.ckpt``: a Lightning checkpoint (model, optimizer, loop state, the recorder's
   history, the data stream's position through the module, and the RNG states), written
-  every ``checkpoint_every`` steps, when the run is interrupted and when the fit ends.
+  every ``checkpoint_every`` steps, when the run is interrupted and when the fit ends;
+  written whole (a temporary file, then a rename), after the log rows so far, so that a
+  hard kill loses only the steps after the last checkpoint.
 
 A session stops the whole experiment, with a checkpoint, once it has made ``max_steps``
 optimisation steps in all or when :func:`request_stop` is called (the command line calls
-it on Ctrl-C); it then raises :class:`RunInterrupted`. Opened again with ``resume=True``,
+:func:`request_stop_in_fit` on Ctrl-C and SIGTERM); it then raises :class:`RunInterrupted`. Opened again with ``resume=True``,
 the same experiment replays its fits in the same order: a finished fit is restored from
 its checkpoint without training, the interrupted one continues from its last checkpoint,
 and the final arrays are bitwise those of an uninterrupted run on CPU (the batches are a
@@ -27,6 +29,7 @@ import contextlib
 import csv
 import os
 import random
+import warnings
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -109,6 +112,7 @@ class _Session:
     steps_taken: int = 0
     stop_requested: bool = False
     stop_reason: str = ""
+    in_fit: bool = False
     fit_dirs: list[Path] = field(default_factory=list)
 
 
@@ -137,6 +141,21 @@ def request_stop(reason: str = "stop requested") -> None:
     if session is not None:
         session.stop_requested = True
         session.stop_reason = reason
+
+
+def request_stop_in_fit(reason: str) -> bool:
+    """Ask the active session to stop at the end of the current step, if a fit is training now.
+
+    Returns whether it was asked: ``False`` outside a session or between fits (where there
+    is no step to finish, and the caller stops at once). The command line's signal handler
+    calls it; it imports nothing, so it is safe in a handler.
+    """
+    session = _SESSION.get()
+    if session is None or not session.in_fit:
+        return False
+    session.stop_requested = True
+    session.stop_reason = reason
+    return True
 
 
 def is_main_process() -> bool:
@@ -182,14 +201,28 @@ class _SessionControl(pl.Callback):
             self.session.stop_reason = f"--max-steps {budget}"
         if self.session.stop_requested:
             self.interrupted = True
-            trainer.save_checkpoint(self.path)
+            self._checkpoint(trainer)
             trainer.should_stop = True
         elif self._batches % self.session.options.checkpoint_every == 0:
-            trainer.save_checkpoint(self.path)
+            self._checkpoint(trainer)
 
     def on_train_end(self, trainer, pl_module) -> None:
         if not self.interrupted:
-            trainer.save_checkpoint(self.path)
+            self._checkpoint(trainer)
+
+    def _checkpoint(self, trainer) -> None:
+        """Write the fit's log rows so far, then the checkpoint, atomically.
+
+        The log first: a hard kill (``kill -9``, a power cut) then loses at most the steps
+        after the last checkpoint, which ``--resume`` makes again. The checkpoint goes to a
+        temporary file that is renamed over ``last.ckpt``, so ``last.ckpt`` is always whole.
+        """
+        if trainer.logger is not None:
+            trainer.logger.save()
+        partial = self.path.with_name(self.path.name + ".partial")
+        trainer.save_checkpoint(partial)
+        if trainer.is_global_zero and partial.exists():
+            os.replace(partial, self.path)
 
 
 def quiet_trainer(*, accelerator: str = "cpu", devices: int | str = 1, callbacks: Sequence[pl.Callback] = ()) -> pl.Trainer:
@@ -278,9 +311,37 @@ def fit(
         callbacks=[*callbacks, RNGStateCheckpoint(), control],
     )
     resume_from = checkpoint if options.resume and checkpoint.exists() else None
-    trainer.fit(module, ckpt_path=resume_from, weights_only=False)
+    session.in_fit = True
+    try:
+        trainer.fit(module, ckpt_path=resume_from, weights_only=False)
+    except SystemExit:
+        # Lightning ends a fit with SystemExit on SIGTERM (after its own handler has run
+        # beside the caller's) and on a KeyboardInterrupt: a requested stop, not a failure.
+        if session.stop_requested:
+            raise RunInterrupted(session.steps_taken, session.stop_reason) from None
+        raise
+    finally:
+        session.in_fit = False
     if control.interrupted:
         raise RunInterrupted(session.steps_taken, session.stop_reason)
+
+
+def check_checkpoints(out: Path) -> None:
+    """Check that every checkpoint of the run in ``out`` can be read (before ``--resume`` trains).
+
+    Raises
+    ------
+    ValueError
+        Naming the first checkpoint that is not a whole Lightning checkpoint.
+    """
+    for path in sorted((Path(out) / "fits").glob(f"*/{CHECKPOINT_NAME}")):
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=False)
+            whole = isinstance(state, dict) and "state_dict" in state and "loops" in state
+        except Exception as exc:  # noqa: BLE001  (any unreadable file is damaged)
+            raise ValueError(f"{path} is damaged ({type(exc).__name__})") from None
+        if not whole:
+            raise ValueError(f"{path} is damaged (not a Lightning checkpoint)")
 
 
 def merge_metrics(fit_dirs: Sequence[Path], target: Path) -> int:
@@ -288,10 +349,13 @@ def merge_metrics(fit_dirs: Sequence[Path], target: Path) -> int:
 
     Rows of a later segment (a resumed run) replace those of an earlier one at the same
     step, so the merged file of an interrupted and resumed run equals that of an
-    uninterrupted one.
+    uninterrupted one. A row that cannot be read (cut short by a hard kill, or edited) is
+    left out with a :class:`MetricsRowSkipped` warning. ``target`` is written whole (a
+    temporary file, then a rename).
     """
     rows: dict[tuple[int, int], dict[str, str]] = {}
     keys: list[str] = []
+    skipped: list[str] = []
     for index, fit_dir in enumerate(fit_dirs):
         logs = fit_dir / "logs"
         versions = sorted(logs.glob("version_*"), key=lambda p: int(p.name.split("_")[1])) if logs.exists() else []
@@ -300,19 +364,41 @@ def merge_metrics(fit_dirs: Sequence[Path], target: Path) -> int:
             if not path.exists():
                 continue
             with path.open(newline="") as file:
-                for row in csv.DictReader(file):
-                    step = int(row["step"])
+                reader = csv.DictReader(file)
+                for row in reader:
+                    step = _row_step(row)
+                    if step is None:  # a row cut short by a hard kill, or edited by hand
+                        skipped.append(f"line {reader.line_num} of {path}")
+                        continue
                     merged = rows.setdefault((index, step), {"fit": str(index), "step": str(step)})
                     for key, value in row.items():
                         if value != "":
                             merged[key] = value
                         if key not in keys:
                             keys.append(key)
+    for where in skipped:
+        warnings.warn(f"skipped an unreadable row ({where})", MetricsRowSkipped, stacklevel=2)
     columns = ["fit", "step", *sorted(k for k in keys if k not in ("fit", "step"))]
-    with target.open("w", newline="") as file:
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=columns)
         writer.writeheader()
         for key in sorted(rows):
             writer.writerow(rows[key])
+    os.replace(partial, target)
     return len(rows)
+
+
+class MetricsRowSkipped(UserWarning):
+    """A row of a fit's ``metrics.csv`` that cannot be read was left out of the merged file."""
+
+
+def _row_step(row: dict) -> int | None:
+    """The step of a CSV row, or ``None`` for a row with missing or extra fields or a bad step."""
+    if None in row or None in row.values():
+        return None
+    try:
+        return int(row["step"])
+    except (KeyError, ValueError):
+        return None
 
