@@ -293,3 +293,24 @@ def test_a_chapter_executes_to_the_same_outputs_with_one_process_as_in_the_paral
     assert len(serial[name]) >= 10
     differing = [a[0] for a, b in zip(serial[name], parallel[name]) if a != b]
     assert serial[name] == parallel[name], f"outputs differ: {differing[:10]}"
+
+
+def test_every_page_declares_each_inline_script_once(built_book):
+    """Sphinx 7.4.7 wrote sphinx-thebe's inline script (``const THEBE_JS_URL = ...``) twice on
+    every page, and the browser logged "Identifier 'THEBE_JS_URL' has already been declared";
+    scripts/nndyn_page_scripts.py keeps one."""
+    twice = [str(page.relative_to(built_book)) for page in built_book.rglob("*.html")
+             if "_static" not in page.parts and page.read_text().count("const THEBE_JS_URL") > 1]
+    assert not twice, twice
+
+
+def test_unique_scripts_treats_no_file_name_and_an_empty_one_alike():
+    from sphinx.builders.html._assets import _JavaScript
+
+    import nndyn_page_scripts
+
+    body = "const THEBE_JS_URL = 'x'"
+    scripts = [_JavaScript("a.js"), _JavaScript(None, body=body), _JavaScript("a.js", defer="defer"),
+               _JavaScript("", body=body), _JavaScript("", body="other")]
+    kept = nndyn_page_scripts.unique_scripts(scripts)
+    assert kept == [scripts[0], scripts[1], scripts[2], scripts[4]]
