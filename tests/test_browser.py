@@ -350,6 +350,7 @@ def check_phone_width(page, rel: str) -> list[str]:
     failures = []
     page.evaluate("document.documentElement.dataset.nndynScrollMarks = 'stale'")  # layout.js marks again after the resize
     page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)  # the resize event, which sets the marks pending
     page.wait_for_function(MARKS_DONE, timeout=10_000)
     sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     if sideways > 1:
