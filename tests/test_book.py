@@ -303,3 +303,24 @@ def test_back_matter_in_a_readers_order():
     assert order == sorted(order), dict(zip(("errata", "bibliography", "notation", "api"), order))
     last = yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"][-1]
     assert last["caption"] == "Appendix" and last["chapters"] == [{"file": "book/api"}], last
+
+
+def test_every_page_declares_each_inline_script_once(built_book):
+    """Sphinx 7.4.7 wrote sphinx-thebe's inline script (``const THEBE_JS_URL = ...``) twice on
+    every page, and the browser logged "Identifier 'THEBE_JS_URL' has already been declared";
+    scripts/nndyn_page_scripts.py keeps one."""
+    twice = [str(page.relative_to(built_book)) for page in built_book.rglob("*.html")
+             if "_static" not in page.parts and page.read_text().count("const THEBE_JS_URL") > 1]
+    assert not twice, twice
+
+
+def test_unique_scripts_treats_no_file_name_and_an_empty_one_alike():
+    from sphinx.builders.html._assets import _JavaScript
+
+    import nndyn_page_scripts
+
+    body = "const THEBE_JS_URL = 'x'"
+    scripts = [_JavaScript("a.js"), _JavaScript(None, body=body), _JavaScript("a.js", defer="defer"),
+               _JavaScript("", body=body), _JavaScript("", body="other")]
+    kept = nndyn_page_scripts.unique_scripts(scripts)
+    assert kept == [scripts[0], scripts[1], scripts[2], scripts[4]]

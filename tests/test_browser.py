@@ -26,8 +26,9 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# Sphinx 7.4.7 declares THEBE_JS_URL twice on every page: harmless, and the only allowed error.
-ALLOWED_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+# No page error and no console error is allowed. (Sphinx 7.4.7 wrote sphinx-thebe's inline
+# script twice, and every page logged "Identifier 'THEBE_JS_URL' has already been declared"
+# until scripts/nndyn_page_scripts.py removed the repeat.)
 
 
 def chromium_available() -> bool:
@@ -80,7 +81,8 @@ def visit(browser, url: str, context=None):
     context = context or browser.new_context()
     page = context.new_page()
     problems: list[str] = []
-    page.on("pageerror", lambda exc: None if any(a in str(exc) for a in ALLOWED_PAGE_ERRORS) else problems.append(f"JS error: {exc}"))
+    page.on("pageerror", lambda exc: problems.append(f"JS error: {exc}"))
+    page.on("console", lambda m: problems.append(f"console error: {m.text}") if m.type == "error" else None)
     page.on("requestfailed", lambda req: problems.append(f"failed request: {req.url} {req.failure}"))
     page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None)
 
@@ -167,8 +169,9 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
     """One page at 1280 px: no failed or foreign request, no JS error, MathJax done and no raw
     ``$$``, every image decoded, no display equation cut off, every hidden solution opens on a
     click, and axe-core finds no serious or critical violation. On a page with interactive
-    figures, also :func:`check_interactive_controls` and no console error; on a chapter, then
-    :func:`check_phone_and_dark_mode` in the same tab."""
+    figures, also :func:`check_interactive_controls`. No console error on any page. Then, in
+    the same tab, :func:`check_phone_width` (every page), and on a chapter
+    :func:`check_phone_and_dark_mode`."""
     base, root = site
     if not AXE.exists():
         message = f"{AXE} is missing (run `npm install`); accessibility checks need it"
@@ -178,9 +181,6 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
     failures = []
     context, page, problems = visit(browser, f"{base}/{rel}")
     interactive = rel in INTERACTIVE_TOC_PAGES
-    console: list[str] = []
-    if interactive:
-        page.on("console", lambda m: console.append(m.text) if m.type == "error" and not any(a in m.text for a in ALLOWED_PAGE_ERRORS) else None)
     try:
         html = (root / rel).read_text()
         if "math notranslate" in html:
@@ -204,10 +204,11 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
         failures += checked(rel, "solutions", lambda: check_solutions_open_on_a_click(page, rel))
         if interactive:
             failures += checked(rel, "interactive controls", lambda: check_interactive_controls(page, rel))
+        failures += checked(rel, "phone width", lambda: check_phone_width(page, rel))
         if rel in CHAPTER_TOC_PAGES:
             failures += checked(rel, "phone and dark mode", lambda: check_phone_and_dark_mode(page, rel))
-        if problems or console:
-            failures.append(f"{rel}: {problems + console}")
+        if problems:
+            failures.append(f"{rel}: {problems}")
     finally:
         context.close()
     if interactive:  # a phone that opens the page, in dark mode: the figures' first draw is narrow
@@ -221,6 +222,70 @@ def checked(rel: str, name: str, check) -> list[str]:
         return check()
     except Exception as exc:  # noqa: BLE001 -- reported, with the others
         return [f"{rel}: {name} broke off: {type(exc).__name__}: {str(exc)[:500]}"]
+
+
+GENERATED_PAGES = ("genindex.html", "py-modindex.html", "prf-prf.html", "search.html", "index.html")
+"""Pages Sphinx and its extensions write besides those of the table of contents."""
+
+
+@pytest.mark.parametrize("rel", GENERATED_PAGES)
+def test_generated_pages_load_cleanly_and_fit_a_phone(browser, site, rel):
+    """The index pages: no failed request, JS or console error, and :func:`check_phone_width`
+    (the general index's two columns once pushed the page 561 px wider than a phone)."""
+    base, root = site
+    if not (root / rel).exists():
+        pytest.skip(f"{rel} is not built")
+    context, page, problems = visit(browser, f"{base}/{rel}")
+    try:
+        failures = check_phone_width(page, rel)
+    finally:
+        context.close()
+    assert not (failures or problems), "\n".join(failures + problems)
+
+
+KEYBOARD_CHAPTER = "book/04_gd_cannot_learn.html"
+MAX_TABS_TO_FIRST_CONTROL = 30
+"""Key presses a keyboard user may need from the top of chapter 4 to the first control of its
+first interactive figure (447 when every formula was a tab stop)."""
+
+
+def test_keyboard_reaches_the_first_figure_control_of_chapter_4_in_a_few_dozen_tabs(browser, site):
+    """Formulas are out of the tab order (MathJax's menu setting inTabOrder, _config.yml), and
+    skip links lead to the figures (book/_static/layout.js), so the first checkbox or slider of
+    chapter 4's interactive figure is a few dozen key presses (Tab, or Enter on a skip link)
+    from the top of the page (447 Tab presses before, 70 with the formulas out of the tab
+    order alone); the formulas are still there for screen readers."""
+    base, _ = site
+    context, page, problems = visit(browser, f"{base}/{KEYBOARD_CHAPTER}")
+    try:
+        wait_for_math(page)
+        page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
+        page.wait_for_function(MARKS_DONE, timeout=10_000)
+        wait_for_tab_stops(page)
+        math_tab_stops = page.evaluate("document.querySelectorAll('mjx-container[tabindex=\"0\"]:not(.nndyn-scrolls)').length")
+        assert page.evaluate("document.querySelectorAll('mjx-container mjx-assistive-mml, mjx-container[aria-label]').length") > 0, \
+            "formulas lost what screen readers read"
+        page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+        # a keyboard user: Tab, and Enter on the skip link to the figure that holds the first
+        # interactive figure (book/_static/layout.js), then Tab to its first control
+        target = page.evaluate("'#' + document.querySelector('.nndyn-interactive').closest('figure[id]').id")
+        presses = 0
+        while presses < MAX_TABS_TO_FIRST_CONTROL:
+            page.keyboard.press("Tab")
+            presses += 1
+            if page.evaluate("!!(document.activeElement && document.activeElement.closest('.nndyn-interactive'))"):
+                break
+            if page.evaluate("document.activeElement && document.activeElement.getAttribute('href')") == target:
+                page.keyboard.press("Enter")
+                presses += 1
+                page.wait_for_timeout(300)
+        else:
+            presses = None
+    finally:
+        context.close()
+    assert math_tab_stops == 0, f"{math_tab_stops} formulas are tab stops"
+    assert presses is not None, f"the first figure control of {KEYBOARD_CHAPTER} is more than {MAX_TABS_TO_FIRST_CONTROL} Tab presses away"
+    assert not problems, problems
 
 
 def check_solutions_open_on_a_click(page, rel: str) -> list[str]:
@@ -261,6 +326,41 @@ OVERFLOWING_MATH = """() => Array.from(document.querySelectorAll('mjx-container[
     .map(e => ({text: e.textContent.slice(0, 40), scrolls: ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)}))"""
 
 
+# Boxes wider than their content area on the page (display equations, tables, outputs), and
+# whether each scrolls inside itself with the visible cue of book/_static/layout.js/.css: the
+# class nndyn-scrolls, an edge shadow (box-shadow) and a tab stop.
+UNCUED_BOXES = """() => Array.from(document.querySelectorAll(
+        'mjx-container[display="true"], .bd-article table, .cell_output .output'))
+    .map(e => {
+        const box = e.tagName === 'TABLE' ? (e.closest('.pst-scrollable-table-container, .table-wrapper') || e) : e;
+        return {e, box};
+    })
+    .filter(({e, box}) => box.scrollWidth > box.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter(({box}) => !(['auto', 'scroll'].includes(getComputedStyle(box).overflowX)
+                         && box.classList.contains('nndyn-scrolls')
+                         && getComputedStyle(box).boxShadow !== 'none' && box.tabIndex === 0))
+    .map(({e}) => e.tagName + ': ' + e.textContent.trim().slice(0, 50))"""
+MARKS_DONE = "() => document.documentElement.dataset.nndynScrollMarks === 'done'"
+
+
+def check_phone_width(page, rel: str) -> list[str]:
+    """The loaded page at 390 px (a phone): it does not scroll sideways, and every display
+    equation, table or output wider than its box scrolls inside that box with a visible cue
+    (an edge shadow) and a tab stop. The same tab as the checks at 1280 px."""
+    failures = []
+    page.evaluate("document.documentElement.dataset.nndynScrollMarks = 'stale'")  # layout.js marks again after the resize
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)  # the resize event, which sets the marks pending
+    page.wait_for_function(MARKS_DONE, timeout=10_000)
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if sideways > 1:
+        failures.append(f"{rel}: the page scrolls sideways at 390 px, by {sideways} px")
+    uncued = page.evaluate(UNCUED_BOXES)
+    if uncued:
+        failures.append(f"{rel}: wider than a phone without a scroll cue: {uncued[:5]}")
+    return failures
+
+
 def chapter_pages(root: Path) -> list[str]:
     return [rel for rel in pages(root) if Path(rel).name[:2].isdigit()]
 
@@ -293,14 +393,19 @@ def chapter_toc_pages() -> list[str]:
 CHAPTER_TOC_PAGES = chapter_toc_pages()
 
 
+# (filter, background colour) of every figure: static images and interactive plots.
+FIGURE_TREATMENTS = """() => Array.from(document.querySelectorAll('.cell_output img:not([hidden]), .nndyn-plot'))
+    .map(e => [getComputedStyle(e).filter, getComputedStyle(e).backgroundColor])"""
+
+
 def check_phone_and_dark_mode(page, rel: str) -> list[str]:
     """The loaded chapter on a phone (390 px), switched to dark mode with the theme's button:
 
     * dark mode applies;
-    * a display equation wider than the screen scrolls inside its box (a few long inline
-      formulas, which MathJax 3 cannot break, may still push the page a little wider than a
-      phone);
-    * every figure is an opaque light plate, never inverted, so its dark ink stays readable;
+    * a display equation wider than the screen scrolls inside its box;
+    * every figure is an opaque light plate, never inverted, so its dark ink stays readable,
+      and static and interactive figures get one treatment: no filter (the theme dimmed
+      only the static ones to grey) and the same white background;
     * an interactive figure is redrawn with its narrow layout and fits the screen
       (:func:`check_interactive_on_a_phone`), and axe-core finds no serious or critical
       violation on its page;
@@ -328,6 +433,9 @@ def check_phone_and_dark_mode(page, rel: str) -> list[str]:
             failures.append(f"{rel}: figure not a light opaque plate in dark mode: {fig}")
     if not figures_checked:
         failures.append(f"{rel}: no figure")
+    treatments = page.evaluate(FIGURE_TREATMENTS)
+    if len(set(map(tuple, treatments))) > 1 or any(t[0] != "none" for t in treatments):
+        failures.append(f"{rel}: figures treated differently in dark mode (filter, background): {sorted(set(map(tuple, treatments)))}")
     if rel in INTERACTIVE_TOC_PAGES:
         failures += check_interactive_on_a_phone(page, rel)
         if AXE.exists():
@@ -493,9 +601,26 @@ def test_the_interactive_pages_are_known_before_the_build(built_book):
 INTERACTIVE_READY = "() => Array.from(document.querySelectorAll('.nndyn-interactive')).every(b => b.dataset.ready === 'yes')"
 
 
+# What an interactive figure shows when the page opens (before any control is moved): whether
+# every curve its sliders move is flat (chapter 7's figure opened at step 0, where the network
+# and its random feature model are both 0), and the sliders over training time that do not
+# open at the end of training.
+OPENING_STATE = """box => {
+    const spec = JSON.parse(box.querySelector('script.nndyn-figure-data').textContent);
+    const data = box.querySelector('.nndyn-plot').data;
+    const curves = spec.frame_traces.map(i => data[i]).filter(t => Array.isArray(t.y) && t.y.length > 2);
+    const flat = curves.length > 0 && curves.every(t => t.y.every(v => v === t.y[0]));
+    const timeNotAtEnd = Array.from(box.querySelectorAll('input[type=range]'))
+        .filter(s => /training time/.test(document.querySelector(`label[for='${s.id}']`).textContent) && s.value !== s.max)
+        .map(s => s.value + ' of ' + s.max);
+    return {flat, timeNotAtEnd};
+}"""
+
+
 def check_interactive_controls(page, rel: str) -> list[str]:
     """On a loaded page (1280 px): each figure draws with plotly.js (the PNG fallback then
-    hides), every slider has a label and moves by keyboard, changing the frame, the drawn
+    hides) and opens at an informative state (:data:`OPENING_STATE`), every slider has a
+    label and moves by keyboard, changing the frame, the drawn
     data and its output; every checkbox changes what is drawn; there is at least one control.
     Returns the failures."""
     failures, moved = [], 0
@@ -504,6 +629,11 @@ def check_interactive_controls(page, rel: str) -> list[str]:
         state = box.evaluate(FIGURE_STATE)
         if not (state["svg"] and state["fallbackHidden"]):
             failures.append(f"{rel} figure {n}: not drawn ({state})")
+        opening = box.evaluate(OPENING_STATE)
+        if opening["flat"]:
+            failures.append(f"{rel} figure {n}: opens with every curve it moves flat")
+        if opening["timeNotAtEnd"]:
+            failures.append(f"{rel} figure {n}: a slider over training time opens before the end of training: {opening['timeNotAtEnd']}")
         for slider in box.query_selector_all("input[type=range]"):
             label = page.evaluate("s => document.querySelector(`label[for='${s.id}']`)?.textContent", slider)
             if not label:

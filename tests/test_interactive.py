@@ -89,3 +89,13 @@ def test_one_slider_takes_int_keys_and_json_errors_are_value_errors():
     assert set(fig.spec["frames"]) == {"0", "1"}
     with pytest.raises(ValueError, match="JSON"):
         interactive_figure([{"type": "scatter", "x": x, "y": x, "meta": object()}], {}, fallback=_fallback(), alt="a")
+
+
+def test_a_slider_can_open_at_its_last_position():
+    """Issue 23: a slider over training time opens at the end of training (``start=-1``), not
+    at the flat curves of step 0; a negative start counts from the end and is stored as the
+    position it names, which is what the page's script reads."""
+    assert Slider("t", ["0", "1", "2"], start=-1).start == 2
+    assert Slider("t", ["0", "1", "2"], start=-3).start == 0
+    with pytest.raises(ValueError, match="start"):
+        Slider("t", ["0", "1", "2"], start=-4)

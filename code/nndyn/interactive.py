@@ -59,7 +59,9 @@ class Slider:
     values : sequence of str
         The value shown for each position, in order ("t = 0", "t = 10", ...).
     start : int
-        The position shown first (and drawn in the fallback PNG).
+        The position shown first: the figure's most informative state (for a slider over
+        training time usually the end, ``-1``, not the flat curves of step 0). A negative
+        value counts from the end, as in Python; it is stored as the position it names.
     """
 
     label: str
@@ -71,8 +73,9 @@ class Slider:
             raise ValueError("Slider label must not be empty")
         if len(self.values) < 2:
             raise ValueError(f"Slider values must have at least two positions, got {len(self.values)}")
-        if not 0 <= self.start < len(self.values):
-            raise ValueError(f"Slider start must be in [0, {len(self.values)}), got {self.start}")
+        if not -len(self.values) <= self.start < len(self.values):
+            raise ValueError(f"Slider start must be in [-{len(self.values)}, {len(self.values)}), got {self.start}")
+        object.__setattr__(self, "start", int(self.start) % len(self.values))
 
 
 @dataclass(frozen=True)

@@ -394,5 +394,5 @@ def interactive(result: Result, n_frames: int = 36):
            "with positive a_j turn towards the direction of e1 (their angle to the horizontal axis shrinks) and grow, "
            "so that they move to the right and away from the origin.")
     return interactive_figure(data, layout, fallback=plot_particles(result), alt=alt,
-                              sliders=[Slider("training time", times, 0)], frames=frames,
+                              sliders=[Slider("training time", times, -1)], frames=frames,
                               frame_traces=[2, 3, 4, 5, 6, 7], narrow_layout=narrow, height=380, digits=3)

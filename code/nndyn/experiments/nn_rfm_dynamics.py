@@ -283,5 +283,5 @@ def interactive(result: Result):
            f"{c.widths[0]} the network bends towards the target and its random feature model stays far below it; at m = "
            f"{c.widths[-1]} the two curves lie on top of each other at every time.")
     return interactive_figure(data, layout, fallback=plot_slice(result), alt=alt,
-                              sliders=[Slider("training time", values, start=0)], frames=frames,
+                              sliders=[Slider("training time", values, start=-1)], frames=frames,
                               frame_traces=frame_traces, narrow_layout=narrow, height=400, digits=3)

@@ -1,0 +1,90 @@
+// Wide content on a narrow screen (book/_static/layout.css): display equations, tables and
+// outputs that are wider than their box scroll inside it, and such a box gets the class
+// "nndyn-scrolls", which draws a shadow at each edge that hides content (the cue that there
+// is more; data-nndyn-at says which edges), and a tab stop, so that a keyboard user can
+// scroll it too. The marks follow the page's width (a phone turned, a window resized).
+// A page with numbered figures also gets skip links to them (addFigureSkipLinks).
+(function () {
+  "use strict";
+  var BOXES = 'mjx-container[display="true"], .pst-scrollable-table-container, .table-wrapper, .cell_output .output';
+
+  // Which edges hide content: "start" (scrolled to the left end), "middle" or "end".
+  function edge(box) {
+    if (box.scrollLeft <= 1) return "start";
+    return box.scrollLeft + box.clientWidth >= box.scrollWidth - 1 ? "end" : "middle";
+  }
+  function onScroll(event) {
+    event.currentTarget.dataset.nndynAt = edge(event.currentTarget);
+  }
+
+  function markScrollingBoxes() {
+    document.querySelectorAll(BOXES).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      box.classList.toggle("nndyn-scrolls", scrolls);
+      if (scrolls) {
+        box.dataset.nndynAt = edge(box);
+        if (!box.dataset.nndynListens) {
+          box.addEventListener("scroll", onScroll, {passive: true});
+          box.dataset.nndynListens = "yes";
+        }
+        if (!box.hasAttribute("tabindex")) {
+          box.setAttribute("tabindex", "0");
+          box.dataset.nndynTabstop = "yes";
+        }
+      } else if (box.dataset.nndynTabstop === "yes") {
+        box.removeAttribute("tabindex");
+        delete box.dataset.nndynTabstop;
+      }
+    });
+    document.documentElement.dataset.nndynScrollMarks = "done";  // read by the tests
+  }
+
+  var timer = null;
+  function later() {
+    document.documentElement.dataset.nndynScrollMarks = "pending";
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(markScrollingBoxes, 150);
+  }
+
+  // Skip links to the figures of the page, after the theme's "Skip to main content": hidden
+  // until a keyboard user tabs to them, they take the reader to a figure (and its controls)
+  // without tabbing through every link of the text before it.
+  function addFigureSkipLinks() {
+    var figures = Array.from(document.querySelectorAll(".bd-article figure[id]")).filter(function (f) {
+      return f.querySelector(".caption-number");
+    });
+    var skip = document.getElementById("pst-skip-link");
+    if (!figures.length || !skip || document.querySelector(".nndyn-skip-figures")) return;
+    var nav = document.createElement("nav");
+    nav.className = "nndyn-skip-figures skip-link d-print-none";
+    nav.setAttribute("aria-label", "Skip to a figure");
+    figures.forEach(function (figure) {
+      var link = document.createElement("a");
+      link.href = "#" + figure.id;
+      link.textContent = "Skip to " + figure.querySelector(".caption-number").textContent.trim().replace(/^Fig\./, "Figure");
+      link.addEventListener("click", function () {
+        // focus the figure, so that the next Tab goes to its first control
+        if (!figure.hasAttribute("tabindex")) figure.setAttribute("tabindex", "-1");
+        window.setTimeout(function () { figure.focus({preventScroll: false}); }, 0);
+      });
+      nav.append(link);
+    });
+    skip.after(nav);
+  }
+
+  function start() {
+    addFigureSkipLinks();
+    var typeset = (typeof MathJax !== "undefined" && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
+    typeset.catch(function () {}).then(function () {
+      markScrollingBoxes();
+      window.addEventListener("resize", later);
+      var article = document.querySelector(".bd-article");
+      if (article && typeof ResizeObserver !== "undefined") {
+        new ResizeObserver(function () { window.requestAnimationFrame(later); }).observe(article);
+      }
+    });
+  }
+  document.documentElement.dataset.nndynScrollMarks = "pending";
+  if (document.readyState === "complete") start();
+  else window.addEventListener("load", start);
+})();
