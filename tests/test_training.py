@@ -221,3 +221,30 @@ def test_metrics_csv_names_a_risk_a_risk_and_anything_else_an_objective(problem,
     scaled = lambda pred, y: squared_risk(pred, y) / 4  # noqa: E731  (a risk divided by alpha^2, as in output_scale)
     traj, rows = _session_metrics(tmp_path / "b", lambda: train(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=4, risk=scaled))
     assert list(rows[0]) == ["fit", "step", "objective"] and float(rows[0]["objective"]) == traj.loss[0]
+
+
+def test_the_reproduce_page_describes_every_column_that_metrics_csv_can_hold(problem, tmp_path):
+    """Every kind of training writes its columns; each is named on the Reproduce page (widths as train_risk_m50, ...)."""
+    import re
+    from pathlib import Path
+
+    from nndyn.regularization import train_path_norm
+    from nndyn.training import train_online
+    from nndyn.widths import train_widths
+
+    x, y = problem
+    runs = {
+        "gd": lambda: train(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=2),
+        "penalty": lambda: train_path_norm(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=2, lam=0.1),
+        "widths": lambda: train_widths(x, y, widths=(50, 200), lr_scale=1.0, steps=2, record_every=1, seed=0),
+        "online": lambda: train_online(TwoLayerNet(d=3, m=4, init="balanced", seed=0), d=3, batch_size=4, steps=3, lr=0.1,
+                                       eval_every=2, n_test=8),
+    }
+    columns = set()
+    for name, run in runs.items():
+        columns |= set(_session_metrics(tmp_path / name, run)[1][0])
+    assert {"train_risk", "objective", "train_risk_m50", "train_risk_m200", "train_loss", "test_loss", "test_accuracy"} <= columns
+    page = (Path(__file__).resolve().parents[1] / "book" / "reproduce.md").read_text()
+    section = page.split("## The columns of `metrics.csv`")[1].split("\n## ")[0]
+    named = set(re.findall(r"`([a-z_0-9]+)`", section))
+    assert columns <= named, f"describe on the Reproduce page: {sorted(columns - named)}"

@@ -249,8 +249,8 @@ def fit(
         Outside a session, on Ctrl-C (Lightning itself would exit with ``SystemExit(1)``).
     """
     session = current_session()
-    if session is None:  # Ctrl-C: KeyboardInterrupt, not Lightning's SystemExit(1) (nndyn.training.interrupt)
-        from .interrupt import fit_interruptible
+    if session is None:  # Ctrl-C: KeyboardInterrupt, not Lightning's SystemExit(1) (nndyn.training._interrupt)
+        from ._interrupt import fit_interruptible
 
         fit_interruptible(quiet_trainer(accelerator=accelerator, devices=devices, callbacks=callbacks), module)
         return
