@@ -36,10 +36,11 @@ def check_nonnegative_int(name: str, value: Any) -> int:
 def _real(name: str, value: Any, requirement: str) -> float:
     """``value`` as a float if it is a real number, else a :class:`ValueError` naming ``name``.
 
-    The one rule for real parameters (learning rates, scales, weights), shared with the
-    experiments' ``Config`` fields: a Python or NumPy number (or a one-element tensor), not
-    a bool (``lr=True`` is a mistake, not ``lr=1``) and not a string (``lr='0.1'`` is
-    refused, as ``Config(lr='0.1')`` refuses it; the command line parses its text first).
+    The one rule for real parameters (learning rates, scales, weights): a Python or NumPy
+    number (or a one-element tensor), not a bool (``lr=True`` is a mistake, not ``lr=1``)
+    and not a string (``lr='0.1'``). The experiments' ``Config`` float fields refuse
+    bools and strings too (:meth:`nndyn.experiments.base.ExperimentConfig.check_fields`);
+    the command line parses its text before either sees it.
     """
     kind = type(value).__name__
     if isinstance(value, bool) or kind in ("bool_", "bool") or isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
