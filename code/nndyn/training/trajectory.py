@@ -20,8 +20,8 @@ class TrainingInterrupted(KeyboardInterrupt):
     Attributes
     ----------
     trajectory : Trajectory
-        The records made before the interruption (at least the one at step 0 when the
-        training had started).
+        The records completed before the interruption (none if it came before the first
+        record, at step 0, was complete).
     """
 
     def __init__(self, trajectory: "Trajectory") -> None:
