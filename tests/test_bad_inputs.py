@@ -14,7 +14,7 @@ from nndyn import RandomFeatureModel, TwoLayerNet, train
 from nndyn.data import all_parities, hypercube_points, sample_hypercube, sample_sphere
 from nndyn.deep import DeepReLUNet
 from nndyn.experiments import kernel_regime_training, lazy_dynamics, parity_sgd
-from nndyn.kernels import empirical_gram, explicit_gram
+from nndyn.kernels import empirical_gram, explicit_gram, min_eigenvalue
 from nndyn.ntk import empirical_ntk
 from nndyn.training import probes
 from nndyn.training.batched import train_seeds
@@ -108,6 +108,33 @@ CASES = [
     ("Config unknown preset", lambda: kernel_regime_training.Config.preset("huge"), ValueError, "preset must be one of"),
     ("Config unknown parameter", lambda: kernel_regime_training.Config.preset("quick", lr=0.1), ValueError,
      "unknown parameter(s) lr"),
+    # issue 22: the last API errors that came from the inside (AttributeError, KeyError, a wrong reason)
+    ("min_eigenvalue of a NaN matrix", lambda: min_eigenvalue(_with(torch.eye(3, dtype=torch.float64), 4, math.nan)),
+     ValueError, "k holds 1 NaN"),
+    ("empirical_ntk on NaN input", lambda: empirical_ntk(_net(), _with(_x(), 2, math.nan)), ValueError, "x holds 1 NaN"),
+    ("empirical_ntk on infinite y", lambda: empirical_ntk(_net(), _x(), _with(_x(), 0, math.inf)), ValueError,
+     "y holds 1 infinite"),
+    ("empirical_gram on NaN input", lambda: empirical_gram(_net(), _with(_x(), 2, math.nan)), ValueError, "x holds 1 NaN"),
+    ("from_network of a deep network", lambda: RandomFeatureModel.from_network(DeepReLUNet(D, 4)), ValueError,
+     "net must be a TwoLayerNet"),
+    ("from_network of a string", lambda: RandomFeatureModel.from_network("net"), ValueError, "net must be a TwoLayerNet"),
+    ("first_layer_max_move on a deep network",
+     lambda: train(DeepReLUNet(D, 4), _x(), _y(), lr=0.01, steps=1, probes={"move": probes.first_layer_max_move}),
+     ValueError, "first_layer_max_move needs a model with a first-layer weight B"),
+    ("parameter_distance(net)", lambda: probes.parameter_distance(_net()), TypeError,
+     "parameter_distance is a probe: its argument module"),
+    ("gradient_norm(net)", lambda: probes.gradient_norm(_net()), TypeError, "gradient_norm is a probe"),
+    ("risk_on(x, y)(net)", lambda: probes.risk_on(_x(), _y())(_net()), TypeError, "risk_on(x, y) is a probe"),
+    ("callbacks=[a function]", _train(callbacks=[lambda trainer: None]), TypeError,
+     "callbacks must hold pytorch_lightning.Callback instances, got a function"),
+    ("callbacks=a function", _train(callbacks=print), TypeError, "callbacks must be a list of pytorch_lightning.Callback"),
+    ("lr=True in train", _train(lr=True), ValueError, "lr must be a finite number > 0, got True"),
+    ("lr='0.1' in train", _train(lr="0.1"), ValueError, "lr must be a finite number > 0, got '0.1'"),
+    ("lr=True in a Config", lambda: parity_sgd.Config(lr=True), ValueError, "lr must be a finite number, got True"),
+    ("lr='0.1' in a Config", lambda: parity_sgd.Config(lr="0.1"), ValueError, "lr must be a finite number, got '0.1'"),
+    ("lr=True in train_seeds", lambda: train_seeds(_x(), _y(), m=3, seeds=[0], lr=True, steps=1), ValueError,
+     "lr must be a finite number > 0, got True"),
+    ("output_scale='2'", lambda: TwoLayerNet(D, 4, output_scale="2"), ValueError, "output_scale must be a finite number > 0"),
 ]
 
 
@@ -179,3 +206,31 @@ def test_bias_lets_the_network_fit_an_odd_nonlinear_target():
         risks[bias] = float(traj["test"][-1])
     assert risks[True] < 0.8 * risks[False]
     assert TwoLayerNet(2, 3, bias=True).B.shape == (3, 3)
+
+
+# issue 22 -----------------------------------------------------------------------------------
+
+
+def test_kernels_take_numpy_input_like_tensors():
+    """empirical_ntk and min_eigenvalue convert NumPy arrays at the boundary (the one input check)."""
+    import numpy as np
+
+    net, x = _net(), _x()
+    k = empirical_ntk(net, x)
+    assert torch.equal(empirical_ntk(net, x.numpy()), k)
+    assert torch.equal(empirical_ntk(net, x.numpy(), x.numpy()[:3]), k[:, :3])
+    assert torch.equal(empirical_gram(net, x.numpy()), k)
+    assert torch.equal(min_eigenvalue(k.numpy()), min_eigenvalue(k))
+    assert float(min_eigenvalue(np.eye(3))) == 1.0
+    assert torch.equal(explicit_gram(net, x.numpy()), explicit_gram(net, x))
+
+
+def test_a_real_number_is_the_one_rule_for_learning_rates():
+    """NumPy numbers are real numbers (accepted), as are ints; bools and strings are not (refused everywhere)."""
+    import numpy as np
+
+    for lr in (np.float64(0.01), np.float32(0.01), 1):
+        train(_net(), _x(), _y(), lr=lr, steps=1)
+    for lr in (True, np.bool_(True), "0.1", None):
+        with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+            train(_net(), _x(), _y(), lr=lr, steps=1)

@@ -145,3 +145,22 @@ def test_bad_index_and_band_width(problem):
             runs.network(bad)
     with pytest.raises(ValueError, match="width"):
         runs.band(0.0)
+
+
+def test_metrics_csv_of_several_widths_has_one_training_risk_per_width(tmp_path):
+    """Issue 22: the widths trained side by side log their own risks, not the learning-rate-weighted sum."""
+    import csv
+
+    from nndyn.training import RunOptions, run_session
+    from nndyn.training.session import merge_metrics
+    from nndyn.widths import train_widths
+
+    data = single_neuron_data(n=10, d=4, seed=0)
+    with run_session(RunOptions(tmp_path / "run")) as session:
+        _, traj = train_widths(data.x_train, data.y_train, widths=(5, 20), lr_scale=10.0, steps=4, record_every=2, seed=0)
+    merge_metrics(session.fit_dirs, tmp_path / "metrics.csv")
+    with (tmp_path / "metrics.csv").open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0]) == ["fit", "step", "train_risk_m20", "train_risk_m5"] and len(rows) == 4
+    for row, record in ((rows[0], 0), (rows[2], 1)):
+        assert [float(row["train_risk_m5"]), float(row["train_risk_m20"])] == traj["risk"][record].tolist()

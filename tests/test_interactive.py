@@ -99,3 +99,25 @@ def test_a_slider_can_open_at_its_last_position():
     assert Slider("t", ["0", "1", "2"], start=-3).start == 0
     with pytest.raises(ValueError, match="start"):
         Slider("t", ["0", "1", "2"], start=-4)
+
+
+def test_interactive_does_not_import_plotting_and_plotting_still_exports_its_names():
+    """Issue 22: no import circle; nndyn.plotting imports nndyn.interactive, never the other way round."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nndyn.interactive
+    import nndyn.plotting
+
+    source = Path(nndyn.interactive.__file__).read_text()
+    imported = [node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import) for alias in node.names]
+    assert not [name for name in imported if name and name.split(".")[-1] == "plotting"], imported
+    code = "import sys, nndyn.interactive; print('nndyn.plotting' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    for name in ("InteractiveFigure", "Slider", "Toggle", "interactive_figure"):
+        assert getattr(nndyn.plotting, name) is getattr(nndyn.interactive, name)
+    spec = _figure().spec
+    assert spec["layout"]["colorway"] == list(nndyn.plotting.OKABE_ITO)

@@ -142,3 +142,109 @@ def test_gd_module_without_a_plan_has_no_data_loader():
     module = GDModule(torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3), lr=0.1)
     with pytest.raises(ValueError, match="steps"):
         module.train_dataloader()
+
+
+# -- issue 22: Ctrl-C in Python, the global random state, honest metric names ----------------
+
+
+def _sigint_after(records: int):
+    """A probe that sends this process SIGINT (a real Ctrl-C) at its ``records``-th call."""
+    import os
+    import signal
+
+    calls = []
+
+    def probe(module):
+        calls.append(module.steps_done)
+        if len(calls) == records:
+            os.kill(os.getpid(), signal.SIGINT)
+        return float(len(calls))
+
+    return probe
+
+
+def test_ctrl_c_in_train_raises_keyboard_interrupt_with_the_partial_trajectory(problem):
+    """Lightning turns Ctrl-C into SystemExit(1) and leaves SIGINT ignored; train() raises KeyboardInterrupt and restores it."""
+    import signal
+
+    from nndyn.training import TrainingInterrupted
+
+    x, y = problem
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a script or a notebook's kernel
+    try:
+        net = TwoLayerNet(d=5, m=7, init="balanced", seed=3)
+        with pytest.raises(KeyboardInterrupt) as info:
+            train(net, x, y, lr=0.05, steps=1000, record_every=10, probes={"calls": _sigint_after(3)})
+        assert isinstance(info.value, TrainingInterrupted)
+        traj = info.value.trajectory
+        assert 2 <= len(traj) <= 3 and traj.step[0] == 0 and np.all(np.diff(traj.step) == 10)
+        assert traj["calls"].shape == traj.loss.shape and traj.t[-1] == pytest.approx(0.05 * traj.step[-1])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Ctrl-C must work again after the interruption"
+        again = train(net, x, y, lr=0.05, steps=5)  # the model and the process can train again
+        assert len(again) == 6
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_train_leaves_the_global_random_states_as_they_were(problem):
+    import random
+
+    x, y = problem
+    torch.manual_seed(1234)
+    states = torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate()
+    train(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=3, record_every=1)
+    assert torch.equal(torch.get_rng_state(), states[0])
+    assert np.array_equal(np.random.get_state()[1], states[1]) and random.getstate() == states[2]
+
+
+def _session_metrics(tmp_path, run) -> list[dict[str, str]]:
+    import csv
+
+    from nndyn.training import RunOptions, run_session
+    from nndyn.training.session import merge_metrics
+
+    with run_session(RunOptions(tmp_path / "run")) as session:
+        result = run()
+    merge_metrics(session.fit_dirs, tmp_path / "metrics.csv")
+    with (tmp_path / "metrics.csv").open(newline="") as file:
+        return result, list(csv.DictReader(file))
+
+
+def test_metrics_csv_names_a_risk_a_risk_and_anything_else_an_objective(problem, tmp_path):
+    """``train_risk`` only for the squared and hinge risks; another function minimised is an ``objective``."""
+    from nndyn.losses import squared_risk
+
+    x, y = problem
+    traj, rows = _session_metrics(tmp_path / "a", lambda: train(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=4, record_every=2))
+    assert list(rows[0]) == ["fit", "step", "train_risk"] and len(rows) == 4
+    assert float(rows[0]["train_risk"]) == traj.loss[0] and float(rows[2]["train_risk"]) == traj.loss[1]
+    scaled = lambda pred, y: squared_risk(pred, y) / 4  # noqa: E731  (a risk divided by alpha^2, as in output_scale)
+    traj, rows = _session_metrics(tmp_path / "b", lambda: train(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=4, risk=scaled))
+    assert list(rows[0]) == ["fit", "step", "objective"] and float(rows[0]["objective"]) == traj.loss[0]
+
+
+def test_the_reproduce_page_describes_every_column_that_metrics_csv_can_hold(problem, tmp_path):
+    """Every kind of training writes its columns; each is named on the Reproduce page (widths as train_risk_m50, ...)."""
+    import re
+    from pathlib import Path
+
+    from nndyn.regularization import train_path_norm
+    from nndyn.training import train_online
+    from nndyn.widths import train_widths
+
+    x, y = problem
+    runs = {
+        "gd": lambda: train(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=2),
+        "penalty": lambda: train_path_norm(TwoLayerNet(d=5, m=3, seed=0), x, y, lr=0.1, steps=2, lam=0.1),
+        "widths": lambda: train_widths(x, y, widths=(50, 200), lr_scale=1.0, steps=2, record_every=1, seed=0),
+        "online": lambda: train_online(TwoLayerNet(d=3, m=4, init="balanced", seed=0), d=3, batch_size=4, steps=3, lr=0.1,
+                                       eval_every=2, n_test=8),
+    }
+    columns = set()
+    for name, run in runs.items():
+        columns |= set(_session_metrics(tmp_path / name, run)[1][0])
+    assert {"train_risk", "objective", "train_risk_m50", "train_risk_m200", "train_loss", "test_loss", "test_accuracy"} <= columns
+    page = (Path(__file__).resolve().parents[1] / "book" / "reproduce.md").read_text()
+    section = page.split("## The columns of `metrics.csv`")[1].split("\n## ")[0]
+    named = set(re.findall(r"`([a-z_0-9]+)`", section))
+    assert columns <= named, f"describe on the Reproduce page: {sorted(columns - named)}"

@@ -33,34 +33,43 @@ def check_nonnegative_int(name: str, value: Any) -> int:
     return value
 
 
-def check_positive(name: str, value: Any) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
+def _real(name: str, value: Any, requirement: str) -> float:
+    """``value`` as a float if it is a real number, else a :class:`ValueError` naming ``name``.
+
+    The one rule for real parameters (learning rates, scales, weights): a Python or NumPy
+    number (or a one-element tensor), not a bool (``lr=True`` is a mistake, not ``lr=1``)
+    and not a string (``lr='0.1'``). The experiments' ``Config`` float fields refuse
+    bools and strings too (:meth:`nndyn.experiments.base.ExperimentConfig.check_fields`);
+    the command line parses its text before either sees it.
+    """
+    kind = type(value).__name__
+    if isinstance(value, bool) or kind in ("bool_", "bool") or isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
+        raise ValueError(f"{name} must be {requirement}, got {value!r} (a {kind}, not a real number)")
     try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}") from None
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} must be {requirement}, got {value!r}") from None
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number > 0 (bools and strings are refused)."""
+    value = _real(name, value, "a finite number > 0")
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return value
 
 
 def check_nonnegative(name: str, value: Any) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite number >= 0."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}") from None
+    """Return ``value`` as a float, or raise if it is not a finite real number >= 0 (bools and strings are refused)."""
+    value = _real(name, value, "a finite number >= 0")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value}")
     return value
 
 
 def check_in_range(name: str, value: Any, low: float, high: float) -> float:
-    """Return ``value`` as a float, or raise if it is outside ``[low, high]``."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}") from None
+    """Return ``value`` as a float, or raise if it is not a real number in ``[low, high]`` (bools and strings are refused)."""
+    value = _real(name, value, f"a number in [{low}, {high}]")
     if not (low <= value <= high):
         raise ValueError(f"{name} must be a number in [{low}, {high}], got {value}")
     return value
@@ -116,6 +125,10 @@ def check_dtype(value: Any, name: str = "dtype"):
 def check_finite_tensor(name: str, value: Any, *, ndim: int | None = None, dtype=None):
     """Return ``value`` as a tensor (cast to ``dtype`` if given) after checking it is finite and non-empty.
 
+    The one input check for data (shape, dtype, finiteness) of the package's public entry
+    points: NumPy arrays and nested lists are converted here, at the boundary, so every
+    function that takes data accepts them as it accepts tensors.
+
     Raises
     ------
     ValueError
@@ -136,7 +149,7 @@ def check_finite_tensor(name: str, value: Any, *, ndim: int | None = None, dtype
         want = "(n, d)" if ndim == 2 else "(n,)"
         raise ValueError(f"{name} must have shape {want}, got shape {tuple(value.shape)}")
     if value.numel() == 0:
-        raise ValueError(f"{name} is empty (shape {tuple(value.shape)}): there is nothing to train on")
+        raise ValueError(f"{name} is empty (shape {tuple(value.shape)}): there is nothing to compute with")
     if value.dtype == torch.bool or value.is_complex():
         raise ValueError(f"{name} must hold real numbers, got dtype {value.dtype}")
     if dtype is not None:
@@ -145,5 +158,5 @@ def check_finite_tensor(name: str, value: Any, *, ndim: int | None = None, dtype
         n_nan = int(torch.isnan(value).sum())
         n_inf = int(torch.isinf(value).sum())
         parts = [f"{k} {kind} {'entry' if k == 1 else 'entries'}" for k, kind in ((n_nan, "NaN"), (n_inf, "infinite")) if k]
-        raise ValueError(f"{name} holds {' and '.join(parts)}; clean the data before training")
+        raise ValueError(f"{name} holds {' and '.join(parts)}; clean the data first")
     return value

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from nndyn._palette import OKABE_ITO
+
 FIGURE_CLASS = "nndyn-interactive"
 """HTML class of an interactive figure's box; the book's extension looks for it on a page."""
 
@@ -277,8 +279,6 @@ def interactive_figure(
             raise ValueError(f"frames has entries for positions outside the sliders: {sorted(extra)[:3]}")
     elif frames:
         raise ValueError("frames were given without sliders")
-
-    from nndyn.plotting import OKABE_ITO  # here: nndyn.plotting imports this module
 
     full_layout = {
         "colorway": list(OKABE_ITO),

@@ -32,7 +32,7 @@ import math
 
 import torch
 
-from ._validation import check_positive_int, check_seed
+from ._validation import check_finite_tensor, check_positive_int, check_seed
 from .data import DEFAULT_DTYPE, generator, sample_sphere
 from .models import TwoLayerNet
 
@@ -47,10 +47,9 @@ __all__ = [
 ]
 
 
-def _check_points(name: str, x: torch.Tensor) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
-        raise ValueError(f"{name} must be a tensor of shape (n, d) with n, d >= 1, got {getattr(x, 'shape', type(x))}")
-    return x
+def _check_points(name: str, x) -> torch.Tensor:
+    """``x`` as a tensor of shape ``(n, d)`` (a NumPy array is converted), non-empty and finite."""
+    return check_finite_tensor(name, x, ndim=2)
 
 
 def _pair(x: torch.Tensor, x2: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -215,21 +214,30 @@ def empirical_gram(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return empirical_ntk(model, x)
 
 
-def min_eigenvalue(k: torch.Tensor) -> torch.Tensor:
+def min_eigenvalue(k) -> torch.Tensor:
     """Smallest eigenvalue :math:`\\lambda_n` of a symmetric matrix (or of each of a stack of them).
 
     Parameters
     ----------
-    k : torch.Tensor
-        Shape ``(..., n, n)``, symmetric in its last two axes.
+    k : torch.Tensor or numpy.ndarray
+        Shape ``(..., n, n)``, symmetric in its last two axes, finite.
 
     Returns
     -------
     torch.Tensor
         Shape ``(...)``.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not a stack of square matrices, holds NaN or infinite entries (said
+        as such), or is not symmetric.
     """
-    if not isinstance(k, torch.Tensor) or k.ndim < 2 or k.shape[-1] != k.shape[-2] or k.shape[-1] < 1:
-        raise ValueError(f"k must be a tensor of square matrices (..., n, n), got {getattr(k, 'shape', type(k))}")
+    k = check_finite_tensor("k", k)
+    if k.ndim < 2 or k.shape[-1] != k.shape[-2]:
+        raise ValueError(f"k must be a tensor of square matrices (..., n, n), got shape {tuple(k.shape)}")
+    if not k.is_floating_point():
+        k = k.to(torch.float64)
     if not torch.allclose(k, k.transpose(-1, -2), rtol=1e-10, atol=1e-12):
         raise ValueError("k must be symmetric")
     return torch.linalg.eigvalsh(k)[..., 0]

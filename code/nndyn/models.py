@@ -183,7 +183,17 @@ class RandomFeatureModel(TwoLayerNet):
             The network whose :math:`B` becomes the frozen features.
         zero_output : bool
             Start from :math:`a=0` (the notes' choice) instead of copying ``net.a``.
+
+        Raises
+        ------
+        ValueError
+            If ``net`` is not a :class:`TwoLayerNet` (for example a deep network, whose
+            random feature model is not defined here) or ``zero_output`` is not a bool.
         """
+        if not isinstance(net, TwoLayerNet):
+            raise ValueError(f"net must be a TwoLayerNet (the network whose first layer becomes the features), got {type(net).__name__}")
+        if not isinstance(zero_output, bool):
+            raise ValueError(f"zero_output must be True or False, got {zero_output!r}")
         rfm = cls(net.d, net.m, output_scale=net.output_scale, bias=getattr(net, "bias", False), dtype=net.B.dtype)
         with torch.no_grad():
             rfm.B.copy_(net.B)

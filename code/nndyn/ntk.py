@@ -30,15 +30,14 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
-from ._validation import check_positive_int
+from ._validation import check_finite_tensor, check_positive_int
 
 __all__ = ["analytic_nngp", "analytic_ntk", "arccos_step", "empirical_ntk", "relative_error"]
 
 
-def _check_points(name: str, x: torch.Tensor) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[0] < 1:
-        raise ValueError(f"{name} must be a tensor of shape (n, d) with n >= 1, got {getattr(x, 'shape', type(x))}")
-    return x
+def _check_points(name: str, x) -> torch.Tensor:
+    """``x`` as a tensor of shape ``(n, d)`` (a NumPy array is converted), non-empty and finite."""
+    return check_finite_tensor(name, x, ndim=2)
 
 
 def _check_depth(depth: int) -> int:
@@ -180,9 +179,9 @@ def empirical_ntk(
     ----------
     model : torch.nn.Module
         A model mapping inputs ``(n, d)`` to outputs ``(n,)`` (scalar output per input).
-    x : torch.Tensor
-        Points, shape ``(n1, d)``.
-    y : torch.Tensor, optional
+    x : torch.Tensor or numpy.ndarray
+        Points, shape ``(n1, d)``, finite.
+    y : torch.Tensor or numpy.ndarray, optional
         Second set of points (default: ``x``).
     chunk_size : int, optional
         Number of points whose gradients are held in memory at once (default: all).
@@ -192,9 +191,16 @@ def empirical_ntk(
     torch.Tensor
         The kernel matrix, shape ``(n1, n2)``, detached.
 
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a module or has no trainable parameter, if ``x`` or ``y`` is not
+        of shape ``(n, d)``, is empty or holds NaN or infinite entries (the message names
+        it), or if the model does not return one number per input.
+
     Notes
     -----
-    ``x`` and ``y`` are cast to the dtype of the model's parameters. This is the one
+    ``x`` and ``y`` (tensors or NumPy arrays) are cast to the dtype of the model's parameters. This is the one
     implementation of the empirical kernel; :func:`nndyn.kernels.empirical_gram` is the
     same matrix under chapter 6's name.
     """

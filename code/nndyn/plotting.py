@@ -27,7 +27,8 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 from matplotlib.transforms import ScaledTranslation
 
-from nndyn.interactive import InteractiveFigure, Slider, Toggle, interactive_figure  # noqa: F401
+from nndyn import _palette
+from nndyn.interactive import InteractiveFigure, Slider, Toggle, interactive_figure  # noqa: F401  (one way: interactive never imports plotting)
 
 PAGE_WIDTH = 7.5
 """Width in inches of a figure that spans the page."""
@@ -35,16 +36,7 @@ PAGE_WIDTH = 7.5
 LEGEND_SIZE = 9
 """Font size in points of legends and other small text."""
 
-OKABE_ITO: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow
-)
+OKABE_ITO: tuple[str, ...] = _palette.OKABE_ITO
 """The colour-blind-safe palette of Okabe and Ito, in the order figures use it."""
 
 BOUND_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.3}

@@ -88,12 +88,31 @@ class MultiWidthNet(torch.nn.Module):
         return net
 
 
-def weighted_risk(lrs: torch.Tensor):
-    """The risk :math:`\\sum_w \\eta_w\\hat{\\mathcal R}_n^{(w)}` of a :class:`MultiWidthNet`."""
+def weighted_risk(lrs: torch.Tensor, widths=None):
+    """The objective :math:`\\sum_w \\eta_w\\hat{\\mathcal R}_n^{(w)}` of a :class:`MultiWidthNet` (not a risk).
+
+    The function has an attribute ``columns(pred, y)``: the training risk
+    :math:`\\hat{\\mathcal R}_n^{(w)}` of every block, named ``train_risk_m{m}`` after its
+    width (and its index ``w`` too, ``train_risk_w{w}_m{m}``, if a width appears twice;
+    ``train_risk_w{w}`` when ``widths`` is not given). A run of the
+    command line logs these columns in ``metrics.csv`` instead of the weighted sum.
+    """
+    names = [f"train_risk_m{m}" for m in widths] if widths is not None else [f"train_risk_w{w}" for w in range(len(lrs))]
+    if len(set(names)) < len(names):  # a width given twice: name the blocks by index too
+        names = [f"train_risk_w{w}_m{m}" for w, m in enumerate(widths)]
+    if len(names) != len(lrs):
+        raise ValueError(f"widths must have one entry per learning rate ({len(lrs)}), got {len(names)}")
+
+    def block_risk(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (pred - y[:, None]).pow(2).mean(dim=0)
 
     def risk(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return (lrs * 0.5 * (pred - y[:, None]).pow(2).mean(dim=0)).sum()
+        return (lrs * block_risk(pred, y)).sum()
 
+    def columns(pred: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+        return dict(zip(names, block_risk(pred, y)))
+
+    risk.columns = columns
     return risk
 
 
@@ -164,5 +183,5 @@ def train_widths(
         raise ValueError(f"extra_probes must not reuse the names of train_widths' own records: {clash}")
     pr.update(extra_probes or {})
     with single_thread():
-        traj = train(model, x, y, lr=1.0, steps=steps, record_every=record_every, risk=weighted_risk(lrs), probes=pr)
+        traj = train(model, x, y, lr=1.0, steps=steps, record_every=record_every, risk=weighted_risk(lrs, model.widths), probes=pr)
     return model, traj

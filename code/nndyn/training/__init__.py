@@ -17,12 +17,13 @@ from .._lazy import lazy_names
 from . import probes
 from .schedule import step_schedule
 from .train import train
-from .trajectory import Trajectory, TrainingDivergedError
+from .trajectory import Trajectory, TrainingDivergedError, TrainingInterrupted
 
 _WHERE = {
     "probes": None,
     "GDModule": "module",
     "TrainingDivergedError": "trajectory",
+    "TrainingInterrupted": "trajectory",
     "OnlineSGDModule": "online",
     "OnlineTrajectory": "online",
     "ParityStream": "online",

@@ -7,7 +7,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset
 
 from .._validation import check_positive_int
-from ..losses import get_risk
+from ..losses import RISKS, get_risk
 from .schedule import step_schedule
 from .session import log_step_metrics
 from .trajectory import TrainingDivergedError  # noqa: F401  (raised here; defined without Lightning)
@@ -49,6 +49,15 @@ class GDModule(pl.LightningModule):
         restored checkpoint continues where it stopped).
     record_every : int, optional
         Steps per ``training_step`` (the last may be shorter; default: all at once).
+
+    Notes
+    -----
+    Inside a run of the command line every step writes a row of ``metrics.csv`` with the
+    value of what gradient descent minimises at that step (before the step), under a name
+    that says what it is (:meth:`step_metrics`): ``train_risk`` for the squared and hinge
+    risks, ``objective`` for any other function (a scaled or penalised risk), or the
+    columns that a risk function names itself through a ``columns(pred, y)`` attribute
+    (one training risk per width for :func:`nndyn.widths.weighted_risk`).
     """
 
     def __init__(
@@ -73,6 +82,11 @@ class GDModule(pl.LightningModule):
         self.record_every = check_positive_int("record_every", record_every or steps or 1)
         self.steps_done = 0
         self._initial = [p.detach().clone() for p in model.parameters()]
+        # A named risk of the package is a risk; any other function (or a subclass that
+        # overrides training_risk, like a penalised risk) is an objective.
+        plain = type(self).training_risk is GDModule.training_risk
+        self.objective_name = "train_risk" if plain and (isinstance(risk, str) or risk in RISKS.values()) else "objective"
+        self._columns = getattr(self.risk, "columns", None) if plain else None
 
     @property
     def initial_parameters(self) -> list[torch.Tensor]:
@@ -102,21 +116,38 @@ class GDModule(pl.LightningModule):
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.SGD(self.trainable_parameters(), lr=self.lr)
 
+    def step_metrics(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The objective at the current parameters (with its graph) and the ``metrics.csv`` columns of this step.
+
+        The columns are ``{objective_name: objective}``, or, when the risk function has a
+        ``columns(pred, y)`` attribute (a dict of names to numbers), those columns: a
+        weighted sum of several risks is then logged as the risks it sums.
+        """
+        if self._columns is None:
+            risk = self.training_risk()
+            return risk, {self.objective_name: risk.detach()}
+        pred = self.model(self.x)
+        risk = self.risk(pred, self.y)
+        with torch.no_grad():
+            return risk, {name: value.detach() for name, value in self._columns(pred, self.y).items()}
+
     def training_step(self, batch: int, batch_idx: int) -> None:
         # Plain autograd inside the loop: the full-batch problem runs on one device, and
         # Lightning's backward hooks would cost more than a small network's step.
         optimizer = self.optimizers(use_pl_optimizer=False)
         log = self.trainer.logger is not None
-        risks = []
+        rows = []
         for _ in range(int(batch)):
             optimizer.zero_grad(set_to_none=True)
-            risk = self.training_risk()
+            if log:
+                risk, metrics = self.step_metrics()
+                rows.append(metrics)
+            else:
+                risk = self.training_risk()
             risk.backward()
             optimizer.step()
-            if log:
-                risks.append(risk.detach())
-        for k, risk in enumerate(risks):
-            log_step_metrics(self, {"train_risk": risk.item()}, step=self.steps_done + k)
+        for k, metrics in enumerate(rows):
+            log_step_metrics(self, {name: value.item() for name, value in metrics.items()}, step=self.steps_done + k)
         self.steps_done += int(batch)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:

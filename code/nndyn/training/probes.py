@@ -17,8 +17,18 @@ import torch
 Probe = Callable[["torch.nn.Module"], torch.Tensor]
 
 
+def _check_module(probe: str, module) -> None:
+    """Raise a one-line :class:`TypeError` unless ``module`` is a training module (what ``train`` passes to a probe)."""
+    if not (hasattr(module, "model") and hasattr(module, "initial_parameters") and hasattr(module, "training_risk")):
+        raise TypeError(
+            f"{probe} is a probe: its argument module must be the training module that train() passes to it, "
+            f"got {type(module).__name__}; use train(..., probes={{'name': probes.{probe}}}) instead of calling it on a network"
+        )
+
+
 def gradient_norm(module) -> torch.Tensor:
     """Euclidean norm of the gradient of the training risk at the current parameters."""
+    _check_module("gradient_norm", module)
     params = module.trainable_parameters()
     with torch.enable_grad():
         loss = module.training_risk()
@@ -28,14 +38,29 @@ def gradient_norm(module) -> torch.Tensor:
 
 def parameter_distance(module) -> torch.Tensor:
     """Distance :math:`\\|\\theta(t)-\\theta_0\\|` of all parameters from their initial values."""
+    _check_module("parameter_distance", module)
     return torch.sqrt(
         sum((p - p0).pow(2).sum() for p, p0 in zip(module.model.parameters(), module.initial_parameters))
     ).detach()
 
 
 def first_layer_max_move(module) -> torch.Tensor:
-    """:math:`\\max_j \\|b_j(t) - b_j(0)\\|` for a :class:`~nndyn.models.TwoLayerNet`."""
-    B0 = dict(zip((n for n, _ in module.model.named_parameters()), module.initial_parameters))["B"]
+    """:math:`\\max_j \\|b_j(t) - b_j(0)\\|` for a :class:`~nndyn.models.TwoLayerNet`.
+
+    Raises
+    ------
+    ValueError
+        If the trained model has no first-layer weight ``B`` of shape ``(m, d)`` (e.g. a deep network).
+    """
+    _check_module("first_layer_max_move", module)
+    names = [n for n, _ in module.model.named_parameters()]
+    B = getattr(module.model, "B", None)
+    if "B" not in names or B is None or B.ndim != 2:
+        raise ValueError(
+            f"first_layer_max_move needs a model with a first-layer weight B of shape (m, d), such as a TwoLayerNet; "
+            f"module.model is a {type(module.model).__name__}"
+        )
+    B0 = dict(zip(names, module.initial_parameters))["B"]
     return (module.model.B - B0).norm(dim=1).max().detach()
 
 
@@ -51,6 +76,7 @@ def predictions_on(x: torch.Tensor) -> Probe:
     x = check_finite_tensor("x", x, ndim=2)
 
     def probe(module) -> torch.Tensor:
+        _check_module("predictions_on(x)", module)
         return module.model(x.to(device=module.device, dtype=_model_dtype(module))).detach()
 
     return probe
@@ -75,6 +101,7 @@ def risk_on(x: torch.Tensor, y: torch.Tensor, risk: str = "squared") -> Probe:
     check_labels(risk, y)
 
     def probe(module) -> torch.Tensor:
+        _check_module("risk_on(x, y)", module)
         dtype = _model_dtype(module)
         value = fn(module.model(x.to(device=module.device, dtype=dtype)), y.to(device=module.device, dtype=dtype))
         if value.numel() != 1:

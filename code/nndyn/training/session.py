@@ -278,10 +278,14 @@ def fit(
     ------
     RunInterrupted
         Inside a session, when its step budget is spent or a stop was requested.
+    KeyboardInterrupt
+        Outside a session, on Ctrl-C (Lightning itself would exit with ``SystemExit(1)``).
     """
     session = current_session()
-    if session is None:
-        quiet_trainer(accelerator=accelerator, devices=devices, callbacks=callbacks).fit(module)
+    if session is None:  # Ctrl-C: KeyboardInterrupt, not Lightning's SystemExit(1) (nndyn.training._interrupt)
+        from ._interrupt import fit_interruptible
+
+        fit_interruptible(quiet_trainer(accelerator=accelerator, devices=devices, callbacks=callbacks), module)
         return
     quiet_lightning()
     options = session.options

@@ -10,7 +10,7 @@ import torch
 
 from .._validation import check_finite_tensor, check_positive, check_positive_int
 from .probes import Probe
-from .trajectory import Trajectory
+from .trajectory import Trajectory, TrainingInterrupted
 
 if TYPE_CHECKING:  # Lightning is imported when a training starts, not with the package
     import pytorch_lightning as pl
@@ -78,7 +78,8 @@ def train(
         float or integer tensor, or a NumPy array). They are checked first: NaN, infinite
         or empty data raise a :class:`ValueError` naming ``x`` or ``y``.
     lr : float
-        Learning rate :math:`\\eta>0`. Time along the trajectory is :math:`t=\\eta k`
+        Learning rate :math:`\\eta>0`, a real number (a Python or NumPy number; ``True``
+        and strings such as ``'0.1'`` are refused, as by the experiments' ``Config``). Time along the trajectory is :math:`t=\\eta k`
         after :math:`k` steps, the time of the gradient flow that GD discretises. In the
         notes' parametrisation of :class:`~nndyn.models.TwoLayerNet` (no :math:`1/m` in
         front of the sum) stable learning rates scale like :math:`1/m`: ``lr=40/m`` is
@@ -94,7 +95,8 @@ def train(
     accelerator : str
         Lightning accelerator (``"cpu"``, ``"gpu"``, ``"auto"``).
     callbacks : sequence of pytorch_lightning.Callback
-        More Lightning callbacks.
+        More Lightning callbacks (instances of ``pytorch_lightning.Callback``; a plain
+        function is refused: record a quantity with ``probes`` instead).
     bias_input : bool
         Append a constant column of ones to ``x`` (like the online trainer's
         ``bias_input``); the model must then take ``d + 1`` inputs. Simpler: build the
@@ -105,6 +107,12 @@ def train(
     -------
     Trajectory
         Steps, times, training risk and the probes, as NumPy arrays.
+
+    Notes
+    -----
+    The global torch random state (``torch.get_rng_state()``) is the same after the call
+    as before it: Lightning's data loader draws a seed from it, and ``train`` puts it
+    back, so a call does not change what the global generator gives afterwards.
 
     Raises
     ------
@@ -117,6 +125,10 @@ def train(
         other than a tensor or a number.
     TrainingDivergedError
         If the training risk becomes NaN or infinite; the message names ``lr``.
+    TrainingInterrupted
+        On Ctrl-C (a :class:`KeyboardInterrupt`, so ``except KeyboardInterrupt`` catches
+        it): its ``.trajectory`` holds the records made so far, and the model keeps the
+        parameters it had reached.
 
     Examples
     --------
@@ -136,6 +148,7 @@ def train(
 
     if not isinstance(model, torch.nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    callbacks = check_callbacks(callbacks)
     x, y = check_data(model, x, y, risk=risk, bias_input=bias_input)
     recorder = TrajectoryRecorder(probes)
     module = GDModule(model, x, y, lr=lr, risk=risk, steps=steps, record_every=record_every)
@@ -143,10 +156,43 @@ def train(
         first = module.training_risk()
     if first.numel() != 1:
         raise ValueError(f"risk must return one number, got a tensor of shape {tuple(first.shape)}")
-    fit(module, accelerator=accelerator, callbacks=[recorder, *callbacks])
-    step, loss, records = recorder.arrays()
+    rng_state = torch.get_rng_state()
+    try:
+        fit(module, accelerator=accelerator, callbacks=[recorder, *callbacks])
+    except KeyboardInterrupt:
+        model.to(x.device)
+        raise TrainingInterrupted(_trajectory(recorder, lr)) from None
+    finally:
+        torch.set_rng_state(rng_state)
     model.to(x.device)
+    return _trajectory(recorder, lr)
+
+
+def _trajectory(recorder, lr: float) -> Trajectory:
+    """What ``recorder`` holds as a :class:`Trajectory` (cut to the last record every probe finished)."""
+    step, loss, records = recorder.arrays()
+    n = min([len(step), *(len(values) for values in recorder.values.values())])
+    if n < len(step):  # interrupted between the training risk and a probe of one record
+        step, loss, records = step[:n], loss[:n], {k: v[:n] for k, v in records.items()}
     return Trajectory(step=step, t=lr * step.astype(float), loss=loss, records=records, lr=lr)
+
+
+def check_callbacks(callbacks) -> list:
+    """``callbacks`` as a list of Lightning callbacks, or a one-line :class:`TypeError` naming ``callbacks``."""
+    import pytorch_lightning as pl
+
+    if isinstance(callbacks, pl.Callback):
+        callbacks = [callbacks]
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of pytorch_lightning.Callback, got a {type(callbacks).__name__}")
+    callbacks = list(callbacks)
+    for item in callbacks:
+        if not isinstance(item, pl.Callback):
+            raise TypeError(
+                f"callbacks must hold pytorch_lightning.Callback instances, got a {type(item).__name__} ({item!r:.60}); "
+                "to record a quantity along the run, pass a function as a probe: probes={'name': function}"
+            )
+    return callbacks
 
 
 _check_data = check_data  # the former private name (nndyn.regularization uses it)

@@ -11,6 +11,27 @@ class TrainingDivergedError(FloatingPointError):
     """The training risk became NaN or infinite: the learning rate is too large."""
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`~nndyn.training.train`: a :class:`KeyboardInterrupt` that keeps what was recorded.
+
+    ``except KeyboardInterrupt`` catches it. The model keeps the parameters it had reached
+    (up to ``record_every - 1`` steps after the last record).
+
+    Attributes
+    ----------
+    trajectory : Trajectory
+        The records completed before the interruption (none if it came before the first
+        record, at step 0, was complete).
+    """
+
+    def __init__(self, trajectory: "Trajectory") -> None:
+        steps = int(trajectory.step[-1]) if len(trajectory) else 0
+        super().__init__(
+            f"training interrupted (Ctrl-C); the last record is at step {steps}, the records so far are in this exception's .trajectory"
+        )
+        self.trajectory = trajectory
+
+
 @dataclass
 class Trajectory:
     """What :func:`~nndyn.training.train` records, one row per record.
