@@ -63,6 +63,9 @@ def test_gradient_information_caption(tmp_path):
     radii = sorted(res.config.radii)
     rates = [res.fitted_rate[r] for r in radii]
     assert all(b < a < 0 for a, b in zip(rates, rates[1:]))  # faster the farther
+    # "like a Gaussian in L": log(spread / (L^2 r)) is linear in L^2 with the slope -r^2/2 of
+    # the proposition (an exponential or power-law decay would be ordered too, but fail here)
+    assert all(rate == pytest.approx(-(r**2) / 2, rel=0.05) for r, rate in zip(radii, rates))
     lost = False
     for r in radii:
         below = res.spread[r] < 0.1 * res.noise_floor
@@ -132,3 +135,19 @@ def test_landscape_prose_second_minimum_and_growth_of_the_empirical_wells(land):
     L = cfg.frequencies
     growth = counts[-1] / counts[-2]
     assert L[-1] == 2 * L[-2] and 2.5 < growth < 8
+
+
+def test_landscape_caption_more_samples_fade_the_speckle_but_not_the_wells(land):
+    """fig-cosine-landscape and the prose after it: at the largest L, more samples bring the
+    empirical risk towards the population risk at about the Monte Carlo rate n^{-1/2} (the
+    speckle fades), while the number of local minima does not follow (the dots stay)."""
+    L = land.config.frequencies[-1]
+    sizes = np.asarray(land.config.sample_sizes, dtype=float)
+    deviations = np.asarray(land.deviations_by_n(L))
+    assert np.all(np.diff(deviations) < 0)
+    slope = np.polyfit(np.log(sizes), np.log(deviations), 1)[0]
+    assert -0.7 < slope < -0.3  # "close to the Monte Carlo rate n^{-1/2}"
+    counts = np.asarray(land.counts_by_n(L))
+    # a hundredfold more samples cut the deviation by about ten, the wells by far less
+    assert counts[-1] >= 0.5 * counts.max()
+    assert counts[-1] / counts[0] > 2 * deviations[-1] / deviations[0]
