@@ -82,9 +82,11 @@ def test_gd_starts_caption_only_a_small_disk_leads_to_the_target(starts):
     cfg = starts.config
     w_star = np.asarray(cfg.w_star)
     for L in cfg.frequencies:  # the prose: at every L only starts within order 1/L of w_* succeed
-        for success in (starts.population_success[L], starts.empirical_success[L]):
+        # (population risk within 4.5/L on every seed tried; the empirical risk's wells reach
+        # up to 5/L on other seeds, so its constant is 6)
+        for success, radius in ((starts.population_success[L], 4.5), (starts.empirical_success[L], 6.0)):
             assert success.any()
-            assert np.all(np.linalg.norm(starts.starts[success] - w_star, axis=1) <= 4.5 / L)
+            assert np.all(np.linalg.norm(starts.starts[success] - w_star, axis=1) <= radius / L)
     # "so the fraction falls roughly like L^-2": a factor near 4 when L doubles, at the largest L
     frac = starts.fractions("population")
     assert cfg.frequencies[-1] == 2 * cfg.frequencies[-2] and 2.5 < frac[-2] / frac[-1] < 8
