@@ -78,7 +78,7 @@ def test_gradient_information_caption(tmp_path):
 
 def test_gd_starts_caption_only_a_small_disk_leads_to_the_target(starts):
     """fig-cosine-gd-starts: for the largest L only a small disk around the target leads to it
-    (every successful start within 4.5/L of w_*, on both risks; the full preset reaches 4/L)."""
+    (every successful start within 4.5/L of w_* on the population risk, 6/L on the empirical one)."""
     cfg = starts.config
     w_star = np.asarray(cfg.w_star)
     for L in cfg.frequencies:  # the prose: at every L only starts within order 1/L of w_* succeed
