@@ -247,8 +247,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("chapter", help="chapter number (02) or name (02_barron_hardness)")
     parser.add_argument("--preset", choices=("quick", "full", "lecture"), default=os.environ.get("NNDYN_PRESET") or "full")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default _build/chapter/<preset>)")
+    parser.add_argument("--cache-of", type=Path, default=None, dest="main_build",
+                        help="the _build folder whose execution cache to use (default: make book's for the preset)")
     args = parser.parse_args(argv)
-    page = build_chapter(args.chapter, args.preset, out=args.out)
+    page = build_chapter(args.chapter, args.preset, out=args.out, main_build=args.main_build)
     print(f"\nThe chapter ({args.preset} preset) is at: {page}")
 
 

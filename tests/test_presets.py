@@ -48,7 +48,9 @@ def test_the_reproduce_page_has_a_measured_run_time_for_every_experiment_and_pre
 
     times = measured_times()
     for name in registry():
-        assert {"quick", "full"} <= set(times.get(name, {})), f"{name}: run benchmarks/time_experiments.py"
+        assert {"quick", "full"} <= set(times.get(name, {})), (
+            f"{name} has no measured run time: run `.venv/bin/python benchmarks/time_experiments.py --only {name}` "
+            "(times it alone and adds its row to benchmarks/experiment_times.json)")
         assert all(t > 0 for t in times[name].values()), name
     assert "n/a" not in experiments_table()
     note = timings_note()
