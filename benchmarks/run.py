@@ -636,6 +636,8 @@ def render(store: dict) -> str:
         parts += render_book(store["book"])
     if "tests" in store:
         parts += render_tests(store["tests"])
+    if store.get("contributor_notes"):  # written by hand in results.json (issue 26)
+        parts += ["## A contributor's loop: one chapter, re-executions after an edit", "", *store["contributor_notes"], ""]
     parts += ["## Missed targets and why", "", *(missed(store) or ["None."]), ""]
     if store.get("history_notes"):  # written by hand in results.json: earlier measurements and what changed
         parts += ["## Earlier measurements", "", *store["history_notes"], ""]
