@@ -47,7 +47,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# A script's own folder is on the path already; the build scripts are beside it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from build_book import MALLOC_ENV  # noqa: E402

@@ -23,7 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import MALLOC_ENV, cpu_model  # noqa: E402  (run.py puts scripts/ on the path)
 
 OUT = Path(__file__).resolve().parent / "experiment_times.json"

@@ -16,7 +16,7 @@ experiment's own). The rules, by name (CONTRIBUTING.md lists them as a checklist
     naming them, when the ``Config`` is made.
 ``cli_round_trip``
     Every field of the quick ``Config``, written as ``--set key=value`` writes it and parsed
-    back (:meth:`ExperimentConfig.parse_override`), gives the same ``Config``.
+    back (:meth:`~nndyn.experiments.base.ExperimentConfig.parse_override`), gives the same ``Config``.
 ``seed_streams``
     The module's source never derives a seed by arithmetic (``seed + i``) and never calls
     :func:`~nndyn.seeding.derive_seed` twice with the same arguments (two random objects
