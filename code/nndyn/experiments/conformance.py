@@ -20,7 +20,8 @@ experiment's own). The rules, by name (CONTRIBUTING.md lists them as a checklist
 ``seed_streams``
     The module's source never derives a seed by arithmetic (``seed + i``) and never calls
     :func:`~nndyn.seeding.derive_seed` twice with the same arguments (two random objects
-    from one stream); a role is a string literal.
+    from one stream) unless the second call's line says ``# same object`` (it remakes the
+    same object); a role is a string literal.
 ``result``
     ``run(config)`` returns a dataclass whose arrays (:func:`~nndyn.results.flatten_result`)
     are numeric and not empty; every :class:`~nndyn.training.trajectory.Trajectory` in it
@@ -59,6 +60,10 @@ EXPENSIVE = ("determinism",)
 """Rules that run the experiment again."""
 QUICK_BUDGET_S = 10.0
 """Most seconds the quick preset of one experiment may take (run and plot, one thread, as measured)."""
+SAME_OBJECT = "# same object"
+"""Comment that marks a second ``derive_seed`` call with the same arguments as deliberate:
+it remakes the *same* random object (e.g. a network's initial state, to measure it), not a
+second one."""
 TIMING_FIELDS = ("seconds", "elapsed", "wall")
 """Result fields that hold wall-clock times (allowed to differ between two runs)."""
 
@@ -229,7 +234,8 @@ def _seed_streams(module: ModuleType) -> list[str]:
             if len(node.args) < 2 or not (isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
                 problems.append(f"line {node.lineno}: derive_seed's role must be a string literal: {ast.unparse(node)}")
             key = ast.unparse(node)
-            if key in calls:
+            line = source.splitlines()[node.lineno - 1]
+            if key in calls and SAME_OBJECT not in line:
                 problems.append(f"lines {calls[key]} and {node.lineno}: the same stream twice ({key}): "
                                 "two random objects from one seed")
             calls.setdefault(key, node.lineno)
