@@ -21,13 +21,22 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: book quick-book pdf test test-fast serve bench bench-book bench-tests venv clean distclean
+PRESET ?=
+
+.PHONY: book quick-book chapter pdf test test-fast serve bench bench-book bench-tests venv clean distclean
 
 book: $(STAMP)  ## build the whole book (preset full) into _build/html
 	$(PY) scripts/build_book.py --preset full
 
 quick-book: $(STAMP)  ## build the book in the quick preset into _build/quick
 	$(PY) scripts/build_book.py --preset quick
+
+# One chapter executed (and the chapters whose figures it cites), the rest of the book read
+# without executing: 0 warnings of the chapter's own, and the page's path printed
+# (scripts/chapter_build.py). PRESET=quick|full|lecture, else NNDYN_PRESET, else full.
+chapter: $(STAMP)  ## build one chapter: make chapter CH=02 [PRESET=quick]
+	@test -n "$(CH)" || { echo "make chapter needs CH=NN (e.g. make chapter CH=02 PRESET=quick)"; exit 2; }
+	$(PY) scripts/chapter_build.py $(CH) $(if $(PRESET),--preset $(PRESET))
 
 # The HTML first (incremental: nothing re-executes when it is current), then the PDF from
 # the same execution cache, copied into the site as _build/html/book.pdf. Needs xelatex and

@@ -15,12 +15,9 @@ Usage: ``python benchmarks/profile_gd.py [--m 50] [--steps 4000] [--record-every
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gd_workloads import Workload, measure  # noqa: E402
 

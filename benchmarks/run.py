@@ -47,7 +47,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# A script's own folder is on the path already; the build scripts are beside it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from build_book import MALLOC_ENV  # noqa: E402
@@ -636,6 +636,8 @@ def render(store: dict) -> str:
         parts += render_book(store["book"])
     if "tests" in store:
         parts += render_tests(store["tests"])
+    if store.get("contributor_notes"):  # written by hand in results.json (issue 26)
+        parts += ["## A contributor's loop: one chapter, re-executions after an edit", "", *store["contributor_notes"], ""]
     parts += ["## Missed targets and why", "", *(missed(store) or ["None."]), ""]
     if store.get("history_notes"):  # written by hand in results.json: earlier measurements and what changed
         parts += ["## Earlier measurements", "", *store["history_notes"], ""]

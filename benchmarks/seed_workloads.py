@@ -16,12 +16,8 @@ batched cost at most twice one seed.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gd_workloads import Workload, plain_loop  # noqa: E402
 

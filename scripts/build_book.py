@@ -1,9 +1,11 @@
 """Build the book in one preset, re-executing every chapter when the package changed.
 
 jupyter-cache keys a notebook on its code cells only, so an edit under ``code/`` would
-leave stale figures in the cache. This script hashes the package sources (and the pinned
-requirements) and clears the execution cache of the output folder when the hash differs
-from the one the cache was filled with.
+leave stale figures in the cache. This script hashes, for each chapter, the package
+modules its code imports, directly or not (and the pinned requirements:
+``scripts/chapter_deps.py``), and removes from the execution cache the outputs of the
+chapters whose hash differs from the one their outputs were made with: those re-execute,
+the others come from the cache.
 
 Sphinx re-reads only the pages that changed since the last build, unless it is given
 ``--all`` (a fresh environment: every page re-read, every notebook looked up in the
@@ -62,6 +64,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import chapter_deps  # scripts/, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("quick", "full", "lecture")
@@ -123,14 +127,15 @@ def build(
     could be wrong (see the module's docstring).
     """
     build_dir = out / "_build"
-    stamp = build_dir / ".code-hash"  # the code (and preset) the execution cache was filled with
     ok_stamp = build_dir / ".last-successful-build"  # the inputs of the last successful build
-    current = f"{code_hash(source)} {preset}"
     inputs = f"{inputs_hash(source)} {preset}"
     cache = build_dir / ".jupyter_cache"
-    if cache.exists() and (not stamp.exists() or stamp.read_text().strip() != current):
-        print(f"nndyn (or the preset) changed since the last build: clearing {cache} so every chapter re-executes", flush=True)
-        shutil.rmtree(cache)
+    # Only the chapters whose nndyn imports (or the preset) changed lose their cached
+    # outputs (scripts/chapter_deps.py); the stamp is rewritten before the build, so from
+    # here on the cache holds executions of this code only.
+    stale = chapter_deps.invalidate(cache, build_dir / ".chapter-deps.json", source, preset)
+    if stale and cache.exists():
+        print(f"nndyn (or the preset) changed for {len(stale)} pages: they re-execute ({', '.join(Path(d).name for d in stale)})", flush=True)
     environment = build_dir / ".doctrees" / "environment.pickle"
     last_ok = ok_stamp.read_text().strip() if ok_stamp.exists() else None
     full = force_all or last_ok != inputs or not environment.exists()
@@ -138,7 +143,6 @@ def build(
         print("full build (--all): " + ("no successful build of these inputs yet" if last_ok != inputs else "no saved environment"), flush=True)
     build_dir.mkdir(parents=True, exist_ok=True)
     ok_stamp.unlink(missing_ok=True)  # written back only if this build succeeds
-    stamp.write_text(current + "\n")  # from here on, the cache holds executions of this code only
     # The execution cache exists before the build starts: its processes would otherwise
     # both find none and race to create it (scripts/parallel_jb.py).
     from jupyter_cache.cache.db import create_db

@@ -27,8 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-from parallel_jb import THREAD_VARIABLES  # noqa: E402
+from parallel_jb import THREAD_VARIABLES  # scripts/, on the path through pyproject.toml (pytest's pythonpath)
 
 os.environ.setdefault("NNDYN_PRESET", "quick")
 # One pytest-xdist worker per core: each worker's torch uses one thread, so that two

@@ -274,8 +274,7 @@ def test_a_chapter_executes_to_the_same_outputs_with_one_process_as_in_the_paral
     built alone with one process (NNDYN_BUILD_JOBS=1, the serial path) gives the same glued
     values, texts and images, timings aside. ``make bench-book`` compares every chapter of
     the full preset the same way."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from book_build import executed_outputs
+    from book_build import executed_outputs  # benchmarks/, on the path through pyproject.toml
 
     toc = tmp_path / "toc.yml"
     toc.write_text(f"format: jb-book\nroot: {SERIAL_CHAPTER}\n")

@@ -12,8 +12,7 @@ import yaml
 import nndyn
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import changelog_section  # noqa: E402
+import changelog_section  # noqa: E402  (scripts/, on the path through pyproject.toml)
 
 
 def test_version_is_written_in_one_place():

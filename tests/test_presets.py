@@ -1,11 +1,9 @@
 """Presets and the experiment contract."""
 
-import dataclasses
-
 import pytest
 
 from nndyn import current_preset
-from nndyn.experiments import ExperimentConfig, preset_table, registry
+from nndyn.experiments import registry
 from nndyn.presets import PRESETS
 
 
@@ -23,22 +21,8 @@ def test_unknown_preset_is_an_error(monkeypatch):
         current_preset()
 
 
-def test_every_experiment_follows_the_contract():
-    experiments = registry()
-    assert "classical_bounds" in experiments
-    for name, module in experiments.items():
-        assert issubclass(module.Config, ExperimentConfig), name
-        assert isinstance(module.TITLE, str) and module.TITLE
-        assert callable(module.run) and callable(module.plot)
-        table = preset_table(module)
-        assert set(table) == set(PRESETS)
-        with pytest.raises(ValueError, match="preset"):
-            module.Config.preset("huge")
-        with pytest.raises(ValueError, match="unknown parameter"):
-            module.Config.preset("quick", not_a_parameter=1)
-        with pytest.raises(ValueError, match="seed"):
-            module.Config.preset("quick", seed=-1)
-        assert dataclasses.is_dataclass(module.Config)
+# The experiment contract (TITLE, CHAPTER, Config, presets, bad input, run and plot) is
+# checked for every experiment by nndyn.experiments.conformance (tests/test_conformance.py).
 
 
 def test_the_reproduce_page_has_a_measured_run_time_for_every_experiment_and_preset():
@@ -48,7 +32,9 @@ def test_the_reproduce_page_has_a_measured_run_time_for_every_experiment_and_pre
 
     times = measured_times()
     for name in registry():
-        assert {"quick", "full"} <= set(times.get(name, {})), f"{name}: run benchmarks/time_experiments.py"
+        assert {"quick", "full"} <= set(times.get(name, {})), (
+            f"{name} has no measured run time: run `.venv/bin/python benchmarks/time_experiments.py --only {name}` "
+            "(times it alone and adds its row to benchmarks/experiment_times.json)")
         assert all(t > 0 for t in times[name].values()), name
     assert "n/a" not in experiments_table()
     note = timings_note()

@@ -140,7 +140,8 @@ def run(config: Config) -> Result:
                                record_every=config.record_every, seed=derive_seed(config.seed, "network"), movement=True)
     lam = float(min_eigenvalue(relu_kernel(x)))
 
-    lam_hat = np.array([float(min_eigenvalue(explicit_gram(TwoLayerNet(config.d, m, seed=block_seed(derive_seed(config.seed, "network"), m)), x) / m)) for m in config.widths])
+    # the trained networks at initialisation, remade from their seeds
+    lam_hat = np.array([float(min_eigenvalue(explicit_gram(TwoLayerNet(config.d, m, seed=block_seed(derive_seed(config.seed, "network"), m)), x) / m)) for m in config.widths])  # same object
     net = model.block(0)
     g_auto, g_formula = empirical_gram(net, x), explicit_gram(net, x)
     err = float((g_auto - g_formula).abs().max() / g_formula.abs().max())
