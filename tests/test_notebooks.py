@@ -22,7 +22,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 import nndyn_book  # noqa: E402
 
 CHAPTER = "book/02_barron_hardness"

@@ -11,14 +11,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 import build_book  # noqa: E402
 
 # The PDF is made by the suite's background job, from the quick build's execution cache,
