@@ -75,6 +75,13 @@ def test_caption_middle_power_law_slower_than_one_over_t_until_1000_then_faster(
     assert np.all(np.diff(decades) < 0)       # the exponent steepens
     assert decades[-1] < -1                  # faster than 1/t only in the last decade
 
+    # the caption's reason: the turn comes when t approaches p^2, the inverse of the smallest
+    # curvature; with p = 300 (p^2 = 9e4) the same window stays slower than 1/t throughout
+    lsq3 = ill_conditioned_least_squares(300, seed=derive_seed(c.seed, "least-squares"))
+    path3 = descend(lsq3, torch.zeros(300, dtype=torch.float64), lr=c.lsq_lr, steps=c.lsq_steps)
+    w = path3.t >= 1000
+    assert np.polyfit(np.log(path3.t[w]), np.log(path3.value[w]), 1)[0] > -1
+
 
 def test_caption_right_pl_gap_falls_far_faster_than_the_bound_and_zeta_near_one(result):
     pl = result.pl
