@@ -229,7 +229,11 @@ def _sphinx_latex(source: Path, latex: Path) -> int:
     return build_sphinx(
         str(source), str(latex), builder="latex", use_external_toc=True, noconfig=True,
         path_config=str(source / "_config.yml"), doctreedir=str(latex.parent / ".doctrees-latex"),
-        confoverrides={"external_toc_path": str(source / "_toc.yml"), "latex_individualpages": False, "nitpicky": True},
+        confoverrides={"external_toc_path": str(source / "_toc.yml"), "latex_individualpages": False, "nitpicky": True,
+                       # in the PDF a long signature on one line runs into the margin, so one
+                       # parameter a line; not on the site, where Sphinx 7.4 writes such a
+                       # signature as a <dl> of <dd> without <dt> (axe: definition-list, serious)
+                       "maximum_signature_line_length": 88},
         warningiserror=True, keep_going=True,
     ) or 0
 

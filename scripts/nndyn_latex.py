@@ -29,7 +29,8 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``, next to ``nndyn_b
   ragged right without hyphens, a small font (``\\footnotesize``, or ``\\scriptsize``
   where the words need it) and LaTeX's ``longtable``, so that it may break across pages.
 * **Signatures** of the API reference that are long put one parameter on a line
-  (``maximum_signature_line_length`` in ``_config.yml``, which the site follows too).
+  (``maximum_signature_line_length``, set for the LaTeX build only by ``build_book.py``:
+  on the site Sphinx 7.4 writes such a signature as a ``<dl>`` without ``<dt>``).
 
 Figures taller than the page can hold with their caption are scaled down by
 ``scripts/latex/nndynbook.sty`` (a height limit for every included graphic).

@@ -27,12 +27,16 @@
           box.addEventListener("scroll", onScroll, {passive: true});
           box.dataset.nndynListens = "yes";
         }
-        if (!box.hasAttribute("tabindex")) {
+        // a tab stop: also where the page made the box focusable by script only
+        // (tabindex="-1", as the theme's wrappers of Markdown-output tables are)
+        var before = box.getAttribute("tabindex");
+        if (before === null || Number(before) < 0) {
+          box.dataset.nndynTabstop = before === null ? "none" : before;
           box.setAttribute("tabindex", "0");
-          box.dataset.nndynTabstop = "yes";
         }
-      } else if (box.dataset.nndynTabstop === "yes") {
-        box.removeAttribute("tabindex");
+      } else if (box.dataset.nndynTabstop !== undefined) {
+        if (box.dataset.nndynTabstop === "none") box.removeAttribute("tabindex");
+        else box.setAttribute("tabindex", box.dataset.nndynTabstop);
         delete box.dataset.nndynTabstop;
       }
     });
