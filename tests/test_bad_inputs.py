@@ -135,6 +135,16 @@ CASES = [
     ("lr=True in train_seeds", lambda: train_seeds(_x(), _y(), m=3, seeds=[0], lr=True, steps=1), ValueError,
      "lr must be a finite number > 0, got True"),
     ("output_scale='2'", lambda: TwoLayerNet(D, 4, output_scale="2"), ValueError, "output_scale must be a finite number > 0"),
+    # the message names the shape given, not the one-row slice the model is probed with
+    ("empirical_ntk of points of another dimension", lambda: empirical_ntk(_net(), torch.randn(10, D + 1)), ValueError,
+     f"x must have shape (n, {D}) to match the model's input dimension, got (10, {D + 1})"),
+    ("empirical_ntk of second points of another dimension", lambda: empirical_ntk(_net(), _x(), torch.randn(7, D + 1)),
+     ValueError, f"y must have shape (n, {D}) to match the model's input dimension, got (7, {D + 1})"),
+    ("train on accelerator='tpu'", _train(accelerator="tpu"), ValueError, "accelerator must be one of 'cpu', 'gpu', 'auto'"),
+    ("parity_sgd with dims twice", lambda: parity_sgd.Config(dims=(4, 4), steps=(1, 2)), ValueError,
+     "dims must be strictly increasing"),
+    ("--set of a tuple with an empty item", lambda: parity_sgd.Config.parse_override("dims", "4,,8"), ValueError,
+     "empty item"),
 ]
 
 

@@ -113,6 +113,13 @@ def test_errors_are_one_line_with_exit_code_2_and_write_nothing(args, fragment, 
     assert not out.exists()
 
 
+def test_an_empty_out_is_refused_not_read_as_the_current_folder(tmp_path):
+    proc = run_cli("run", FAST, "--preset", "quick", "--out", "", cwd=tmp_path)
+    assert proc.returncode == 2 and "--out: empty folder name" in proc.stderr, proc.stderr
+    assert "nndyn run" in proc.stderr  # run's usage, not the top-level one
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_preset_in_the_environment_is_an_error(tmp_path):
     env = {**__import__("os").environ, "NNDYN_PRESET": "bogus"}
     proc = run_cli("run", FAST, "--out", str(tmp_path / "x"), cwd=tmp_path, env=env)

@@ -186,6 +186,17 @@ def test_ctrl_c_in_train_raises_keyboard_interrupt_with_the_partial_trajectory(p
         signal.signal(signal.SIGINT, before)
 
 
+def test_an_interruption_before_the_first_record_says_so():
+    from nndyn.training import TrainingInterrupted
+    from nndyn.training.trajectory import Trajectory
+
+    empty = Trajectory(step=np.zeros(0, dtype=np.int64), t=np.zeros(0), loss=np.zeros(0), lr=0.1)
+    message = str(TrainingInterrupted(empty))
+    assert "last record is at step" not in message and "before the first record" in message, message
+    one = Trajectory(step=np.array([0]), t=np.array([0.0]), loss=np.array([1.0]), lr=0.1)
+    assert "the last record is at step 0" in str(TrainingInterrupted(one))
+
+
 def test_train_leaves_the_global_random_states_as_they_were(problem):
     import random
 

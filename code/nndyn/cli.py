@@ -356,6 +356,13 @@ def _check_out(out: Path, experiment: str, *, resume: bool, overwrite: bool) -> 
     return previous
 
 
+def _out_folder(text: str) -> Path:
+    """``--out`` as a path; an empty one (an unset shell variable) would mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty folder name (an unset variable?); name the output folder, or leave --out out")
+    return Path(text)
+
+
 def _hostname() -> str:
     import socket
 
@@ -698,7 +705,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
     run.add_argument("--preset", default=None, help=preset_help)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=set_help)
-    run.add_argument("--out", type=Path, default=None, help="output folder (default runs/EXPERIMENT)")
+    run.add_argument("--out", type=_out_folder, default=None, help="output folder (default runs/EXPERIMENT)")
     run.add_argument("--overwrite", action="store_true", help="replace the run (finished or not) that --out holds")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     run.add_argument("--accelerator", choices=("auto", "cpu", "gpu"), default=None,

@@ -218,6 +218,11 @@ def empirical_ntk(
     dtype = next(iter(params.values())).dtype
     x = x.to(dtype)
     y = None if y is None else y.to(dtype)
+    d = getattr(model, "d", None)
+    if isinstance(d, int):
+        for name, points in (("x", x), ("y", y)):
+            if points is not None and points.shape[1] != d:
+                raise ValueError(f"{name} must have shape (n, {d}) to match the model's input dimension, got {tuple(points.shape)}")
     with torch.no_grad():
         out = model(x[:1])
     if out.numel() != 1:

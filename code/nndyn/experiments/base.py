@@ -130,7 +130,11 @@ class ExperimentConfig:
         try:
             if isinstance(default, tuple):
                 body = text.strip().strip("()[]").strip()
-                parts = [p.strip() for p in body.split(",") if p.strip()] if body else []
+                parts = [p.strip() for p in body.split(",")] if body else []
+                if len(parts) > 1 and not parts[-1]:
+                    parts.pop()  # a trailing comma, as in 5, for a one-element tuple
+                if "" in parts:
+                    raise ValueError(f"{key}={text} has an empty item; separate the values by single commas, e.g. 100,300,1000")
                 kinds = {type(v) for v in default} or {str}
                 kind = float if kinds == {int, float} else kinds.pop()
                 return tuple(_parse_scalar(key, p, kind) for p in parts)

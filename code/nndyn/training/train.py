@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .._validation import check_finite_tensor, check_positive, check_positive_int
+from .._validation import check_choice, check_finite_tensor, check_positive, check_positive_int
 from .probes import Probe
 from .trajectory import Trajectory, TrainingInterrupted
 
@@ -117,7 +117,8 @@ def train(
     Raises
     ------
     ValueError
-        For a non-positive ``lr``, ``steps`` or ``record_every``; data that is not finite,
+        For a non-positive ``lr``, ``steps`` or ``record_every``; an ``accelerator`` other
+        than ``"cpu"``, ``"gpu"``, ``"auto"``; data that is not finite,
         empty, or whose shape does not match the model; labels outside {-1, 1} with
         ``risk="hinge"``; a risk that does not return one number; a bad probe.
     TypeError
@@ -142,6 +143,7 @@ def train(
     lr = check_positive("lr", lr)
     steps = check_positive_int("steps", steps)
     record_every = check_positive_int("record_every", max(1, steps // 200) if record_every is None else record_every)
+    check_choice("accelerator", accelerator, ("cpu", "gpu", "auto"))
     from .module import GDModule
     from .recorder import TrajectoryRecorder
     from .session import fit

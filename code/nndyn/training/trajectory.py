@@ -25,10 +25,11 @@ class TrainingInterrupted(KeyboardInterrupt):
     """
 
     def __init__(self, trajectory: "Trajectory") -> None:
-        steps = int(trajectory.step[-1]) if len(trajectory) else 0
-        super().__init__(
-            f"training interrupted (Ctrl-C); the last record is at step {steps}, the records so far are in this exception's .trajectory"
-        )
+        if len(trajectory):
+            where = f"the last record is at step {int(trajectory.step[-1])}, the records so far are in this exception's .trajectory"
+        else:
+            where = "before the first record (step 0) was complete, so this exception's .trajectory is empty"
+        super().__init__(f"training interrupted (Ctrl-C); {where}")
         self.trajectory = trajectory
 
 
