@@ -7,7 +7,7 @@ raises a :class:`ValueError` that names the parameter and the allowed range.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -73,6 +73,15 @@ def check_in_range(name: str, value: Any, low: float, high: float) -> float:
     if not (low <= value <= high):
         raise ValueError(f"{name} must be a number in [{low}, {high}], got {value}")
     return value
+
+
+def check_increasing(name: str, values: Sequence[float]) -> tuple:
+    """Return ``values`` as a tuple, or raise if it is not strictly increasing (results keyed
+    by these values would silently keep one run of a repeated one)."""
+    values = tuple(values)
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise ValueError(f"{name} must be strictly increasing, got {values}")
+    return values
 
 
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:

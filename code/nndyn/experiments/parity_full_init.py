@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .._validation import check_in_range
+from .._validation import check_in_range, check_increasing
 from ..models import TwoLayerNet
 from ..plotting import colors, figure
 from ..seeding import derive_seed
@@ -86,8 +86,7 @@ class Config(ExperimentConfig):
     def __post_init__(self) -> None:
         # the types and signs of the fields are checked by ExperimentConfig (from their defaults)
         super().__post_init__()
-        if any(b <= a for a, b in zip(self.dims, self.dims[1:])):
-            raise ValueError(f"dims must be an increasing tuple, got {self.dims}")
+        check_increasing("dims", self.dims)
         check_in_range("learned_level", self.learned_level, 0.5, 1.0)
         check_in_range("chance_level", self.chance_level, 0.5, 1.0)
 

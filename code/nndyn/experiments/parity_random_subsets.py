@@ -26,7 +26,7 @@ from math import comb, lgamma
 import numpy as np
 import torch
 
-from .._validation import check_in_range, check_positive_int
+from .._validation import check_in_range, check_increasing, check_positive_int
 from ..models import TwoLayerNet
 from ..plotting import BOUND_STYLE, figure
 from ..prose import number
@@ -106,9 +106,7 @@ class Config(ExperimentConfig):
         # the types and signs of the fields are checked by ExperimentConfig (from their defaults)
         super().__post_init__()
         for name in ("dims", "sweep_batches"):
-            values = getattr(self, name)
-            if any(b <= a for a, b in zip(values, values[1:])):
-                raise ValueError(f"{name} must be an increasing tuple, got {values}")
+            check_increasing(name, getattr(self, name))
         if self.sweep_dim not in self.dims:
             raise ValueError(f"sweep_dim must be one of dims {self.dims}, got {self.sweep_dim}")
         check_in_range("learned_level", self.learned_level, 0.5, 1.0)

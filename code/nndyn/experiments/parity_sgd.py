@@ -16,7 +16,7 @@ import torch
 
 import numpy as np
 
-from .._validation import check_in_range
+from .._validation import check_in_range, check_increasing
 from ..models import TwoLayerNet
 from ..plotting import colors, figure
 from ..training.online import OnlineTrajectory, train_online
@@ -87,9 +87,7 @@ class Config(ExperimentConfig):
         super().__post_init__()
         if len(self.dims) != len(self.steps):
             raise ValueError(f"dims and steps must be of the same length, got {self.dims} and {self.steps}")
-        if any(a >= b for a, b in zip(self.dims, self.dims[1:])):
-            # the results are keyed by d: a repeated d would silently keep one of its runs
-            raise ValueError(f"dims must be strictly increasing, got {self.dims}")
+        check_increasing("dims", self.dims)  # the results are keyed by d
         check_in_range("learned_level", self.learned_level, 0.5, 1.0)
         check_in_range("chance_level", self.chance_level, 0.5, 1.0)
 
