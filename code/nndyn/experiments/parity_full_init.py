@@ -26,6 +26,7 @@ from ..plotting import colors, figure
 from ..seeding import derive_seed
 from ..training.online import OnlineTrajectory, train_online
 from .base import ExperimentConfig
+from .parity_sgd import _record_run, _steps_text
 
 TITLE = "The full parity from a Gaussian and from a +-1 first layer"
 CHAPTER = 4
@@ -156,11 +157,7 @@ def run(config: Config) -> Result:
                 bias_input=config.bias_input,
                 stop_accuracy=config.learned_level,
             )
-            name = key(d, first_layer)
-            result.runs[name] = traj
-            result.steps_to_learn[name] = traj.steps_to_accuracy(config.learned_level)
-            result.steps_to_leave_chance[name] = traj.steps_to_accuracy(config.chance_level)
-            result.max_accuracy[name] = float(traj.test_accuracy.max())
+            _record_run(result, key(d, first_layer), traj)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -179,7 +176,7 @@ def table(result: Result) -> str:
     config = result.config
 
     def steps_text(t: float) -> str:
-        return f"{int(t)}" if np.isfinite(t) else f"not within {config.steps}"
+        return _steps_text(t, config.steps)
 
     rows = [f"| $d$ | first layer | steps to leave chance ({100 * config.chance_level:g}%) | "
             f"steps to {100 * config.learned_level:g}% | best test accuracy |",

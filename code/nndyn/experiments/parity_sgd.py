@@ -144,28 +144,37 @@ def run(config: Config) -> Result:
             accelerator=config.accelerator,
             bias_input=config.bias_input,
         )
-        result.runs[d] = traj
-        result.steps_to_learn[d] = traj.steps_to_accuracy(config.learned_level)
-        result.steps_to_leave_chance[d] = traj.steps_to_accuracy(config.chance_level)
+        _record_run(result, d, traj)
         result.steps_at_chance[d] = min(float(steps), result.steps_to_leave_chance[d])
-        result.max_accuracy[d] = float(traj.test_accuracy.max())
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _record_run(result, key, traj: OnlineTrajectory) -> None:
+    """Store ``traj`` under ``key`` in ``result`` (of this module or of
+    :mod:`~nndyn.experiments.parity_full_init`) with its two criteria, the steps to
+    ``learned_level`` and to ``chance_level`` of ``result.config``, and its best test accuracy."""
+    config = result.config
+    result.runs[key] = traj
+    result.steps_to_learn[key] = traj.steps_to_accuracy(config.learned_level)
+    result.steps_to_leave_chance[key] = traj.steps_to_accuracy(config.chance_level)
+    result.max_accuracy[key] = float(traj.test_accuracy.max())
+
+
+def _steps_text(t: float, cap: int) -> str:
+    """A measured step count for a table, or "not within CAP" where the run did not get there."""
+    return f"{int(t)}" if np.isfinite(t) else f"not within {cap}"
 
 
 def table(result: Result) -> str:
     """The two criteria of every dimension as a Markdown table (what the chapter shows)."""
     config = result.config
-
-    def steps_text(t: float, cap: int) -> str:
-        return f"{int(t)}" if np.isfinite(t) else f"not within {cap}"
-
     rows = [f"| $d$ | steps run | steps to leave chance ({100 * config.chance_level:g}%) | "
             f"steps to {100 * config.learned_level:g}% | best test accuracy |",
             "|---:|---:|---:|---:|---:|"]
     for d, cap in zip(config.dims, config.steps):
-        rows.append(f"| {d} | {cap} | {steps_text(result.steps_to_leave_chance[d], cap)} | "
-                    f"{steps_text(result.steps_to_learn[d], cap)} | {result.max_accuracy[d]:.3f} |")
+        rows.append(f"| {d} | {cap} | {_steps_text(result.steps_to_leave_chance[d], cap)} | "
+                    f"{_steps_text(result.steps_to_learn[d], cap)} | {result.max_accuracy[d]:.3f} |")
     return "\n".join(rows)
 
 
