@@ -60,7 +60,7 @@ def test_list_shows_every_experiment(capsys):
 
 def test_console_script_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["nndyn"] == "nndyn.cli:main"
+    assert project["scripts"]["nndyn"] == "nndyn.cli:command"
     assert "version" in project["dynamic"]
 
 

@@ -762,6 +762,22 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signum, handler)
 
 
+def command() -> None:
+    """The ``nndyn`` script and ``python -m nndyn``: :func:`main`, then exit with its status.
+
+    After a signal the process ends with ``os._exit``: a KeyboardInterrupt raised while torch
+    was importing (torch runs Python code from C there) marks it "unhandled" for CPython,
+    which would then replace the status 130 by death by SIGINT (-2), although the
+    interruption was handled and reported in one line.
+    """
+    status = main()
+    if _Signals.received is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 def _main(args) -> int:
     out = (args.out or Path("runs") / args.experiment) if args.command == "run" else None
     try:
