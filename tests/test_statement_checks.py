@@ -37,7 +37,7 @@ def _top_eigenvector(objective, theta):
 
 @pytest.mark.checks(
     "lem-descent",
-    "GD on least squares (p=30, L=1) and theta^2+3 sin^2 theta (L=8), eta L = 0.5, 1, 1.5, 1.9, 200 steps: "
+    "GD on least squares (p=30, L=1) and theta^2+3 sin^2 theta (L=8), eta L = 0.5-1.9, 200 steps: R(theta+) <= R(theta) - zeta eta |grad R|^2 at every step; equality on the top eigenvector",
     "R(theta+) <= R(theta) - zeta eta |grad R|^2 (+1e-12) at every step; equality on the top eigenvector",
 )
 @pytest.mark.parametrize("eta_L", [0.5, 1.0, 1.5, 1.9])
@@ -67,7 +67,7 @@ def test_descent_lemma_at_every_step(eta_L):
 # ------------------------------------------------------------------------ chapter 4
 @pytest.mark.checks(
     "lem-gronwall",
-    "phi_{k+1} = phi_k + eta u_k (a + b phi_k), u_k uniform in [0,1], and the exact flow with piecewise-constant u, "
+    "phi_{k+1} <= phi_k + eta(a + b phi_k) with random slack, and an exact flow, 3 seeds x 3 (a, b, eta): phi_k <= a((1+eta b)^k-1)/b <= a(e^{b eta k}-1)/b; equality without slack",
     "3 seeds x (a, b, eta): phi <= a((1+eta b)^k - 1)/b <= a(e^{b eta k}-1)/b (+1e-12 rel); equality when u = 1",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -155,8 +155,7 @@ def test_hinge_risk_is_linear_for_bounded_models(seed):
 
 @pytest.mark.checks(
     "thm-gd-stays",
-    "GD (200 steps to sqrt(L) t = 1.5) on the hinge risk of all 2^d parities, smooth model sin(theta.phi)/2 with "
-    "computed L, d = 6, 8, 3 seeds: |theta^f_t - theta_0| <= a_f (e^{sqrt L t}-1)/sqrt L and the class mean below "
+    "GD on the hinge risk of all 2^d parities, smooth bounded model with computed L, d = 6, 8, 3 seeds, to sqrt(L) t = 1.5: |theta^f_t-theta_0| and the class mean below both bounds at every step",
     "G_0/2^d (...)^2, at every step",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -198,7 +197,7 @@ def test_most_targets_stay_within_the_corollary_radius(d, seed):
 
 @pytest.mark.checks(
     "thm-gd-stays-exponential",
-    "GD up to T_* on the hinge risk of all 2^d parities, smooth model with computed G_0, H_0, M, d = 6, 8, 3 seeds, "
+    "GD up to T_* on all 2^d parities, smooth model with computed G_0, H_0, M, d = 6, 8, 3 seeds, s = 0.5, 0.75: a fraction >= s keeps |theta^f_t-theta_0| <= (2K+c) 2^{-d/2} t",
     "s = 0.5, 0.75: a fraction >= s keeps |theta^f_t - theta_0| <= (2K+c) 2^{-d/2} t at every step, <= 2^{-d/4}",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -241,7 +240,7 @@ def _accuracy(params, x, y):
 
 @pytest.mark.checks(
     "prop-equivariance",
-    "online SGD (d=6, m=16, batch 32, 60 steps, lr 0.05) on chi_S and on chi_{pi(S)} from the permuted init and "
+    "online SGD (d=6, m=16, batch 32, 60 steps) on chi_S and on chi_{pi(S)} from the permuted init and examples, 3 seeds: weights permuted (1e-12), exact test accuracies equal at every step",
     "permuted examples, 3 seeds: weights permuted to 1e-12 and exact test accuracy on the whole cube equal at every step",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -293,7 +292,7 @@ def _kernel_points(n: int, d: int, seed: int):
 
 @pytest.mark.checks(
     "lem-gram-init",
-    "at the lemma's width m = 2n^2 log(2n^2/delta)/lambda^2 (n=3 orthonormal points, d=3, delta=0.1: m = 7 242), 40 draws, 3 seeds: |K_hat - K|_F "
+    "at the lemma's width (n=3 orthonormal points, d=3, delta=0.1: m = 7 242), 40 draws, 3 seeds: |K_hat-K|_F <= lambda/2 in >= 90 % of draws (in all), then lambda_n(K_hat) >= lambda/2",
     "<= lambda/2 in >= 90 % of draws (all, in fact), and then lambda_n(K_hat) >= lambda/2",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -313,7 +312,7 @@ def test_gram_matrix_at_the_lemmas_width(seed):
 
 @pytest.mark.checks(
     "lem-kr-error-dynamics",
-    "GD with a tiny step (eta = 1e-4, 10 steps) on a two-layer net (n=6, d=4, m=20, random a and B), 3 seeds: "
+    "GD with eta = 1e-4 (10 steps) on a two-layer net (n=6, d=4, m=20, both layers active), 3 seeds: de/dt = -Ge/n and dR/dt = -e^T G e/n^2 to 1e-2, and <= -2 lambda_n(G) R/n",
     "(e_{k+1}-e_k)/eta = -G e/n and (R_{k+1}-R_k)/eta = -e^T G e/n^2 to 1e-2 rel, and <= -2 lambda_n(G) R/n",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -386,7 +385,7 @@ def _train_nn_and_rfm(x, y, m, seed, steps, probes, record_every):
 
 @pytest.mark.checks(
     ("lem-local-convergence", "thm-kernel-convergence", "prop-nn-rfm-sharp"),
-    "at the theorem's width (n=3 orthonormal points, d=3, Y=0.05, delta=0.1: m = 7 242), GD with eta lambda_max/n = 0.2, 3 seeds: risk, "
+    "at Theorem 10's width (n=3 orthonormal points, d=3, Y=0.05, delta=0.1: m = 7 242), 3 seeds: risk, movements, kernel drift and sup_x |f_NN-f_RFM| below items 1-4 and (8+8n/lambda)c^3/m^2",
     "|theta-theta_0|, max|a_j|, max|b_j-b_j(0)|, K_hat drift and sup |f_NN - f_RFM| (500 probes) below items 1-4 and (8+8n/lambda)c^3/m^2",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -416,7 +415,7 @@ def test_kernel_regime_bounds_at_the_theorems_width(seed):
 # ------------------------------------------------------------------------ chapter 8
 @pytest.mark.checks(
     "prop-linear-dynamics",
-    "GD to convergence on the linearisation of a two-layer NTK net (n=6, d=5, width 64), 3 seeds: "
+    "GD to convergence on the linearisation of a two-layer NTK net (n=6, d=5, width 64), 3 seeds: |theta_inf-theta_0|^2 = e0^T G0^{-1} e0 and kernel interpolation at 20 test x, rel 1e-6",
     "|theta_inf - theta_0|^2 = e0^T G0^{-1} e0 <= |e0|^2/lambda_n(G0) and f_lin(x) = kernel interpolation at 20 test x, rel 1e-6",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -487,7 +486,7 @@ def _approximate_gradient_descent(table, tau, steps, lr=0.5):
 
 @pytest.mark.checks(
     "prop-approximate-gradients",
-    "GD (lr 1/2, T = 1-3 queries) on h = theta . (all parities), d = 3, 5, answers of the proof's adversary, tau on a "
+    "GD (lr 1/2, T = 1-3) on theta . (all parities), d = 3, 5, the proof's adversary, tau = 0.5-6: learned fraction <= 4 sum G/(N tau^2) + 1/N; at T=1 all learned for tau < 2 (constant 4 tight)",
     "grid 0.5-6: learned fraction <= 4 sum_t G/(N tau^2) + 1/N; at T=1 every target is learned for tau < 2 (tight constant 4)",
 )
 @pytest.mark.parametrize("d", [3, 5])
