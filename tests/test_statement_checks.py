@@ -64,6 +64,27 @@ def test_descent_lemma_at_every_step(eta_L):
     assert tight[1] == pytest.approx(1.0, rel=1e-9)  # the constant zeta cannot be improved
 
 
+@pytest.mark.checks(
+    "thm-nonconvex",
+    "GD on the smooth non-convex sum_i theta_i^2 + 3 sin^2 theta_i (p = 1, 5; L = 8, inf 0), eta L = 0.5-1.9, 3 seeds, "
+    "300 steps: min_{j<k} |grad R(theta_j)| <= sqrt((R(theta_0) - inf R)/(zeta eta k)) at every k",
+)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_nonconvex_bound_for_gd_on_a_smooth_objective(seed):
+    from nndyn.objectives import Objective, descend
+
+    objective = Objective("sum of theta^2 + 3 sin^2 theta", lambda th: (th**2 + 3 * torch.sin(th) ** 2).sum(),
+                          infimum=0.0, smoothness=8.0)
+    for p in (1, 5):
+        theta0 = 6 * torch.rand(p, generator=torch_generator(seed, "start", p), dtype=torch.float64) - 3
+        for eta_L in (0.5, 1.0, 1.5, 1.9):
+            lr = eta_L / objective.smoothness
+            path = descend(objective, theta0, lr=lr, steps=300)
+            k = np.arange(1, 301)
+            bound = np.sqrt((path.value[0] - objective.infimum) / ((1 - eta_L / 2) * lr * k))
+            assert np.all(np.minimum.accumulate(path.grad_norm[:-1]) <= bound)
+
+
 # ------------------------------------------------------------------------ chapter 4
 @pytest.mark.checks(
     "lem-gronwall",
