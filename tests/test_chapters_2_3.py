@@ -38,6 +38,11 @@ def variance():
 # ---------------------------------------------------------------- chapter 2
 
 
+@pytest.mark.checks(
+    "lem-halfspace-network",
+    "sign g(x) = AND of the k halfspaces on every point of {-1,1}^d, d=2..12, k=1,2,3,5, 4 instances each (>= 50 000 points): 0 mismatches",
+    shown_in=("fig-halfspace-network", "ch2-mismatches"),
+)
 def test_sign_of_network_is_intersection_on_every_point(halfspaces):
     assert max(halfspaces.config.dims) >= 12
     assert halfspaces.points_checked >= 50_000
@@ -49,6 +54,11 @@ def test_sign_of_network_is_intersection_on_every_point(halfspaces):
     assert halfspaces.empty_if_independent > 0
 
 
+@pytest.mark.checks(
+    "lem-halfspace-network",
+    "path norm of the built network equals the closed form (rtol 1e-12) and is <= the corrected bound (ratio <= 1+1e-12), d=2..12, k=1..5",
+    shown_in=("fig-halfspace-network", "ch2-worst-bound-ratio"),
+)
 def test_path_norm_matches_closed_form_and_corrected_bound(halfspaces):
     assert np.allclose(halfspaces.path_norm, halfspaces.exact_formula, rtol=1e-12)
     assert halfspaces.worst_bound_ratio <= 1 + 1e-12
@@ -90,17 +100,32 @@ def test_path_norm_does_not_grow_with_k():
 # ---------------------------------------------------------------- chapter 3
 
 
+@pytest.mark.checks(
+    "lem-parity-orthonormal",
+    "Gram matrix of all 2^d parities under the uniform law, computed exactly over the cube, d=1..8: max |G - I| = 0",
+    shown_in=("ch3-gram-error",),
+)
 def test_parities_are_orthonormal(parity):
     assert parity.gram_dims.max() >= 8
     assert parity.gram_error.max() == 0.0
 
 
+@pytest.mark.checks(
+    "lem-parity-network",
+    "the 3(d+1)-neuron ReLU network equals (-1)^{v.x} at every x in {0,1}^d, d=2..10, up to 32 vectors v per d (> 10 000 points): max error 0",
+    shown_in=("fig-parity-network", "ch3-check-error"),
+)
 def test_parity_network_is_exact(parity):
     assert parity.check_dims.max() >= 10
     assert parity.max_error.max() == 0.0
     assert parity.points_checked > 10_000
 
 
+@pytest.mark.checks(
+    "lem-parity-network",
+    "path norm of the full-parity network equals 12d^2+12d+2 exactly, d=2..30",
+    shown_in=("fig-parity-network", "ch3-path-formula-error"),
+)
 def test_parity_path_norm_grows_quadratically(parity):
     d = parity.path_dims
     assert np.array_equal(parity.path_norm, 12.0 * d**2 + 12.0 * d + 2)
@@ -110,6 +135,11 @@ def test_parity_path_norm_grows_quadratically(parity):
     assert np.all(np.diff(ratios) < 0)
 
 
+@pytest.mark.checks(
+    "lem-cosine-family",
+    "(i): |S_d| counted by enumeration equals binom(2d,d) and is >= 4^d/(2 sqrt d) >= 2^d/sqrt d, d=1..30",
+    shown_in=("fig-cosine-family", "ch3-cos-enum-mismatch"),
+)
 def test_cosine_family_size(cosines):
     d = cosines.count_dims
     assert np.array_equal(cosines.enumerated, cosines.sizes[: len(cosines.enumerated)])
@@ -122,12 +152,22 @@ def test_cosine_family_size(cosines):
     assert np.all(np.diff(ratio) > 0) and ratio[-1] > 1e3
 
 
+@pytest.mark.checks(
+    "lem-cosine-family",
+    "(ii): exact Gram matrix of sqrt2 cos(w.x) on [0,2pi]^d, d<=3: max |G-I| < 1e-10; Monte-Carlo error (d=4) falls like n^{-1/2} (slope -0.7..-0.3)",
+    shown_in=("fig-cosine-family", "ch3-cos-exact-error"),
+)
 def test_cosine_family_is_orthonormal(cosines):
     assert cosines.exact_error.max() < 1e-10
     assert -0.7 <= cosines.mc_slope <= -0.3
     assert cosines.mc_error[-1] < cosines.mc_error[0]
 
 
+@pytest.mark.checks(
+    "thm-gradient-variance",
+    "variance over all 2^d parities of the exact gradient of a tanh net (width 8), d=2..12: variance/bound <= 1+1e-9, and >= 0.99 for d >= 8",
+    shown_in=("fig-gradient-variance", "ch3-gv-ratio"),
+)
 def test_gradient_variance_never_exceeds_bound(variance):
     assert variance.worst_ratio <= 1 + 1e-9
     # the bound is tight for the complete parity basis (Parseval)

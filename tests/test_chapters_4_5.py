@@ -42,6 +42,11 @@ def sgd(one_thread):
     return parity_sgd.run(parity_sgd.Config.preset("quick"))
 
 
+@pytest.mark.observation(
+    "parity_population_gd",
+    "GD on the exact hinge risk of all 2^d parities (d=3..8, width 8): E_f|theta_t-theta_0|^2 / G_0 halves per bit (log2 slope -1 +- 0.1), 0.8..1.5 x G_0 t^2/2^d",
+    shown_in=("fig-parity-population-gd", "ch4-gd-slope"),
+)
 def test_mean_distance_decays_like_two_to_minus_d(population_gd):
     # Theorem 8: E_f |theta_t - theta_0|^2 is of order G0 t^2 / 2^d
     assert population_gd.slope_log2 == pytest.approx(-1.0, abs=0.1)
@@ -49,6 +54,11 @@ def test_mean_distance_decays_like_two_to_minus_d(population_gd):
     assert np.all(ratio > 0.8) and np.all(ratio < 1.5)
 
 
+@pytest.mark.checks(
+    "lem-bessel-gradients",
+    "equality case for the parity basis: 2^d E_f|grad R^f(theta_0)|^2 = G_0 (rel 1e-9), bias-input ReLU net, width 8, d=3..8; |h| <= 1 along the runs",
+    shown_in=("fig-parity-population-gd", "ch4-gd-parseval"),
+)
 def test_parseval_at_initialisation_and_hypotheses(population_gd):
     assert population_gd.config.bias_input
     for d in population_gd.config.dims:
@@ -60,6 +70,11 @@ def test_parseval_at_initialisation_and_hypotheses(population_gd):
         assert low < 0.9  # the constant target is learned
 
 
+@pytest.mark.observation(
+    "parity_population_gd",
+    "the measured E_f|theta_t-theta_0|^2 exceeds the first-order term G_0 t^2/2^d by 0-10 % in every d=3..8 (the ReLU net is outside the Lipschitz hypothesis)",
+    shown_in=("fig-parity-population-gd", "ch4-gd-excess-max"),
+)
 def test_measurement_exceeds_the_first_order_term_by_a_few_percent(population_gd):
     # G0 t^2 / 2^d is the L -> 0 limit of the bound, not a bound: the gradient grows along the run
     ratio = population_gd.final() / population_gd.first_order_bound()
@@ -114,6 +129,11 @@ def test_both_criteria_are_reported_for_every_dimension(sgd):
     assert math.isinf(sgd.steps_to_leave_chance[d])
 
 
+@pytest.mark.observation(
+    "parity_sgd",
+    "online SGD on the full parity (width 256, batch 500, lr 0.2): d = 4, 8 reach >= 95 % accuracy; d = 20 stays at chance for >= 3x as many steps",
+    shown_in=("fig-parity-sgd", "ch4-sgd-large-verdict"),
+)
 def test_small_parities_learned_and_large_one_at_chance(sgd):
     cfg = sgd.config
     small, large = cfg.dims[:-1], cfg.dims[-1]
@@ -205,6 +225,11 @@ def test_the_rademacher_first_layer_is_the_signs_of_the_gaussian_at_the_same_sca
         parity_full_init.network(cfg, d, "uniform")
 
 
+@pytest.mark.observation(
+    "parity_full_init",
+    "full parity d=10, online SGD: a +-1 first layer leaves chance in fewer steps than the Gaussian one at the same scale",
+    shown_in=("fig-parity-full-init", "ch4-fi-leave-verdict"),
+)
 def test_the_pm1_first_layer_leaves_chance_first(full_init):
     cfg = full_init.config
     d = cfg.dims[-1]
@@ -346,6 +371,11 @@ def landscape_result():
     return cosine_landscape.run(cosine_landscape.Config.preset("quick"))
 
 
+@pytest.mark.observation(
+    "cosine_landscape",
+    "local minima on a 161^2 grid, w_*=(1,0.5), L = 1, 2, 4, 8: population <= 2, empirical (n=100) grows with L to >= 20x the population count",
+    shown_in=("fig-cosine-landscape", "ch5-land-emp"),
+)
 def test_population_has_few_minima_and_the_empirical_many(landscape_result):
     pop = landscape_result.counts("population")
     emp = landscape_result.counts("empirical")
@@ -419,6 +449,11 @@ def test_interactive_landscape_figure(landscape_result):
     assert fig.nbytes <= 1_000_000
 
 
+@pytest.mark.checks(
+    "prop-cosine-origin",
+    "w_*=(1,0.5), L=4, 8 (s = 4.5, 8.9 >= 2.5): GD from 0 (2000 steps) stops at |grad| < 1e-10 with |w_0| < 1/(2L), R_L(w_0) <= R_L(0), R_L(w_0) > 0.4",
+    shown_in=("fig-cosine-landscape", "ch5-land-origin-min"),
+)
 def test_spurious_minimum_near_origin_is_a_local_minimum():
     w_star = np.array([1.0, 0.5])
     for L in (4.0, 8.0):
@@ -429,6 +464,11 @@ def test_spurious_minimum_near_origin_is_a_local_minimum():
         assert ls.population_risk(end, w_star, L) > 0.4  # far from the global minimum value 0
 
 
+@pytest.mark.checks(
+    "prop-cosine-gradient-information",
+    "spread of the gradient over 16 evenly spaced targets, r = 0.25, 0.5, 1: equals L^2 r e^{-L^2 r^2/2} within 5 % for L r >= 1.5; fitted rate -r^2/2 within 5 %",
+    shown_in=("fig-cosine-gradient-information",),
+)
 def test_gradient_information_decays_at_predicted_rate():
     res = cosine_gradient_information.run(cosine_gradient_information.Config.preset("quick"))
     for r in res.config.radii:
@@ -457,6 +497,11 @@ def test_monte_carlo_gradients_match_closed_form():
     assert np.allclose(mc[0], ls.empirical_gradient(w, targets[0], 1.0, x.numpy()), atol=1e-12)
 
 
+@pytest.mark.checks(
+    "prop-cosine-gradient-information",
+    "w=(1.5,0), targets (0.5,0), (1.5,1), r=1, L = 1, 2, 4, 6: |grad R_L(w;w1) - grad R_L(w;w2)| <= 4 L^2 r e^{-L^2 r^2/2}",
+    shown_in=("fig-cosine-gradient-information",),
+)
 def test_gradient_difference_bound_and_monte_carlo():
     # Proposition: |grad R(w; w1) - grad R(w; w2)| <= 4 L^2 r exp(-L^2 r^2 / 2) when L r >= 1
     w = np.array([1.5, 0.0])
@@ -471,6 +516,11 @@ def test_gradient_difference_bound_and_monte_carlo():
         assert np.allclose(ls.empirical_gradient(w, w1, L, x), ls.population_gradient(w, w1, L), atol=0.03 * L**2)
 
 
+@pytest.mark.observation(
+    "cosine_gd_starts",
+    "GD from a 17x17 grid of starts, L = 1, 2, 4, 8: the fraction reaching w_* falls with L, > 0.5 at L=1 and < 0.1 at L=8, population and empirical risk",
+    shown_in=("fig-cosine-gd-starts", "ch5-gd-pop"),
+)
 def test_gd_success_fraction_falls_with_L():
     res = cosine_gd_starts.run(cosine_gd_starts.Config.preset("quick"))
     for which in ("population", "empirical"):

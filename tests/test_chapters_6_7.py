@@ -73,6 +73,11 @@ def test_kernel_matrix_positive_and_decreasing(spectrum):
     assert spectrum.lam < 0.2 / (2 * spectrum.config.d)
 
 
+@pytest.mark.checks(
+    "lem-gram-init",
+    "|K_hat(theta_0)-K|_F <= n (log(2n^2/delta)/(2m))^{1/2}, the lemma's Hoeffding bound, in all 20 draws at every width m = 30..3000 (n=50, d=20, delta=0.1)",
+    shown_in=("fig-kr-spectrum",),
+)
 def test_monte_carlo_error_slope_and_hoeffding_bound(spectrum):
     # ||K_hat - K||_F ~ m^{-1/2}: slope within 0.1 of -1/2
     assert abs(spectrum.frobenius_slope + 0.5) < 0.1
@@ -89,6 +94,11 @@ def test_caption_of_the_spectrum_figure(spectrum):
     assert np.all(error > 2 * spectrum.lam / 2)
 
 
+@pytest.mark.observation(
+    "kernel_spectrum",
+    "lambda_n(K_hat) >= lambda_n(K)/2 in every draw from a width m <= 1000, more than 1e6 times below the width Lemma 11 asks (n=50, d=20)",
+    shown_in=("fig-kr-spectrum", "ch6-sufficient-width"),
+)
 def test_eigenvalue_condition_needs_far_fewer_features_than_lemma(spectrum):
     freq = spectrum.frequency
     assert freq[0] == 0.0  # m = 30 < n: K_hat is singular
@@ -101,10 +111,20 @@ def test_eigenvalue_condition_needs_far_fewer_features_than_lemma(spectrum):
     assert spectrum.frobenius[i].mean() > 10 * spectrum.lam / 2
 
 
+@pytest.mark.checks(
+    "lem-kr-error-dynamics",
+    "Gram matrix G(theta) by autograd vs m K_hat(theta) from the lemma's formula, trained width-100 net (n=50, d=20): relative max error < 1e-12",
+    shown_in=("ch6-gram-error",),
+)
 def test_gram_matrix_autograd_equals_formula(training):
     assert training.gram_error < 1e-12
 
 
+@pytest.mark.checks(
+    ("lem-local-convergence", "thm-kernel-convergence"),
+    "GD (n=50, d=20, m = 100, 300, 1000, 500 steps; widths below the theorem's): risk <= e^{-m lambda t/(2n)} R(0) at every record (ratio <= 1+1e-12)",
+    shown_in=("fig-kr-training", "ch6-worst-ratio"),
+)
 def test_risk_below_theorem10_bound(training):
     assert training.worst_ratio() <= 1.0 + 1e-12
     # and the bound is loose: the final risk is far below it at every width
@@ -125,6 +145,11 @@ def test_wider_networks_follow_the_kernel_limit(training):
     assert ratios[-1] < 2.0
 
 
+@pytest.mark.observation(
+    "kernel_regime_training",
+    "log-log slopes in m of the movements (m = 100..1000): distance -1/2 +- 0.1, first layer -2.3..-1.6, output weights -1.2..-0.7, kernel drift -2.3..-1.7",
+    shown_in=("fig-kr-training", "ch6-slope-first-layer"),
+)
 def test_movement_slopes(training):
     s = training.slopes()
     assert abs(s["distance"] + 0.5) < 0.1  # Theorem 10: O(m^{-1/2})
@@ -134,6 +159,11 @@ def test_movement_slopes(training):
     assert -2.3 < s["kernel_drift"] < -1.7  # Theorem 10: O(m^{-2})
 
 
+@pytest.mark.checks(
+    "thm-kernel-convergence",
+    "items 2-4 along the same runs: |theta-theta_0|, max|a_j|, max|b_j-b_j(0)|, |K_hat(t)-K_hat(0)|_F below 2c/sqrt m, 2c/m, 2c^2/m^2, 10nc^2/m^2",
+    shown_in=("fig-kr-training",),
+)
 def test_movement_below_theorem10_bounds(training):
     c = training.config
     y = float(np.sqrt(2 * training.risk[0, 0]))
@@ -197,6 +227,11 @@ def test_fitted_mercer_slopes_are_pre_asymptotic():
 # ---------------------------------------------------------------- chapter 7
 
 
+@pytest.mark.checks(
+    "thm-nn-rfm-linear-lower",
+    "V = span of 12 kernel sections on S^4 (m=400), 300 neurons f_b, L^2 by 20 000 Monte-Carlo points: mean squared error >= 0.9 x sum_{i>12} mu_(i)",
+    shown_in=("fig-nn-rfm-mercer", "ch7-tail-error"),
+)
 def test_linear_lower_bound_holds_for_the_span_of_kernel_sections():
     """Theorem thm-nn-rfm-linear-lower for V = span{k_m(x_i, .)}, L^2 by Monte Carlo on the sphere."""
     import torch
@@ -216,6 +251,11 @@ def test_linear_lower_bound_holds_for_the_span_of_kernel_sections():
     assert mean_sq_error < 3 * tail                         # and nearly attained by this space
 
 
+@pytest.mark.checks(
+    ("thm-nn-rfm", "prop-nn-rfm-sharp"),
+    "sup gap |f_NN - f_RFM| over 200 probes, n=50, d=20, m = 100, 200, 400: falls with m, log-log slope <= -2 (<= -1/2 of Thm 13), below Thm 13's bound with constant 1",
+    shown_in=("fig-nn-rfm-gap", "ch7-gap-slope"),
+)
 def test_nn_rfm_gap_decays_at_least_as_fast_as_theorem13(gap):
     assert np.all(np.diff(gap.gap) < 0)
     assert gap.slope <= -0.5  # Theorem 13's rate
@@ -223,6 +263,11 @@ def test_nn_rfm_gap_decays_at_least_as_fast_as_theorem13(gap):
     assert np.all(gap.gap < gap.bound())
 
 
+@pytest.mark.checks(
+    "lem-representer",
+    "RFM trained by GD (n=30, d=10, m=100, 50 steps) vs sum_i w_i k_m(x_i, x) with w_i = -(m eta/n) sum_k e_i(k), 50 test points: relative error < 1e-8",
+    shown_in=("ch7-rep-error",),
+)
 def test_representer_exact():
     check = nn_vs_rfm.representer_check(n=30, d=10, m=100, steps=50, n_test=50, seed=1)
     assert check.relative_error < 1e-8
@@ -230,6 +275,11 @@ def test_representer_exact():
     assert np.abs(check.direct).max() > 1e-2
 
 
+@pytest.mark.observation(
+    "nn_rfm_dynamics",
+    "n=50, d=20: at m=4 the network's test risk is > 3x lower than its random-feature model's; at m=1000 the two agree within 1 %",
+    shown_in=("fig-nn-rfm-dynamics",),
+)
 def test_figure2_narrow_differs_wide_coincides(dynamics):
     ratio = dynamics.test_ratio()
     widths = dynamics.config.widths
@@ -300,6 +350,11 @@ def test_slice_figure_is_small_and_complete(dynamics):
     assert list(nn_rfm_dynamics.frame_records(201, most=51)[[0, -1]]) == [0, 200]
 
 
+@pytest.mark.observation(
+    "path_norm",
+    "GD with a path-norm penalty (m=100, lambda=0.01): test risk < 0.7x plain GD's, top neuron aligned with the target (cosine > 0.8)",
+    shown_in=("fig-nn-rfm-path-norm", "ch7-pn-reg-test"),
+)
 def test_path_norm_generalises_better(penalty):
     reg, plain = penalty.final_test()
     assert reg < 0.7 * plain

@@ -51,6 +51,11 @@ def test_registry_and_presets():
 
 
 # ---------------------------------------------------------------- chapter 8
+@pytest.mark.checks(
+    "thm-ntk-init",
+    "relative error of the empirical NTK against the limit Theta_D, depths 2-4, widths 64-512 (4 seeds): falls like width^{-1/2} (slope -0.7..-0.3)",
+    shown_in=("fig-ntk-convergence", "ch8-ntk-err-max-4"),
+)
 def test_ntk_relative_error_slope(ntk_result):
     """Fig. fig-ntk-convergence: the relative error falls like width^(-1/2) for depths 2, 3, 4."""
     for depth, slope in ntk_result.slopes().items():
@@ -60,6 +65,10 @@ def test_ntk_relative_error_slope(ntk_result):
     assert mean[-1, -1] > mean[0, -1]  # deeper networks are further from their limit
 
 
+@pytest.mark.checks(
+    "prop-ntk-rate-two-layer",
+    "orthogonal unit x, x' in R^5, 200 seeds, m = 16, 128: error unbiased (4 s.e.) and m E|err|^2 = v = 1 - 1/pi^2 within 25 %",
+)
 def test_two_layer_ntk_rate_constant():
     """Proposition prop-ntk-rate-two-layer: m * E|err|^2 = v, for orthogonal inputs v = 1 - 1/pi^2."""
     x = torch.eye(2, 5, dtype=torch.float64)
@@ -70,6 +79,10 @@ def test_two_layer_ntk_rate_constant():
         assert m * np.mean(errs**2) == pytest.approx(1 - 1 / math.pi**2, rel=0.25)
 
 
+@pytest.mark.checks(
+    "prop-linear-dynamics",
+    "GD (lr 0.05, 100 steps) on the linearisation of a depth-3 net (n=12, d=6, width 32): residuals vs exp(-t G_0/n) e(0), relative error < 0.05",
+)
 def test_linear_dynamics_closed_form():
     """Proposition prop-linear-dynamics: GD on the linearisation follows exp(-t G0 / n) e(0)."""
     data = single_neuron_data(12, 6, seed=0)
@@ -122,6 +135,11 @@ def test_caption_of_the_ntk_figure(ntk_result):
         assert np.abs(residual).max() < 0.5 * np.abs(limit).max()     # and close to it
 
 
+@pytest.mark.checks(
+    "thm-ntk-training",
+    "depth-3 nets, n=20, widths 32-256, 200 GD steps: the change of the tangent kernel during training and the distance to f_lin fall at least like width^{-0.45}",
+    shown_in=("fig-lazy-dynamics", "ch8-lazy-kslope"),
+)
 def test_lazy_dynamics_claims(lazy_result):
     """Fig. fig-lazy-dynamics: kernel change, movement and distance to f_lin fall with width."""
     s = lazy_result.slopes()
@@ -134,6 +152,11 @@ def test_lazy_dynamics_claims(lazy_result):
     assert lazy_result.lin_final_loss.max() < 0.01 * lazy_result.lin_loss[:, 0].min()
 
 
+@pytest.mark.checks(
+    "prop-alpha-movement",
+    "GD on F_alpha (n=20, d=10, width 128, alpha = 0.5..16, 200 steps): |theta_T - theta_0| <= sqrt(T R(0))/alpha for every alpha; slope -1 +- 0.1",
+    shown_in=("fig-output-scale", "ch8-alpha-mslope"),
+)
 def test_output_scale_claims(alpha_result):
     """Fig. fig-output-scale and Proposition prop-alpha-movement."""
     assert np.all(alpha_result.movement <= alpha_result.bound)
@@ -146,6 +169,10 @@ def test_output_scale_claims(alpha_result):
     assert alpha_result.final_risk.max() < 0.01 * alpha_result.risk[0, 0]
 
 
+@pytest.mark.checks(
+    "thm-alpha-lazy",
+    "the O(1/alpha) rate only (the ReLU Jacobian has no Lipschitz constant): |alpha h - alpha h_lin| on 10 points after 30 GD steps, alpha = 1, 4, 16: log-log slope < -0.8",
+)
 def test_lazy_theorem_distance_falls_like_one_over_alpha():
     """Theorem thm-alpha-lazy: the outputs of alpha*h and alpha*h_lin differ by O(1/alpha)."""
     data = single_neuron_data(10, 5, seed=0)
@@ -162,6 +189,10 @@ def test_lazy_theorem_distance_falls_like_one_over_alpha():
     assert slope < -0.8, gaps
 
 
+@pytest.mark.checks(
+    "lem-two-layer-linearisation",
+    "notes' net (d=5, m=40) after 200 GD steps: max over test x of |f - f_lin| <= |a| |B-B_0|_F (unit x, alpha=1), gap > 0",
+)
 def test_two_layer_linearisation_is_rfm_bound_on_trajectory():
     """Lemma lem-two-layer-linearisation along a GD trajectory of the notes' network."""
     from nndyn.models import TwoLayerNet
@@ -196,6 +227,11 @@ def test_caption_mean_field_test_risk_falls_faster_and_further(mf_result):
     assert mf[-1] < 0.5 * ntk[-1]
 
 
+@pytest.mark.observation(
+    "mean_field_vs_ntk",
+    "neuron movement against width 40-640: NTK slope -0.7..-0.3, mean field |slope| < 0.15 and > 4x the NTK movement",
+    shown_in=("fig-mean-field-vs-ntk", "ch9-slope-mf"),
+)
 def test_movement_scaling(mf_result):
     """Fig. fig-mean-field-vs-ntk: NTK neurons move O(m^-1/2), mean-field neurons O(1)."""
     s = mf_result.movement_slopes()
@@ -205,6 +241,11 @@ def test_movement_scaling(mf_result):
     assert np.all(mf_result.movement["mean_field"] > 4 * mf_result.movement["ntk"])
 
 
+@pytest.mark.observation(
+    "mean_field_vs_ntk",
+    "n=100, d=10, widths 40-640: only the mean-field network aligns its first layer with e_1 (alignment +0.1 over init; NTK within 0.02 of init)",
+    shown_in=("fig-mean-field-vs-ntk", "ch9-align-mf"),
+)
 def test_feature_learning(mf_result):
     """Only the mean-field network aligns its first layer with e_1."""
     mf, ntk, init = mf_result.alignment["mean_field"], mf_result.alignment["ntk"], mf_result.alignment0["ntk"]
@@ -213,6 +254,11 @@ def test_feature_learning(mf_result):
     assert np.all(mf > ntk + 0.1)
 
 
+@pytest.mark.observation(
+    "mean_field_vs_ntk",
+    "the mean-field network's test risk is below the NTK one at every width (> 2x at 640); both fit the training set (risk < 1e-3)",
+    shown_in=("fig-mean-field-vs-ntk", "ch9-test-ratio"),
+)
 def test_test_risk(mf_result):
     """Mean-field test risk is lower at every width; every network fits the training set."""
     assert np.all(mf_result.test_risk["mean_field"] < mf_result.test_risk["ntk"])
@@ -221,6 +267,10 @@ def test_test_risk(mf_result):
     assert mf_result.test_risk["ntk"].max() < 0.2 * mf_result.zero_risk
 
 
+@pytest.mark.checks(
+    "prop-neuron-speed",
+    "GD (n=30, d=5, m=40, 200 steps, eta_0=0.01), NTK and mean-field scalings: every neuron's |theta_j(t)-theta_j(0)| <= |theta_j(0)| (e^{m^{beta-1} sqrt(2R_0) t} - 1)",
+)
 def test_neuron_speed_bound():
     """Proposition prop-neuron-speed, on a gradient-descent trajectory with a small step."""
     data = single_neuron_data(30, 5, seed=0)
@@ -240,6 +290,10 @@ def test_neuron_speed_bound():
         assert torch.all(moved <= theta0.norm(dim=1) * (math.exp(c * t) - 1))
 
 
+@pytest.mark.checks(
+    "prop-mean-field-particles",
+    "m grad_{theta_j} R = grad Psi(theta_j; rho^m) for every neuron, by autograd vs the formula (n=15, d=4, m=12): allclose",
+)
 def test_mean_field_particle_identity():
     """Proposition prop-mean-field-particles: m grad_j R = grad Psi(theta_j; rho^m)."""
     data = single_neuron_data(15, 4, seed=0)
@@ -257,6 +311,10 @@ def test_mean_field_particle_identity():
     assert torch.allclose(m * gB, psi_B)
 
 
+@pytest.mark.checks(
+    "prop-mean-field-particles",
+    "mean-field nets, 100 GD steps: with lr eta_0 m the movement at m=400 matches m=40 (rel 0.5); with lr eta_0 it is O(1/m) (ratio 10 +- 30 %)",
+)
 def test_mean_field_needs_lr_proportional_to_m():
     """With lr = eta_0 (not eta_0 m) mean-field neurons move O(1/m) in a fixed number of steps."""
     data = single_neuron_data(30, 5, seed=0)

@@ -37,6 +37,10 @@ def test_relu_kernel_special_values():
     assert torch.allclose(relu_kernel(2 * e, 3 * e), 6 * k)
 
 
+@pytest.mark.checks(
+    "prop-kr-closed-form",
+    "closed-form k(x,x') vs a Monte-Carlo average over 200 000 features, 12 points on S^4: every entry within 4 x 0.5/sqrt(200 000)",
+)
 def test_relu_kernel_matches_monte_carlo(x):
     k = relu_kernel(x)
     khat = relu_kernel_mc(x, m=200_000, seed=1)
@@ -75,6 +79,10 @@ def test_kernel_value_errors(x, call):
         call(x)
 
 
+@pytest.mark.checks(
+    "lem-kr-error-dynamics",
+    "autograd Gram matrix of a two-layer net with random a (m=7, 12 points) equals the formula m K_hat(theta) (rtol 1e-12)",
+)
 def test_grams_agree(x):
     net = TwoLayerNet(5, 7, seed=1, output_scale=0.5)
     with torch.no_grad():

@@ -165,6 +165,10 @@ def test_linearize_is_affine_and_trains():
     assert torch.allclose(net(x), f0)  # the original model is untouched
 
 
+@pytest.mark.checks(
+    "lem-two-layer-linearisation",
+    "alpha=0.7, m=30, random (a, B-B_0), 50 unit x: f_lin is the RFM with B_0 (allclose) and max |f - f_lin| <= alpha |a| |B-B_0|_F + 1e-12",
+)
 def test_linearize_two_layer_error_bound():
     """Lemma lem-two-layer-linearisation: |f - f_lin| <= alpha |x| ||a|| ||B - B0||."""
     net = TwoLayerNet(5, 30, init="notes", output_scale=0.7, seed=0)

@@ -47,6 +47,10 @@ def test_parity_table_rows_are_parities():
         parity_table(13)
 
 
+@pytest.mark.checks(
+    "lem-parity-orthonormal",
+    "exact Gram matrix of the 64 parities of d=6 under the uniform law equals the identity (torch.equal)",
+)
 def test_parity_gram_uniform_and_biased():
     assert torch.equal(parity_gram(6), torch.eye(64, dtype=torch.float64))
     G = parity_gram(2, p=0.8)

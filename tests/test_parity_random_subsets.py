@@ -22,6 +22,11 @@ def result():
         torch.set_num_threads(before)
 
 
+@pytest.mark.observation(
+    "parity_random_subsets",
+    "online SGD on parities of random subsets S, d = 4, 6, 8, 2 draws each: every draw learned (>= 95 %) within half the step cap",
+    shown_in=("fig-parity-random-subsets", "ch4-rs-all-verdict"),
+)
 def test_every_quick_draw_is_learned_well_before_the_cap(result):
     # the cap is a safeguard, not the measurement (issue 21): no draw may stop at it
     cfg = result.config
@@ -51,6 +56,11 @@ def test_growth_per_bit_is_the_least_squares_fit_over_every_draw(result):
         assert np.array_equal(result.samples_to_learn(d), cfg.batch_size * result.steps_to_learn[d])
 
 
+@pytest.mark.observation(
+    "parity_random_subsets",
+    "batch sweep at d=8: batch 8 needs more steps than batch 250 to learn the same random-subset parity",
+    shown_in=("fig-parity-random-subsets",),
+)
 def test_the_batch_sweep_trains_the_first_draw_and_reuses_the_main_run(result):
     cfg = result.config
     d = cfg.sweep_dim

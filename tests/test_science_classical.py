@@ -11,11 +11,21 @@ def result():
     return classical_bounds.run(classical_bounds.Config.preset("quick"))
 
 
+@pytest.mark.checks(
+    "thm-nonconvex",
+    "GD on a two-layer ReLU net (n=50, d=20, m=10, lr 0.2, 2000 steps): running min of |grad R| <= sqrt(R(theta_0)/t) at every record (the flow bound, tighter than GD's)",
+    shown_in=("fig-classical-bounds", "ch1-net-ratio"),
+)
 def test_theorem1_bound_holds_along_the_network_trajectory(result):
     assert result.worst_ratio()["nonconvex"] <= 1.0
     assert result.network.loss[-1] < result.network.loss[0]
 
 
+@pytest.mark.checks(
+    "thm-convex",
+    "GD on an ill-conditioned least squares (p=100, lr 0.5 = 1/(2L), 2000 steps): gap <= |theta*-theta_0|^2/(2t) at every step",
+    shown_in=("fig-classical-bounds", "ch1-lsq-ratio"),
+)
 def test_theorem2_bound_holds_for_convex_least_squares(result):
     assert result.worst_ratio()["convex"] <= 1.0
 
@@ -28,6 +38,11 @@ def test_theorem2_is_the_right_order_for_an_ill_conditioned_problem(result):
     assert -1.5 < slope < -0.2
 
 
+@pytest.mark.checks(
+    "thm-pl",
+    "GD on theta^2+3 sin^2 theta from 4 (lr 0.01, 300 steps): gap <= e^{-zeta C t} gap_0 and <= e^{-Ct} gap_0 at every step (ratio <= 1+1e-12)",
+    shown_in=("fig-classical-bounds", "ch1-pl-ratio"),
+)
 def test_theorem3_bound_holds_for_the_pl_objective(result):
     assert result.worst_ratio()["pl"] <= 1.0 + 1e-12
     # and the flow version of the bound also holds for this small step

@@ -1,0 +1,26 @@
+"""Numbered statements that no test checks numerically, each with the reason in one line.
+
+Read by the ledger (``scripts/ledger.py``, issue 25) with ``ast``: a literal dict from a
+statement's label to its reason. A label is here only if no test declares
+``@pytest.mark.checks`` for it (``tests/test_ledger.py`` fails on both at once), and a
+statement with a cheap numerical check belongs in ``tests/test_statement_checks.py`` instead.
+"""
+
+UNCHECKED: dict[str, str] = {
+    "thm-kalai-klivans": (
+        "a hardness statement: efficient learnability would give polynomial-time quantum algorithms for "
+        "lattice problems; a reduction between complexity classes, which no finite computation can check"
+    ),
+    "thm-livni": (
+        "a hardness statement conditional on the same lattice assumption; its constructive part, the network "
+        "of an intersection of halfspaces and its path norm, is checked as lem-halfspace-network"
+    ),
+    "thm-mean-field-limit": (
+        "a limit theorem (width and step to 0) from the cited papers under assumptions that exclude the ReLU; "
+        "chapter 9 reports the finite-width mean-field runs as observations"
+    ),
+    "thm-mean-field-global": (
+        "a statement about the limit of the Wasserstein gradient flow as t tends to infinity, from the cited "
+        "papers; no finite computation reaches either limit"
+    ),
+}
