@@ -443,7 +443,10 @@ def read_test_file(path: Path, rel: str) -> tuple[list[Declaration], set[str], l
     functions: set[str] = set()
     errors: list[str] = []
 
+    used: set[int] = set()
+
     def add(call: ast.Call, test_id: str, function: str) -> None:
+        used.add(id(call))
         kind = _mark_name(call)
         try:
             declarations.append(_declaration(call, kind, test_id, rel, function))
@@ -455,6 +458,7 @@ def read_test_file(path: Path, rel: str) -> tuple[list[Declaration], set[str], l
     def visit_function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, inherited: list[ast.Call]) -> None:
         if not node.name.startswith("test"):
             for call in _marks(node.decorator_list):
+                used.add(id(call))
                 errors.append(f"{rel}:{call.lineno}: a {_mark_name(call)} marker on {node.name}, which is not a test")
             return
         name = prefix + node.name
@@ -474,6 +478,10 @@ def read_test_file(path: Path, rel: str) -> tuple[list[Declaration], set[str], l
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     visit_function(item, f"{node.name}::", marks)
+    for call in ast.walk(tree):  # a marker kept in a variable, or on something that is not a test
+        if _mark_name(call) and id(call) not in used:
+            errors.append(f"{rel}:{call.lineno}: a {_mark_name(call)} marker the ledger cannot attach to a test "
+                          "(write it as a decorator of the test, its class, or a pytest.param)")
     return declarations, functions, errors
 
 

@@ -274,12 +274,19 @@ def test_a_marker_the_collector_cannot_read_breaks_the_rules(tmp_path):
         @pytest.mark.checks("thm-here", "a check")
         def helper():
             pass
+
+        CHECKS_HERE = pytest.mark.checks("thm-here", "a marker kept in a variable")
+
+        @CHECKS_HERE
+        def test_z():
+            pass
     """)
     errors = broken["unreadable declarations"]
-    assert len(errors) == 3, errors
+    assert len(errors) == 4, errors
     assert "labels is not a literal (LABEL)" in errors[0]
     assert "needs its labels and its 'what' line" in errors[1]
     assert "on helper, which is not a test" in errors[2]
+    assert errors[3].startswith("tests/test_demo.py:17: a checks marker the ledger cannot attach to a test")
 
 
 def test_a_declared_test_that_is_not_defined_breaks_the_rules(tmp_path):
