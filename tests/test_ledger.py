@@ -417,6 +417,29 @@ def test_the_line_under_a_statement(tmp_path):
     assert forms == ["html-only", "latex-only"], "the site links the entry, the PDF also gives its page"
 
 
+def test_make_chapter_executes_the_chapter_whose_figure_a_line_names(tmp_path):
+    """The line under a statement may name another chapter's figure ("shown in Fig. 7.3"):
+    ``make chapter`` must execute that chapter too, or the figure's label does not exist."""
+    import chapter_build
+
+    header = "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: python3\n---\n"
+    make_checkout(tmp_path, """\
+        import pytest
+
+        @pytest.mark.checks("thm-here", "a check shown in the other chapter", shown_in=("fig-other",))
+        def test_x():
+            pass
+    """)
+    chapter = tmp_path / "book" / "01_demo.md"
+    chapter.write_text(header + chapter.read_text())
+    (tmp_path / "book" / "02_other.md").write_text(
+        header + "# Other\n\n```{code-cell} ipython3\n:mystnb:\n:  figure:\n:    name: fig-other\nplot()\n```\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/01_demo\nparts:\n  - caption: A\n    numbered: true\n"
+                                       "    chapters:\n      - file: book/02_other\n")
+    assert chapter_build.ledger_figures("book/01_demo", tmp_path) == {"fig-other"}
+    assert chapter_build.pages_to_execute("book/01_demo", tmp_path) == ["book/01_demo", "book/02_other"]
+
+
 def test_a_changed_declaration_changes_the_fingerprint(tmp_path):
     found = make_checkout(tmp_path, GOOD_TESTS)
     before = nndyn_ledger.fingerprint(found)
