@@ -16,7 +16,8 @@ build; this module shows it:
   "Not checked numerically: <reason> (ledger entry).", the link going to the statement's
   entry on the ledger page (its label ``ledger-<statement label>``). In the PDF the link
   text also gives the ledger's page ("ledger entry, page 231"), through the
-  ``[...]{.latex-only}`` mechanism of ``scripts/nndyn_latex.py``.
+  ``[...]{.latex-only}`` mechanism of ``scripts/nndyn_latex.py``. The PDF may break a
+  test's id (``tests/test_x.py::test_name``, one long word) after ``/``, ``_`` or ``::``.
 * **Errata anchors.** The first errata entry (a list item of ``book/errata.md``) that refers
   to a statement gets the label ``errata-<statement label>``, which the ledger entry links.
 * **Test results.** A site published with the test results of its edition
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +216,34 @@ def _on_doctree_read(app, doctree) -> None:
     add_lines(doctree, ledger, docname)
 
 
+TEST_ID = re.compile(r"^tests/[\w/.-]+\.py::\S+$")
+"""A test's id as the ledger page shows it (in code font)."""
+
+
+def breakable_test_ids(doctree: nodes.Node) -> int:
+    """LaTeX only: the test ids of the ledger page (one long word in typewriter font, which
+    LaTeX would not break and would run into the margin) may break after ``/``, ``_``, ``::``,
+    ``[`` and ``-``. Returns how many were made breakable."""
+    from sphinx.util import texescape
+
+    texescape.init()  # Sphinx's LaTeX builder has called it; a test may not have (it only fills the maps)
+    count = 0
+    for literal in list(doctree.findall(nodes.literal)):
+        text = literal.astext()
+        if not TEST_ID.match(text):
+            continue
+        pieces = re.findall(r".*?(?:::|[/_\[-]|$)", text)
+        latex = r"\sphinxcode{\sphinxupquote{" + r"\allowbreak{}".join(texescape.escape(p) for p in pieces if p) + "}}"
+        literal.replace_self(nodes.raw(text, latex, format="latex"))
+        count += 1
+    return count
+
+
+def _on_doctree_resolved(app, doctree, docname) -> None:
+    if app.builder.format == "latex":
+        breakable_test_ids(doctree)
+
+
 # --------------------------------------------------------------------------- re-reading, tags
 
 
@@ -249,4 +279,5 @@ def setup(app) -> dict[str, Any]:
     app.connect("config-inited", _on_config_inited)
     app.connect("env-get-outdated", _on_env_get_outdated)
     app.connect("doctree-read", _on_doctree_read)
+    app.connect("doctree-resolved", _on_doctree_resolved)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -440,6 +440,20 @@ def test_make_chapter_executes_the_chapter_whose_figure_a_line_names(tmp_path):
     assert chapter_build.pages_to_execute("book/01_demo", tmp_path) == ["book/01_demo", "book/02_other"]
 
 
+def test_a_test_id_may_break_across_lines_in_the_pdf():
+    from docutils import nodes
+
+    paragraph = nodes.paragraph()
+    paragraph += nodes.literal("", "tests/test_x.py::test_a_b[5-x]")
+    paragraph += nodes.literal("", "nndyn.train")
+    assert nndyn_ledger.breakable_test_ids(paragraph) == 1
+    raw = paragraph.children[0]
+    assert raw.tagname == "raw" and raw["format"] == "latex"
+    assert raw.astext() == (r"\sphinxcode{\sphinxupquote{tests/\allowbreak{}test\_\allowbreak{}x.py::\allowbreak{}"
+                            r"test\_\allowbreak{}a\_\allowbreak{}b{[}\allowbreak{}5\sphinxhyphen{}\allowbreak{}x{]}}}")
+    assert paragraph.children[1].tagname == "literal", "other code is left alone"
+
+
 def test_a_changed_declaration_changes_the_fingerprint(tmp_path):
     found = make_checkout(tmp_path, GOOD_TESTS)
     before = nndyn_ledger.fingerprint(found)
