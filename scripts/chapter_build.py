@@ -8,7 +8,8 @@ those of the book), but executes only:
 * the chapter asked for;
 * the chapters that define a figure the chapter refers to (a figure's label exists only
   once its code cell has run: chapter 5 refers to chapter 4's figures, so chapter 4 runs
-  too, or comes from the execution cache).
+  too, or comes from the execution cache), in its text or in the lines under its
+  statements that say where a test's check is shown (``scripts/nndyn_ledger.py``).
 
 The other notebooks are read without executing them (``execute.exclude_patterns``), so
 their glued numbers and figures are missing; the warnings *located in other pages* are
@@ -95,13 +96,23 @@ def pages_to_execute(target: str, source: Path = ROOT) -> list[str]:
     """The chapter and the notebooks whose executed figures it refers to."""
     from chapter_deps import is_notebook
 
-    referenced = set(REFERENCE.findall((source / f"{target}.md").read_text()))
+    referenced = set(REFERENCE.findall((source / f"{target}.md").read_text())) | ledger_figures(target, source)
     pages = [target]
     for doc in toc_docnames(source):
         path = source / f"{doc}.md"
         if doc != target and path.exists() and is_notebook(path) and referenced & code_cell_labels(path):
             pages.append(doc)
     return pages
+
+
+def ledger_figures(target: str, source: Path = ROOT) -> set[str]:
+    """The figures that the lines under the chapter's statements refer to ("shown in Fig. 7.3",
+    ``scripts/nndyn_ledger.py``, from the tests' declarations), which may be another chapter's."""
+    import ledger
+
+    found = ledger.collect(source)
+    return {name for s in found.statements if s.docname == target
+            for name in ledger.statement_line(found, s.label).shown_in if name in found.figures}
 
 
 class OtherPagesFilter(logging.Filter):
