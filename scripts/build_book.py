@@ -100,13 +100,13 @@ def inputs_hash(root: Path = ROOT) -> str:
 
     The package and requirements (:func:`code_hash`), the book's configuration, table of
     contents, bibliography and Sphinx extensions (``scripts/nndyn_book.py``, ``scripts/nndyn_latex.py``
-    and its LaTeX package, ``scripts/nndyn_page_scripts.py``, and the notebook converters
+    and its LaTeX package, ``scripts/nndyn_page_scripts.py``, ``scripts/experiment_modules.py``, and the notebook converters
     ``scripts/notebook_markdown.py`` and ``scripts/notebook_refs.py`` that ``nndyn_book`` uses).
     """
     digest = hashlib.sha256(code_hash(root).encode())
     for name in ("_config.yml", "_toc.yml", "book/references.bib", "scripts/nndyn_book.py", "scripts/nndyn_latex.py",
                  "scripts/latex/nndynbook.sty", "scripts/nndyn_page_scripts.py", "scripts/notebook_markdown.py",
-                 "scripts/notebook_refs.py", "code/nndyn/_version.py"):
+                 "scripts/notebook_refs.py", "scripts/experiment_modules.py", "code/nndyn/_version.py"):
         path = root / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
