@@ -601,12 +601,12 @@ def missed(store: dict) -> list[str]:
                          + ", ".join(f"{Path(k).stem} {v:.0f} s" for k, v in slow)
                          + f"; load average {r['load'][0]} before and {r['load'][1]} after the build"
                          + (f", {r['load_mean']} on average during it" if r.get("load_mean") is not None else ""))
-                times = HERE / "experiment_times.json"
+                times = HERE.parent / "code" / "nndyn" / "experiment_times.json"
                 if times.exists():
                     t = json.loads(times.read_text())
                     total = sum(v.get("full", 0.0) for v in t["seconds"].values())
                     text += (f". For comparison, the `full` preset's experiments took {total:.0f} s in all when "
-                             f"`benchmarks/experiment_times.json` was measured ({t.get('machine', '?')})")
+                             f"`code/nndyn/experiment_times.json` was measured ({t.get('machine', '?')})")
             out.append(text + ".")
     return out
 

@@ -81,6 +81,25 @@ def test_imports_inside_functions_relative_imports_and_lazy_names_are_followed(t
     assert package.closure(set(code.static), code.bound_packages, code.mentions) == {"nndyn", "nndyn._lazy", "nndyn.dyn"}
 
 
+def test_a_new_timing_re_executes_only_the_reproduce_page():
+    """The timings are package data that nndyn.reproduce names: ``time_experiments.py --only
+    NAME`` rewrites them and only the reproduce page (which shows them) re-executes."""
+    assert chapter_deps.dependents(ROOT / "code" / "nndyn" / "experiment_times.json") == ["book/reproduce"]
+
+
+def test_package_data_that_no_module_names_is_in_every_closure(tmp_path):
+    pkg = tmp_path / "code" / "nndyn"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "reader.py").write_text("NAME = 'table.json'\n")
+    (pkg / "other.py").write_text("X = 1\n")
+    (pkg / "table.json").write_text("{}")
+    (pkg / "anonymous.csv").write_text("1\n")
+    package = chapter_deps.Package(tmp_path)
+    assert package.data_for({"nndyn", "nndyn.reader"}) == {pkg / "table.json", pkg / "anonymous.csv"}
+    assert package.data_for({"nndyn", "nndyn.other"}) == {pkg / "anonymous.csv"}
+
+
 def test_a_chapter_whose_code_does_not_parse_depends_on_everything(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("---\nkernelspec:\n  name: python3\n---\n\n```{code-cell} ipython3\nfrom nndyn import (\n```\n")

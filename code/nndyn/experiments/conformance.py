@@ -32,7 +32,7 @@ experiment's own). The rules, by name (CONTRIBUTING.md lists them as a checklist
 ``plot``
     ``plot(result)`` returns a :class:`matplotlib.figure.Figure` (closed afterwards).
 ``budget``
-    The quick preset's measured run time (``benchmarks/experiment_times.json``, when the
+    The quick preset's measured run time (``code/nndyn/experiment_times.json``, when the
     file is there) is at most :data:`QUICK_BUDGET_S` seconds.
 ``determinism`` (expensive: a second run)
     Two runs of the same ``Config`` give bitwise the same arrays (wall-clock fields aside).
