@@ -24,7 +24,9 @@ import sys
 import time
 from pathlib import Path
 
-from run import MALLOC_ENV, cpu_model  # noqa: E402  (run.py puts scripts/ on the path)
+from run import cpu_model  # benchmarks/, beside this file
+
+from nndyn._malloc import MALLOC_ENV
 
 OUT = Path(__file__).resolve().parent.parent / "code" / "nndyn" / "experiment_times.json"
 """The package's timings file in this repository (``nndyn.reproduce.TIMINGS_NAME``)."""
