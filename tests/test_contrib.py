@@ -101,3 +101,19 @@ def test_sphinx_still_counts_and_raises_warnings_in_the_one_handler_the_chapter_
 
 # The build's patches of upstream code (parallel read, domain merge, ...) live in
 # scripts/sphinx_patches/ and are checked against upstream by tests/test_sphinx_patches.py.
+
+
+def test_no_sys_path_surgery_ties_tests_scripts_and_benchmarks_together():
+    """scripts/ and benchmarks/ are on pytest's path (pyproject.toml), a script's own folder is
+    on its path, and what both need (MALLOC_ENV) comes from the installed package."""
+    import ast
+
+    found = []
+    for folder in ("tests", "scripts", "benchmarks", "code"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("insert", "append", "extend")
+                        and ast.unparse(node.func.value) == "sys.path"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, found
