@@ -7,7 +7,8 @@ The API page (``book/api.md``) writes
 ```
 ````
 
-and gets one ``.. automodule:: nndyn.experiments.NAME`` per experiment, in chapter order,
+and gets one ``.. automodule:: nndyn.experiments.NAME`` per experiment (inside an
+``eval-rst`` block on a MyST page), in chapter order,
 from :func:`nndyn.experiments.catalog.catalog` (which reads each module's ``TITLE`` and
 ``CHAPTER`` from its source): a new experiment module needs no line on the API page.
 
@@ -52,8 +53,11 @@ class ExperimentModules(SphinxDirective):
         folder = Path(catalog_module.__file__).resolve().parent
         for name in names:
             self.env.note_dependency(str(folder / f"{name}.py"))
+        lines = automodule_lines(names)
+        if type(self.state).__module__.startswith("myst_parser"):  # a MyST page parses its content as Markdown
+            lines = ["```{eval-rst}", *lines, "```"]
         container = nodes.container()
-        nested_parse_with_titles(self.state, StringList(automodule_lines(names), source="<experiment-modules>"), container)
+        nested_parse_with_titles(self.state, StringList(lines, source="<experiment-modules>"), container)
         return container.children
 
 

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import nndyn
+import pytest
 
 API_PAGE = Path(__file__).resolve().parents[1] / "book" / "api.md"
 
@@ -119,17 +120,22 @@ def test_one_public_name_per_concept_and_shared_helpers_in_concept_modules():
     assert not offenders, f"chapters import private modules: {offenders}"
 
 
-def test_the_experiment_modules_directive_documents_every_experiment(tmp_path):
-    """A one-page Sphinx project with the directive documents each experiment module (its
-    docstring's first line appears), in chapter order; no automodule line is written by hand."""
+@pytest.mark.parametrize("page", ["index.rst", "index.md"])
+def test_the_experiment_modules_directive_documents_every_experiment(tmp_path, page):
+    """A one-page Sphinx project with the directive, in reStructuredText or in MyST (as
+    book/api.md), documents each experiment module (its docstring appears), in chapter
+    order; no automodule line is written by hand."""
     from sphinx.application import Sphinx
 
     from nndyn.experiments import registry
 
     src = tmp_path / "src"
     src.mkdir()
-    (src / "conf.py").write_text('extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "experiment_modules"]\n')
-    (src / "index.rst").write_text("Experiments\n===========\n\n.. experiment-modules::\n")
+    (src / "conf.py").write_text('extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "experiment_modules"]\n')
+    if page.endswith(".rst"):
+        (src / page).write_text("Experiments\n===========\n\n.. experiment-modules::\n")
+    else:
+        (src / page).write_text("# Experiments\n\n```{experiment-modules}\n```\n")
     app = Sphinx(str(src), str(src), str(tmp_path / "out"), str(tmp_path / "doctrees"), "text",
                  status=None, warning=None, freshenv=True)
     app.build()
