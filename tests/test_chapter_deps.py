@@ -173,7 +173,8 @@ def _cached_pages(cache_path: Path) -> list[str]:
 
 def test_the_build_forgets_exactly_the_executions_of_the_chapters_an_edit_reaches(book_copy, tmp_path):
     """The cache of a built book; an edit of nndyn.spectral; the build's invalidation step
-    removes the cached outputs of chapters 6 and 7 and keeps the others."""
+    removes the cached outputs of chapters 6 and 7 and of the reproduce page (spectral is under
+    the experiment eigenvalue_scan) and keeps the others."""
     cache, stamp = tmp_path / "cache", tmp_path / ".chapter-deps.json"
     assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == sorted(chapter_deps.notebook_pages(book_copy))
     _fill_cache(cache, book_copy)
@@ -181,8 +182,8 @@ def test_the_build_forgets_exactly_the_executions_of_the_chapters_an_edit_reache
     assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == []  # nothing changed
     spectral = book_copy / "code" / "nndyn" / "spectral.py"
     spectral.write_text(spectral.read_text() + "\n# an edit\n")
-    assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == CHAPTERS_6_7
-    assert _cached_pages(cache) == sorted(set(every) - {"06_kernel_regime", "07_nn_vs_random_features"})
+    assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == [*CHAPTERS_6_7, "book/reproduce"]
+    assert _cached_pages(cache) == sorted(set(every) - {"06_kernel_regime", "07_nn_vs_random_features", "reproduce"})
     # another preset: every chapter
     assert chapter_deps.invalidate(cache, stamp, book_copy, "full") == sorted(chapter_deps.notebook_pages(book_copy))
     assert _cached_pages(cache) == []

@@ -11,7 +11,7 @@ from .experiments import preset_table, registry
 from .presets import PRESETS
 
 TIMINGS_NAME = "experiment_times.json"
-"""Measured run times of every experiment: package data of :mod:`nndyn` (``code/nndyn/experiment_times.json``
+"""Measured run times of every experiment: package data of ``nndyn`` (``code/nndyn/experiment_times.json``
 in the repository, shipped in the wheel), written by ``benchmarks/time_experiments.py``."""
 
 
@@ -24,7 +24,7 @@ def _format_params(params: dict, reference: dict | None = None) -> str:
 
 def timings_record(path: Path | None = None) -> dict:
     """The record of the last measurement of run times in ``path`` (default: the package's
-    :data:`TIMINGS_NAME`, read with :mod:`importlib.resources`): ``seconds`` (per experiment
+    :data:`TIMINGS_NAME`, read with ``importlib.resources``): ``seconds`` (per experiment
     and preset), ``measured`` (the date), ``machine`` and ``torch_threads``; empty if never measured."""
     source = resources.files("nndyn").joinpath(TIMINGS_NAME) if path is None else path
     if not source.is_file():

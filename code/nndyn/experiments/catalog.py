@@ -4,7 +4,7 @@ Derived from the experiment modules themselves, without importing them (their im
 take seconds: torch), so that ``python -m nndyn list`` and ``--help`` answer at once.
 Each module of :mod:`nndyn.experiments` is the one place for its own ``TITLE``,
 ``CHAPTER`` and (optionally) ``DISTRIBUTED``: :func:`catalog` reads these module-level
-constants from the module's source with :mod:`ast`. A new experiment module appears
+constants from the module's source with ``ast``. A new experiment module appears
 here, on the command line and on the API page (the ``experiment-modules`` directive of
 ``scripts/sphinx_ext/experiment_modules.py``) with no line to add anywhere.
 
@@ -46,10 +46,10 @@ def module_constants(path: Path, names: tuple[str, ...] = CONSTANTS) -> dict[str
     """The module-level assignments ``NAME = literal`` of ``names`` in the Python file ``path``.
 
     Read without importing the file, and without parsing all of it (parsing every
-    experiment module with :mod:`ast` takes about 0.3 s, as long as the rest of
+    experiment module with ``ast`` takes about 0.3 s, as long as the rest of
     ``nndyn list``): a statement that starts at column 0 with one of ``names`` is parsed
     alone (continuation lines included) and its value evaluated with
-    :func:`ast.literal_eval`. A value that is not a literal is left out.
+    ``ast.literal_eval``. A value that is not a literal is left out.
     """
     lines = path.read_text(encoding="utf-8").splitlines()
     out: dict[str, object] = {}
