@@ -52,7 +52,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPY = ("_config.yml", "_toc.yml", "book", "code", "scripts", "requirements.txt", "benchmarks/experiment_times.json")
+COPY = ("_config.yml", "_toc.yml", "book", "code", "scripts", "requirements.txt")
 PROSE_CHAPTER = "book/08_lazy_training_ntk.md"  # an expensive notebook: a re-execution would show
 CODE_CHAPTER = "book/03_orthonormal_classes.md"  # a cheap one
 TARGETS = {"cold": 240.0, "warm": 10.0}

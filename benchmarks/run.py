@@ -21,8 +21,8 @@ Every run stores its sections in ``benchmarks/results.json`` and writes ``RESULT
 all stored sections, so ``make bench`` refreshes the first four and keeps the last book
 measurement.
 
-The measurements run with glibc's malloc thresholds fixed (``scripts/build_book.py``'s
-``MALLOC_ENV``, which the book build also uses; the script re-executes itself with them).
+The measurements run with glibc's malloc thresholds fixed (``nndyn._malloc.MALLOC_ENV``,
+which the book build also uses; the script re-executes itself with them).
 With glibc's default, adaptive thresholds, the number of page faults a step of the online
 SGD pays depends on what ran before in the process, by thousands per step either way, and
 the ratio of two alternating paths swings by tens of percent; the online workload is also
@@ -47,10 +47,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-# A script's own folder is on the path already; the build scripts are beside it.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from build_book import MALLOC_ENV  # noqa: E402
+from nndyn._malloc import MALLOC_ENV  # the build's settings (scripts/build_book.py uses the same)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
@@ -601,12 +598,12 @@ def missed(store: dict) -> list[str]:
                          + ", ".join(f"{Path(k).stem} {v:.0f} s" for k, v in slow)
                          + f"; load average {r['load'][0]} before and {r['load'][1]} after the build"
                          + (f", {r['load_mean']} on average during it" if r.get("load_mean") is not None else ""))
-                times = HERE / "experiment_times.json"
+                times = HERE.parent / "code" / "nndyn" / "experiment_times.json"
                 if times.exists():
                     t = json.loads(times.read_text())
                     total = sum(v.get("full", 0.0) for v in t["seconds"].values())
                     text += (f". For comparison, the `full` preset's experiments took {total:.0f} s in all when "
-                             f"`benchmarks/experiment_times.json` was measured ({t.get('machine', '?')})")
+                             f"`code/nndyn/experiment_times.json` was measured ({t.get('machine', '?')})")
             out.append(text + ".")
     return out
 

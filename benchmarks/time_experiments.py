@@ -1,6 +1,7 @@
 """Time every experiment of the book in the quick and full presets.
 
-Writes ``benchmarks/experiment_times.json``, which the book's "Reproduce" page reads: the
+Writes ``code/nndyn/experiment_times.json`` (package data of ``nndyn``, shipped with it),
+which the book's "Reproduce" page reads through :func:`nndyn.reproduce.measured_times`: the
 seconds of each run, when and on which CPU they were measured, and torch's thread count.
 Each experiment runs as a chapter of the book build runs it: one torch thread (a
 chapter's kernel gets one per core shared by two chapters, ``scripts/parallel_jb.py``) and
@@ -23,9 +24,12 @@ import sys
 import time
 from pathlib import Path
 
-from run import MALLOC_ENV, cpu_model  # noqa: E402  (run.py puts scripts/ on the path)
+from run import cpu_model  # benchmarks/, beside this file
 
-OUT = Path(__file__).resolve().parent / "experiment_times.json"
+from nndyn._malloc import MALLOC_ENV
+
+OUT = Path(__file__).resolve().parent.parent / "code" / "nndyn" / "experiment_times.json"
+"""The package's timings file in this repository (``nndyn.reproduce.TIMINGS_NAME``)."""
 
 
 def main() -> None:

@@ -66,15 +66,10 @@ import sys
 from pathlib import Path
 
 import chapter_deps  # scripts/, beside this file
+from nndyn._malloc import MALLOC_ENV  # one definition for the build and the benchmarks
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("quick", "full", "lecture")
-MALLOC_ENV = {
-    "MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),  # blocks below 32 MiB come from the heap and are reused
-    "MALLOC_TRIM_THRESHOLD_": str(2 * 2**30),  # keep up to 2 GiB of freed heap instead of returning it
-    "MALLOC_TOP_PAD_": str(256 * 2**20),  # grow the heap in large steps
-}
-"""glibc malloc settings for the notebooks' kernels (environment variables, see ``mallopt(3)``)."""
 TEX_PACKAGES = (
     "texlive-latex-recommended", "texlive-latex-extra", "texlive-fonts-recommended", "texlive-xetex",
     "texlive-pictures", "latexmk", "tex-gyre", "fonts-freefont-otf",
@@ -100,13 +95,14 @@ def inputs_hash(root: Path = ROOT) -> str:
 
     The package and requirements (:func:`code_hash`), the book's configuration, table of
     contents, bibliography and Sphinx extensions (``scripts/nndyn_book.py``, ``scripts/nndyn_latex.py``
-    and its LaTeX package, ``scripts/nndyn_page_scripts.py``, and the notebook converters
+    and its LaTeX package, ``scripts/nndyn_page_scripts.py``, ``scripts/experiment_modules.py``, the patches of upstream code (``scripts/sphinx_patches/``), and the notebook converters
     ``scripts/notebook_markdown.py`` and ``scripts/notebook_refs.py`` that ``nndyn_book`` uses).
     """
     digest = hashlib.sha256(code_hash(root).encode())
     for name in ("_config.yml", "_toc.yml", "book/references.bib", "scripts/nndyn_book.py", "scripts/nndyn_latex.py",
                  "scripts/latex/nndynbook.sty", "scripts/nndyn_page_scripts.py", "scripts/notebook_markdown.py",
-                 "scripts/notebook_refs.py", "code/nndyn/_version.py"):
+                 "scripts/notebook_refs.py", "scripts/experiment_modules.py", "code/nndyn/_version.py",
+                 *sorted(str(p.relative_to(root)) for p in (root / "scripts" / "sphinx_patches").glob("*.py"))):
         path = root / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")

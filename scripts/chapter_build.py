@@ -201,13 +201,14 @@ def build_chapter(chapter: str, preset: str, source: Path = ROOT, out: Path | No
     import parallel_jb
     from jupyter_book.config import get_final_config
     from jupyter_book.sphinx import build_sphinx
+    from sphinx_patches import cache_database
 
     target = resolve_chapter(chapter, source)
     execute = pages_to_execute(target, source)
     out = (out or source / "_build" / "chapter" / preset).resolve()
     main_build = main_build or build_book.output_folder(preset, source) / "_build"
     cache = main_build / ".jupyter_cache"
-    parallel_jb.patient_cache_database()
+    cache_database.apply()
     stale = chapter_deps.invalidate(cache, main_build / ".chapter-deps.json", source, preset)
     if stale and cache.exists():
         print(f"re-executing (imports changed): {', '.join(Path(d).name for d in stale)}", flush=True)

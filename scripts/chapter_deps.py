@@ -31,7 +31,11 @@ What is followed (conservatively: when in doubt, more files, never fewer):
 * a code cell that cannot be parsed means every package file.
 
 Always part of every closure (:data:`GLOBAL_INPUTS`): ``requirements.txt`` (the versions
-of everything else) and every package file that is not Python (data read at run time).
+of everything else). A package file that is not Python (data read at run time, such as
+``experiment_times.json``) is part of the closure of every module whose source names it
+(its file name appears in the text: ``nndyn.reproduce`` for the timings, so that a new
+timing re-executes the reproduce page only); a data file that no module names is part of
+every closure, since it may be read under a computed name.
 
 Usage::
 
@@ -103,9 +107,24 @@ class Package:
 
     @cached_property
     def data_files(self) -> list[Path]:
-        """Package files that are not Python (read at run time: part of every closure)."""
+        """Package files that are not Python (read at run time)."""
         return sorted(p for p in (self.base / PACKAGE).rglob("*")
                       if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts)
+
+    @cached_property
+    def data_readers(self) -> dict[Path, set[str]]:
+        """Each data file -> the modules whose source names it (its file name), or
+        :data:`EVERYTHING` when none does (it may be read under a computed name)."""
+        sources = {name: path.read_text() for name, path in self.files.items()}
+        out = {}
+        for data in self.data_files:
+            readers = {name for name, text in sources.items() if data.name in text}
+            out[data] = readers or {EVERYTHING}
+        return out
+
+    def data_for(self, modules: set[str]) -> set[Path]:
+        """The data files that the modules ``modules`` may read."""
+        return {data for data, readers in self.data_readers.items() if EVERYTHING in readers or readers & modules}
 
     def info(self, name: str) -> ModuleInfo:
         if name not in self._infos:
@@ -333,11 +352,11 @@ def chapter_modules(path: Path, package: Package | None = None) -> set[str]:
 
 
 def closure_files(path: Path, package: Package | None = None) -> list[Path]:
-    """Every file a chapter's outputs depend on: its modules, the package's data and :data:`GLOBAL_INPUTS`."""
+    """Every file a chapter's outputs depend on: its modules, the package data they name and :data:`GLOBAL_INPUTS`."""
     package = package or Package()
     modules = chapter_modules(path, package)
     files = {package.files[m] for m in modules if m in package.files}
-    files |= set(package.data_files)
+    files |= package.data_for(modules)
     files |= {package.root / name for name in GLOBAL_INPUTS}
     return sorted(files)
 

@@ -42,6 +42,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from sphinx_patches import proof_chapter_latex
+
 ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = ROOT / "code" / "nndyn" / "_version.py"
 NOTEBOOKS_DIR = "notebooks"
@@ -410,35 +412,10 @@ def _exercise_refs_for_latex(app, doctree, docname) -> None:
         node.replace_self(nodes.raw("", latex, format="latex"))
 
 
-def _patch_sphinx_proof() -> None:
-    """sphinx-proof 0.4 finds a statement's chapter in the LaTeX doctree by matching the
-    chapter's title against its section names, which fails for a chapter whose heading
-    carries a label (the statement then prints without its number or label). In the
-    assembled LaTeX doctree sphinx-jupyterbook-latex marks every section with the
-    ``docname`` of its chapter: use the nearest one."""
-    import sphinx_proof.nodes as proof_nodes
-    from docutils import nodes
-    from sphinx import addnodes
-
-    original = getattr(proof_nodes.find_parent, "__wrapped__", proof_nodes.find_parent)
-
-    def find_parent(env, node, parent_tag):
-        parent = node.parent
-        while parent is not None:
-            if isinstance(parent, addnodes.start_of_file) or (
-                    isinstance(parent, nodes.section) and parent.get("docname")):
-                return parent["docname"]
-            parent = parent.parent
-        return original(env, node, parent_tag)
-
-    find_parent.__wrapped__ = original
-    proof_nodes.find_parent = find_parent
-
-
 def setup(app) -> dict[str, Any]:
     app.add_config_value("nndyn_edition", {}, "env")
     app.add_config_value("nndyn_repository_url", "", "env")
-    _patch_sphinx_proof()
+    proof_chapter_latex.apply()  # scripts/sphinx_patches/: a statement's chapter in the LaTeX doctree
     app.add_directive("nndyn-book-bibtex", _bibtex_directive())
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _on_page_context, priority=502)

@@ -12,11 +12,10 @@ files of the build (``<jupyter_execute>/<page>.glue.json``) and formatted as mys
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from functools import lru_cache
 from urllib.parse import urljoin
 
 from notebook_markdown import split_title
+from sphinx_patches.doctree_lookups import lookups_kept  # noqa: F401  (nndyn_book uses it with SphinxResolver)
 
 
 def site_url(repository_url: str, environ: dict[str, str] | None = None) -> str | None:
@@ -57,36 +56,6 @@ def to_markdown(node, page_url: str | None) -> str:
         if uri:
             return f"[{inner}]({urljoin(page_url, uri)})"
     return inner
-
-
-@contextmanager
-def lookups_kept(env):
-    """Within the block, what resolving a reference looks up again and again is kept.
-
-    ``env.get_doctree`` keeps each page's doctree instead of unpickling it for every
-    ``{numref}`` (which reads its target's doctree), and pybtex's ``find_plugin`` its
-    plugins instead of scanning the installed packages' entry points for every ``{cite}``:
-    about 0.2 s and 0.1 s a reference on the 2-core machine, 20 s of the quick build's
-    notebooks without. Both results are only read.
-    """
-    import pybtex.plugin
-
-    cache: dict[str, object] = {}
-    original = env.get_doctree
-    find_plugin = pybtex.plugin.find_plugin
-
-    def get_doctree(docname: str):
-        if docname not in cache:
-            cache[docname] = original(docname)
-        return cache[docname]
-
-    env.get_doctree = get_doctree
-    pybtex.plugin.find_plugin = lru_cache(maxsize=None)(find_plugin)
-    try:
-        yield
-    finally:
-        del env.get_doctree  # the class's method again
-        pybtex.plugin.find_plugin = find_plugin
 
 
 class SphinxResolver:

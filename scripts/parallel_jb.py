@@ -22,32 +22,22 @@ Three changes to the defaults make the processes useful:
   (longest-processing-time-first scheduling), so the slowest chapter is on exactly one
   core's critical path.
 
+The patches of Sphinx, jupyter-book and jupyter-cache this needs live in
+``scripts/sphinx_patches/``, one module each with the upstream limitation it works around
+(:func:`apply_patches`).
+
 Usage: the arguments of ``jupyter-book`` (``python scripts/parallel_jb.py build ...``);
 ``scripts/build_book.py`` calls it.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from pathlib import Path
 
-# Slowest first (measured execution times of the full and quick presets, see the book's
-# execution report); pages not listed come after, in Sphinx's order.
-SLOWEST_FIRST = (
-    "book/04_gd_cannot_learn",
-    "book/08_lazy_training_ntk",
-    "book/05_cosine_landscape",
-    "book/06_kernel_regime",
-    "book/09_beyond_kernel",
-    "book/01_classical_convergence",
-    "book/07_nn_vs_random_features",
-    "book/03_orthonormal_classes",
-    "book/02_barron_hardness",
-    "book/reproduce",
-    "book/api",
-)
+from sphinx_patches import cache_database, jupyter_book_jobs, page_chunks, parallel_safe, proof_domain_merge
+from sphinx_patches.page_chunks import SLOWEST_FIRST, one_page_per_task  # noqa: F401  (the order of the pages)
+from sphinx_patches.parallel_safe import UNDECLARED_BUT_SAFE  # noqa: F401
 
 
 def build_jobs() -> int:
@@ -89,115 +79,20 @@ def thread_environment(jobs: int, environ: dict[str, str]) -> dict[str, str]:
     return {name: environ.get(name) or share for name in THREAD_VARIABLES}
 
 
-def one_page_per_task(docnames, nproc, maxbatch=10):
-    """Sphinx's ``make_chunks``, replaced: one page per task, the slowest pages first."""
-    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
-    ordered = sorted(docnames, key=lambda name: rank.get(name, len(rank)))
-    return [[name] for name in ordered]
-
-
-# Extensions of the book that do not declare whether they are parallel-safe, and are:
-# sphinx_multitoc_numbering numbers sections after every page is read (in the main
-# process); sphinx-mathjax-offline only sets ``mathjax_path`` when the configuration is
-# read; sphinx_jupyterbook_latex adds node classes and per-page transforms, and keeps no
-# state in the environment. Undeclared, any of them would make Sphinx fall back to a serial read (with a warning,
-# an error under ``-W``).
-UNDECLARED_BUT_SAFE = ("sphinx_multitoc_numbering", "sphinx-mathjax-offline", "sphinx_jupyterbook_latex")
-
-
-def declare_parallel_safe() -> None:
-    """Mark :data:`UNDECLARED_BUT_SAFE` as parallel-safe when Sphinx asks."""
-    from sphinx.application import Sphinx
-
-    original = Sphinx.is_parallel_allowed
-
-    def is_parallel_allowed(self, typ: str) -> bool:
-        for name in UNDECLARED_BUT_SAFE:
-            extension = self.extensions.get(name)
-            if extension is not None:
-                if extension.parallel_read_safe is None:
-                    extension.parallel_read_safe = True
-                if extension.parallel_write_safe is None:
-                    extension.parallel_write_safe = True
-        return original(self, typ)
-
-    Sphinx.is_parallel_allowed = is_parallel_allowed
-
-
-def merge_proof_domain() -> None:
-    """Give sphinx-proof's domain the ``merge_domaindata`` that parallel reading calls.
-
-    sphinx-proof declares itself parallel-read safe and merges its list of statements in
-    ``env-merge-info``, but its domain keeps no data of its own and does not implement
-    ``merge_domaindata``, which Sphinx calls for every domain after a parallel read. There
-    is nothing to merge, so the method does nothing.
-    """
-    from sphinx_proof.domain import ProofDomain
-
-    if "merge_domaindata" not in ProofDomain.__dict__:
-        ProofDomain.merge_domaindata = lambda self, docnames, otherdata: None
-
-
-CACHE_LOCK_TIMEOUT_S = 300.0
-"""How long a process waits for the execution cache's database when the other holds it."""
-
-
-def patient_cache_database() -> None:
-    """Let jupyter-cache's SQLite database be shared by the build's processes.
-
-    With two processes reading pages, both write to the execution cache's database (one
-    caches a notebook it executed while the other looks one up). SQLite lets one writer
-    in at a time and by default gives up after 5 s ("database is locked", which
-    jupyter-cache reports as "Unexpected error accessing jupyter cache"); on a loaded
-    machine a process can hold the lock that long. Connections here wait up to
-    :data:`CACHE_LOCK_TIMEOUT_S`, and the database of a cold build is created by one
-    process while the other waits (a file lock). Applied before Sphinx forks its workers,
-    so every process has it.
-    """
-    import jupyter_cache.cache.db as db
-
-    if getattr(db.create_engine, "_nndyn_patient", False):
-        return
-    original = db.create_engine
-
-    def create_engine(url, **kwargs):
-        connect_args = {"timeout": CACHE_LOCK_TIMEOUT_S, **kwargs.pop("connect_args", {})}
-        return original(url, connect_args=connect_args, **kwargs)
-
-    create_engine._nndyn_patient = True
-    db.create_engine = create_engine
-
-    # In a cold build both processes may find no database and create its tables at once
-    # ("table settings already exists"): one creates it while the other waits on a lock.
-    original_create_db = db.create_db
-
-    def create_db(path):
-        import fcntl
-
-        Path(path).mkdir(parents=True, exist_ok=True)
-        with open(Path(path) / ".create-db.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            return original_create_db(path)
-
-    db.create_db = create_db
-    import jupyter_cache.cache.main as cache_main
-
-    if getattr(cache_main, "create_db", None) is original_create_db:
-        cache_main.create_db = create_db
+def apply_patches(jobs: int) -> None:
+    """The patches of upstream code a parallel build needs (``scripts/sphinx_patches/``,
+    each with the upstream limitation it works around)."""
+    parallel_safe.apply()
+    proof_domain_merge.apply()
+    cache_database.apply()
+    jupyter_book_jobs.apply(jobs)
+    page_chunks.apply()
 
 
 def main() -> None:
-    import jupyter_book.sphinx
-    import sphinx.builders
-
-    declare_parallel_safe()
-    merge_proof_domain()
-    patient_cache_database()
-
     jobs = build_jobs()
     os.environ.update(thread_environment(jobs, os.environ))  # inherited by every kernel
-    jupyter_book.sphinx.build_sphinx = functools.partial(jupyter_book.sphinx.build_sphinx, jobs=jobs)
-    sphinx.builders.make_chunks = one_page_per_task
+    apply_patches(jobs)
     from jupyter_book.cli.main import main as jupyter_book_main
 
     sys.argv = ["jupyter-book", *sys.argv[1:]]

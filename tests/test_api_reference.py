@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import nndyn
+import pytest
 
 API_PAGE = Path(__file__).resolve().parents[1] / "book" / "api.md"
 
@@ -33,10 +34,33 @@ def public_names(module_name: str) -> list[str]:
     ]
 
 
+def api_page_modules() -> set[str]:
+    """The modules the API page documents: its ``automodule`` lines and, through the
+    ``experiment-modules`` directive (``scripts/experiment_modules.py``), every experiment."""
+    from experiment_modules import automodule_lines
+
+    text = API_PAGE.read_text()
+    if re.search(r"^```\{experiment-modules\}", text, flags=re.M):
+        text += "\n".join(automodule_lines())
+    return set(re.findall(r"automodule:: (\S+)", text))
+
+
 def test_every_public_module_is_on_the_api_page():
-    listed = set(re.findall(r"automodule:: (\S+)", API_PAGE.read_text()))
+    listed = api_page_modules()
     missing = [name for name in public_modules() if name != "nndyn" and name not in listed]
     assert not missing, f"add to book/api.md: {missing}"
+
+
+def test_the_api_page_lists_the_experiments_from_the_modules_with_no_line_of_its_own():
+    """The list of experiment modules comes from the modules (the directive), in chapter order;
+    the page itself names none of them, so a new experiment needs no line there."""
+    from experiment_modules import automodule_lines
+
+    from nndyn.experiments import registry
+
+    assert automodule_lines() == [f".. automodule:: nndyn.experiments.{name}" for name in registry()]
+    named = set(re.findall(r"automodule:: nndyn\.experiments\.(\w+)", API_PAGE.read_text()))
+    assert not named & set(registry()), f"book/api.md names experiment modules by hand: {sorted(named & set(registry()))}"
 
 
 def test_every_public_function_and_class_has_a_docstring():
@@ -94,3 +118,31 @@ def test_one_public_name_per_concept_and_shared_helpers_in_concept_modules():
     private = re.compile(r"from nndyn(\.\w+)*\._\w+ import|import nndyn(\.\w+)*\._(?!version)")
     offenders = [p.name for p in (root / "book").glob("*.md") if private.search(p.read_text())]
     assert not offenders, f"chapters import private modules: {offenders}"
+
+
+@pytest.mark.parametrize("page", ["index.rst", "index.md"])
+def test_the_experiment_modules_directive_documents_every_experiment(tmp_path, page):
+    """A one-page Sphinx project with the directive, in reStructuredText or in MyST (as
+    book/api.md), documents each experiment module (its docstring appears), in chapter
+    order; no automodule line is written by hand."""
+    from sphinx.application import Sphinx
+
+    from nndyn.experiments import registry
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "experiment_modules"]\n')
+    if page.endswith(".rst"):
+        (src / page).write_text("Experiments\n===========\n\n.. experiment-modules::\n")
+    else:
+        (src / page).write_text("# Experiments\n\n```{experiment-modules}\n```\n")
+    app = Sphinx(str(src), str(src), str(tmp_path / "out"), str(tmp_path / "doctrees"), "text",
+                 status=None, warning=None, freshenv=True)
+    app.build()
+    doctree = app.env.get_doctree("index")
+    ids = [i for node in doctree.findall() if hasattr(node, "get") for i in node.get("ids", [])]
+    documented = [i.removeprefix("module-nndyn.experiments.") for i in ids if i.startswith("module-nndyn.experiments.")]
+    assert documented == list(registry())
+    text = (tmp_path / "out" / "index.txt").read_text()
+    for name, module in registry().items():
+        assert " ".join(inspect.getdoc(module).split()[:3]) in " ".join(text.split()), name  # its docstring

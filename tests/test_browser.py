@@ -506,12 +506,8 @@ def test_every_launch_and_download_link_leads_somewhere_real(built_book):
     """Launch and download links resolve to a file of the site or follow the configured
     repository's URL patterns (the repository itself, its issues, Colab on the notebooks
     branch for a notebook the site has). The PDF is checked by tests/test_pdf.py once built."""
-    import sys
-
+    import nndyn_book  # scripts/, on pytest's path (pyproject.toml)
     import yaml
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-    import nndyn_book
 
     repo = nndyn_book.repository_url(yaml.safe_load((Path(__file__).resolve().parent.parent / "_config.yml").read_text())["repository"]["url"])
     owner_repo = repo.removeprefix("https://github.com/")

@@ -18,8 +18,12 @@ CHAPTERS_6_7 = ["book/06_kernel_regime", "book/07_nn_vs_random_features"]
 
 
 def test_an_edit_of_a_module_used_only_by_chapters_6_and_7_re_executes_exactly_those():
-    """nndyn.spectral is imported by chapters 6 and 7 and by no experiment: only they re-run."""
-    assert chapter_deps.dependents(ROOT / "code" / "nndyn" / "spectral.py") == CHAPTERS_6_7
+    """nndyn.spectral is imported by chapters 6 and 7 and by one experiment (eigenvalue_scan,
+    which the reproduce page imports through registry()): only those three re-run."""
+    assert chapter_deps.dependents(ROOT / "code" / "nndyn" / "spectral.py") == [*CHAPTERS_6_7, "book/reproduce"]
+    # an experiment module: its chapter and the reproduce page
+    assert chapter_deps.dependents(ROOT / "code" / "nndyn" / "experiments" / "kernel_regime_training.py") == [
+        "book/06_kernel_regime", "book/reproduce"]
 
 
 def test_an_edit_of_a_shared_module_or_the_requirements_re_executes_every_chapter_that_uses_it():
@@ -79,6 +83,25 @@ def test_imports_inside_functions_relative_imports_and_lazy_names_are_followed(t
     # ... not called: only what is imported
     code = analyse("from nndyn import dyn", "")
     assert package.closure(set(code.static), code.bound_packages, code.mentions) == {"nndyn", "nndyn._lazy", "nndyn.dyn"}
+
+
+def test_a_new_timing_re_executes_only_the_reproduce_page():
+    """The timings are package data that nndyn.reproduce names: ``time_experiments.py --only
+    NAME`` rewrites them and only the reproduce page (which shows them) re-executes."""
+    assert chapter_deps.dependents(ROOT / "code" / "nndyn" / "experiment_times.json") == ["book/reproduce"]
+
+
+def test_package_data_that_no_module_names_is_in_every_closure(tmp_path):
+    pkg = tmp_path / "code" / "nndyn"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "reader.py").write_text("NAME = 'table.json'\n")
+    (pkg / "other.py").write_text("X = 1\n")
+    (pkg / "table.json").write_text("{}")
+    (pkg / "anonymous.csv").write_text("1\n")
+    package = chapter_deps.Package(tmp_path)
+    assert package.data_for({"nndyn", "nndyn.reader"}) == {pkg / "table.json", pkg / "anonymous.csv"}
+    assert package.data_for({"nndyn", "nndyn.other"}) == {pkg / "anonymous.csv"}
 
 
 def test_a_chapter_whose_code_does_not_parse_depends_on_everything(tmp_path):
@@ -150,7 +173,8 @@ def _cached_pages(cache_path: Path) -> list[str]:
 
 def test_the_build_forgets_exactly_the_executions_of_the_chapters_an_edit_reaches(book_copy, tmp_path):
     """The cache of a built book; an edit of nndyn.spectral; the build's invalidation step
-    removes the cached outputs of chapters 6 and 7 and keeps the others."""
+    removes the cached outputs of chapters 6 and 7 and of the reproduce page (spectral is under
+    the experiment eigenvalue_scan) and keeps the others."""
     cache, stamp = tmp_path / "cache", tmp_path / ".chapter-deps.json"
     assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == sorted(chapter_deps.notebook_pages(book_copy))
     _fill_cache(cache, book_copy)
@@ -158,8 +182,8 @@ def test_the_build_forgets_exactly_the_executions_of_the_chapters_an_edit_reache
     assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == []  # nothing changed
     spectral = book_copy / "code" / "nndyn" / "spectral.py"
     spectral.write_text(spectral.read_text() + "\n# an edit\n")
-    assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == CHAPTERS_6_7
-    assert _cached_pages(cache) == sorted(set(every) - {"06_kernel_regime", "07_nn_vs_random_features"})
+    assert chapter_deps.invalidate(cache, stamp, book_copy, "quick") == [*CHAPTERS_6_7, "book/reproduce"]
+    assert _cached_pages(cache) == sorted(set(every) - {"06_kernel_regime", "07_nn_vs_random_features", "reproduce"})
     # another preset: every chapter
     assert chapter_deps.invalidate(cache, stamp, book_copy, "full") == sorted(chapter_deps.notebook_pages(book_copy))
     assert _cached_pages(cache) == []

@@ -16,7 +16,7 @@ import torch
 from nndyn import cli
 from nndyn.cli import command_line, main
 from nndyn.experiments import registry
-from nndyn.experiments.catalog import CATALOG
+from nndyn.experiments.catalog import catalog
 
 FAST = "cosine_gradient_information"
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +27,30 @@ def run_cli(*args: str, cwd, env=None) -> subprocess.CompletedProcess:
 
 
 def test_catalog_matches_the_registry():
-    """``list`` and ``--help`` read a static table (no torch import): it must name every experiment."""
+    """``list`` and ``--help`` read the catalog from the modules' sources (no torch import):
+    it names every experiment, in the registry's order, with the module's own title and chapter."""
     table = {name: (m.CHAPTER, m.TITLE, bool(getattr(m, "DISTRIBUTED", False))) for name, m in registry().items()}
-    assert CATALOG == table, "update nndyn/experiments/catalog.py"
-    assert list(CATALOG) == list(table)
+    derived = catalog()
+    assert derived == table
+    assert list(derived) == list(table)
+
+
+def test_a_new_experiment_module_is_in_the_catalog_with_no_line_elsewhere(tmp_path):
+    """The catalog is derived: a module file with literal TITLE and CHAPTER is listed, in
+    chapter order; helpers without them are not; a computed TITLE is an error that says why."""
+    from nndyn.experiments.catalog import catalog as read
+
+    (tmp_path / "edge_of_stability.py").write_text(
+        '"""Chapter 1: gradient descent above 2/L."""\nimport torch\nTITLE = "Edge of stability"\nCHAPTER = 1\n')
+    (tmp_path / "late.py").write_text('TITLE: str = "Late"\nCHAPTER = 9\nDISTRIBUTED = True\n')
+    (tmp_path / "helpers.py").write_text("X = 1\n")
+    (tmp_path / "_private.py").write_text('TITLE = "no"\nCHAPTER = 1\n')
+    assert read(tmp_path) == {"edge_of_stability": (1, "Edge of stability", False), "late": (9, "Late", True)}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "computed.py").write_text('TITLE = "a" + str(1)\nCHAPTER = 1\n')
+    with pytest.raises(ValueError, match="computed: TITLE must be a string literal"):
+        read(bad)
 
 
 def test_list_and_help_do_not_import_torch(tmp_path):

@@ -86,3 +86,25 @@ def test_the_check_reports_every_rule_a_module_breaks(monkeypatch):
 def test_an_unknown_rule_to_skip_is_refused():
     with pytest.raises(ValueError, match="skip: unknown rule"):
         conformance.check_experiment(registry()[EXPERIMENTS[0]], skip=("no_such_rule",))
+
+
+def test_title_and_chapter_must_be_readable_without_importing_the_module(tmp_path, monkeypatch):
+    """The catalog (``nndyn list``) reads TITLE and CHAPTER from the source: a computed TITLE,
+    or a docstring that names another chapter, breaks the ``interface`` rule."""
+    import importlib.util
+
+    path = tmp_path / "computed_title.py"
+    path.write_text(textwrap.dedent('''
+        """Chapter 2: a module whose docstring and CHAPTER disagree."""
+        PREFIX = "Com"
+        TITLE = PREFIX + "puted"
+        CHAPTER = 1
+    '''))
+    spec = importlib.util.spec_from_file_location("nndyn.experiments.computed_title", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(conformance.ConformanceError) as info:
+        conformance.check_experiment(module)
+    message = str(info.value)
+    assert "[interface] TITLE, CHAPTER and DISTRIBUTED must be literals at module level" in message, message
+    assert "[interface] the docstring says Chapter 2 but CHAPTER = 1" in message, message

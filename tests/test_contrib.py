@@ -1,9 +1,8 @@
-"""The contributor's tools: one chapter built alone (make chapter), and the build's patches of
-upstream code, each checked against the upstream behaviour it works around."""
+"""The contributor's tools: one chapter built alone (make chapter), and the upstream behaviour
+its warning filter relies on (the build's patches of upstream code: tests/test_sphinx_patches.py)."""
 
 from __future__ import annotations
 
-import importlib
 import io
 import logging
 import os
@@ -12,10 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from unittest import mock
 
 import chapter_build  # scripts/, on the path through tests/conftest.py
-import parallel_jb
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,32 +99,21 @@ def test_sphinx_still_counts_and_raises_warnings_in_the_one_handler_the_chapter_
         logger.warning("under -W a warning raises")
 
 
-# --------------------------------------------------------------------------- patches of upstream code
+# The build's patches of upstream code (parallel read, domain merge, ...) live in
+# scripts/sphinx_patches/ and are checked against upstream by tests/test_sphinx_patches.py.
 
 
-def test_sphinx_proof_still_lacks_merge_domaindata():
-    """scripts/parallel_jb.py gives sphinx-proof's domain a ``merge_domaindata`` (parallel
-    reading calls it for every domain). If sphinx-proof gains one, remove the patch."""
-    from sphinx_proof.domain import ProofDomain
+def test_no_sys_path_surgery_ties_tests_scripts_and_benchmarks_together():
+    """scripts/ and benchmarks/ are on pytest's path (pyproject.toml), a script's own folder is
+    on its path, and what both need (MALLOC_ENV) comes from the installed package."""
+    import ast
 
-    assert "merge_domaindata" not in ProofDomain.__dict__, "sphinx-proof now merges its domain: remove parallel_jb.merge_proof_domain"
-
-
-@pytest.mark.parametrize("name", parallel_jb.UNDECLARED_BUT_SAFE)
-def test_the_extensions_declared_parallel_safe_by_the_build_still_do_not_declare_it(name):
-    """scripts/parallel_jb.py marks these extensions parallel-safe, since they do not say.
-    If one now says (either way), remove it from UNDECLARED_BUT_SAFE (or stop building in parallel)."""
-    module = importlib.import_module(name)
-    declared = module.setup(mock.MagicMock()) or {}
-    assert "parallel_read_safe" not in declared and "parallel_write_safe" not in declared, (name, declared)
-
-
-def test_sphinx_still_cuts_pages_into_chunks_with_make_chunks():
-    """scripts/parallel_jb.py replaces ``sphinx.builders.make_chunks`` (one page per task,
-    the slowest first); Sphinx's parallel read must still call it by that name."""
-    import inspect
-
-    import sphinx.builders
-
-    assert "make_chunks(" in inspect.getsource(sphinx.builders.Builder._read_parallel)
-    assert list(inspect.signature(sphinx.builders.make_chunks).parameters)[:2] == ["arguments", "nproc"]
+    found = []
+    for folder in ("tests", "scripts", "benchmarks", "code"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("insert", "append", "extend")
+                        and ast.unparse(node.func.value) == "sys.path"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, found

@@ -161,7 +161,10 @@ def test_first_layer_part_of_tangent_kernel_decays_like_minus_d():
 
 
 def test_smallest_eigenvalue_scan_respects_the_closest_pair_bound():
-    scan = spectral.smallest_eigenvalue_scan(3, (20, 60), seed=0, draws=3)
+    """The scan is the experiment eigenvalue_scan (chapter 6); spectral keeps its math."""
+    from nndyn.experiments.eigenvalue_scan import scan_dimension
+
+    scan = scan_dimension(3, (20, 60), seed=0, draws=3)
     assert scan.lam.shape == scan.pair.shape == (3, 2)
     assert np.all(scan.lam > 0)
     assert np.all(scan.lam <= scan.pair + 1e-12)
@@ -169,10 +172,30 @@ def test_smallest_eigenvalue_scan_respects_the_closest_pair_bound():
     assert scan.lam_slopes().shape == (3,)
     # draws differ, and the first draw does not depend on how many follow
     assert len(set(scan.lam[:, 0])) == 3
-    assert np.array_equal(spectral.smallest_eigenvalue_scan(3, (20, 60), seed=0).lam[0], scan.lam[0])
+    assert np.array_equal(scan_dimension(3, (20, 60), seed=0).lam[0], scan.lam[0])
+    # the name in nndyn.spectral (kept for references to it) is the same computation
+    assert np.array_equal(spectral.smallest_eigenvalue_scan(3, (20, 60), seed=0, draws=3).lam, scan.lam)
     with pytest.raises(ValueError):
-        spectral.smallest_eigenvalue_scan(3, (1,))
+        scan_dimension(3, (1,))
     with pytest.raises(ValueError):
-        spectral.smallest_eigenvalue_scan(3, (20,), draws=0)
+        scan_dimension(3, (20,), draws=0)
+
+
+def test_closest_pair_bound_and_nth_mercer_eigenvalue():
+    """v = (e_x - e_x')/sqrt(2) gives v^T K v = k(x,x) - k(x,x'); mu_(n) counts multiplicities."""
+    from nndyn.data import sample_sphere
+    from nndyn.kernels import min_eigenvalue, relu_kernel
+
+    x = sample_sphere(30, 4, seed=1)
+    k = relu_kernel(x).numpy()
+    i, j = np.unravel_index(np.argmax(np.where(np.eye(30, dtype=bool), -2.0, (x @ x.T).numpy())), (30, 30))
+    assert np.isclose(spectral.closest_pair_bound(x.numpy()), k[i, i] - k[i, j], rtol=1e-9)
+    assert float(min_eigenvalue(relu_kernel(x))) <= spectral.closest_pair_bound(x.numpy())
+    mu = spectral.sorted_eigenvalues(4, 12)
+    assert np.array_equal(spectral.nth_mercer_eigenvalues(4, [1, 2, 5, 40]), mu[[0, 1, 4, 39]])
+    with pytest.raises(ValueError):
+        spectral.closest_pair_bound(x.numpy()[:1])
+    with pytest.raises(ValueError):
+        spectral.nth_mercer_eigenvalues(4, [0])
     with pytest.raises(ValueError):
         spectral.decay_summary(kernel="tanh")

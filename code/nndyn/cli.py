@@ -46,7 +46,8 @@ Rules:
   the process may use are capped with a one-line warning.
 
 ``--help`` and ``list`` import neither torch nor NumPy (they answer in a fraction of a
-second): the experiments are listed from :data:`nndyn.experiments.catalog.CATALOG`.
+second): the experiments are listed by :func:`nndyn.experiments.catalog.catalog`, which
+reads each experiment module's ``TITLE``, ``CHAPTER`` and ``DISTRIBUTED`` from its source.
 """
 
 from __future__ import annotations
@@ -79,9 +80,9 @@ class CommandError(Exception):
 
 
 def _catalog() -> dict[str, tuple[int, str, bool]]:
-    from .experiments.catalog import CATALOG
+    from .experiments.catalog import catalog
 
-    return CATALOG
+    return catalog()
 
 
 def _experiments():

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 from .cli import command_line
 from .experiments import preset_table, registry
 from .presets import PRESETS
 
-TIMINGS_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "experiment_times.json"
-"""Measured run times of every experiment (written by ``benchmarks/time_experiments.py``),
-``benchmarks/experiment_times.json`` in the repository.
-
-:meta hide-value:
-"""
+TIMINGS_NAME = "experiment_times.json"
+"""Measured run times of every experiment: package data of ``nndyn`` (``code/nndyn/experiment_times.json``
+in the repository, shipped in the wheel), written by ``benchmarks/time_experiments.py``."""
 
 
 def _format_params(params: dict, reference: dict | None = None) -> str:
@@ -25,13 +23,13 @@ def _format_params(params: dict, reference: dict | None = None) -> str:
 
 
 def timings_record(path: Path | None = None) -> dict:
-    """The record of the last measurement of run times in ``path`` (default
-    :data:`TIMINGS_FILE`): ``seconds`` (per experiment and preset), ``measured`` (the date),
-    ``machine`` and ``torch_threads``; empty if never measured."""
-    path = TIMINGS_FILE if path is None else path
-    if not path.exists():
+    """The record of the last measurement of run times in ``path`` (default: the package's
+    :data:`TIMINGS_NAME`, read with ``importlib.resources``): ``seconds`` (per experiment
+    and preset), ``measured`` (the date), ``machine`` and ``torch_threads``; empty if never measured."""
+    source = resources.files("nndyn").joinpath(TIMINGS_NAME) if path is None else path
+    if not source.is_file():
         return {}
-    return json.loads(path.read_text())
+    return json.loads(source.read_text(encoding="utf-8"))
 
 
 def measured_times(path: Path | None = None) -> dict[str, dict[str, float]]:

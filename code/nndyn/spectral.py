@@ -48,11 +48,12 @@ from ._validation import check_positive_int
 
 __all__ = [
     "DecaySummary",
-    "EigenvalueScan",
+    "closest_pair_bound",
     "decay_summary",
     "harmonic_dimension",
     "plot_decay",
     "legendre_sphere",
+    "nth_mercer_eigenvalues",
     "relu_derivative_profile",
     "relu_profile",
     "smallest_eigenvalue_scan",
@@ -481,88 +482,72 @@ def plot_decay(summary: DecaySummary):
     return fig
 
 
-@dataclass
-class EigenvalueScan:
-    """Smallest eigenvalue :math:`\\lambda_n(K)` of :math:`n` uniform points on :math:`\\mathbb S^{d-1}`, over several draws.
-
-    Attributes
-    ----------
-    d : int
-        Ambient dimension.
-    n : numpy.ndarray
-        Numbers of points.
-    lam : numpy.ndarray
-        Shape ``(draws, len(n))``: :math:`\\lambda_n(K)` of each draw.
-    n_mu : numpy.ndarray
-        :math:`n\\mu_{(n)}` for each ``n``, the scale suggested by the operator's :math:`n`-th
-        eigenvalue (deterministic).
-    pair : numpy.ndarray
-        Shape ``(draws, len(n))``: the bound :math:`\\lambda_n(K)\\le k(x,x)-k(x,x')` of the
-        closest pair of points of each draw.
-    """
-
-    d: int
-    n: np.ndarray
-    lam: np.ndarray
-    n_mu: np.ndarray
-    pair: np.ndarray
-
-    def lam_slopes(self) -> np.ndarray:
-        """Log-log slope of :math:`\\lambda_n(K)` against :math:`n`, one per draw."""
-        return np.array([_slope(self.n, row) for row in self.lam])
-
-    def n_mu_slope(self) -> float:
-        """Log-log slope of :math:`n\\mu_{(n)}` against :math:`n`."""
-        return _slope(self.n, self.n_mu)
-
-    def ratio(self) -> np.ndarray:
-        """:math:`\\lambda_n(K)/(n\\mu_{(n)})`, shape ``(draws, len(n))``; the notes claim it exceeds 1/2 with high probability."""
-        return self.lam / self.n_mu[None, :]
-
-
-def smallest_eigenvalue_scan(d: int, ns, *, seed: int = 0, draws: int = 1) -> EigenvalueScan:
-    """:math:`\\lambda_n(K)` of :math:`n` uniform points on :math:`\\mathbb S^{d-1}` next to two scales, over several draws.
+def nth_mercer_eigenvalues(d: int, ns) -> np.ndarray:
+    """:math:`\\mu_{(n)}`, the :math:`n`-th largest Mercer eigenvalue of the ReLU kernel on
+    :math:`\\mathbb S^{d-1}` (with multiplicity), for each :math:`n` of ``ns``.
 
     Parameters
     ----------
     d : int
         Ambient dimension, at least 3.
     ns : sequence of int
-        Numbers of points (each at least 2); draw ``j`` of ``n`` points comes from the
-        stream ``derive_seed(seed, "sphere-points", d, n, j)``.
-    seed : int
-        The user seed.
-    draws : int
-        Independent draws of the points for each ``n``.
+        Indices, each at least 1.
 
     Returns
     -------
-    EigenvalueScan
+    numpy.ndarray
+        One eigenvalue per entry of ``ns``.
     """
-    from .data import sample_sphere
-    from .kernels import min_eigenvalue, relu_kernel
-    from .seeding import derive_seed
-
     d = _dimension(d)
     ns = _degrees(ns)
-    draws = check_positive_int("draws", draws)
-    if np.any(ns < 2):
-        raise ValueError("ns must be integers >= 2")
-    profile = relu_profile(d)
+    if np.any(ns < 1):
+        raise ValueError("ns must be integers >= 1")
     total, top = 0, 0
     while total <= ns.max():  # odd degrees >= 3 carry the eigenvalue 0
         total += harmonic_dimension(d, top) if (top <= 1 or top % 2 == 0) else 0
         top += 1
     mu = sorted_eigenvalues(d, top + 4)
-    lam = np.empty((draws, ns.size))
-    pair = np.empty((draws, ns.size))
-    for j in range(draws):
-        for i, n in enumerate(ns.tolist()):
-            x = sample_sphere(n, d, seed=derive_seed(seed, "sphere-points", d, n, j))
-            lam[j, i] = float(min_eigenvalue(relu_kernel(x)))
-            gram = (x @ x.T).numpy()
-            np.fill_diagonal(gram, -2.0)
-            phi = math.acos(min(1.0, float(gram.max())))
-            pair[j, i] = float(profile(0.0) - profile(phi))
-    n_mu = np.array([n * mu[n - 1] for n in ns.tolist()])
-    return EigenvalueScan(d, ns, lam, n_mu, pair)
+    return np.array([mu[n - 1] for n in ns.tolist()])
+
+
+def closest_pair_bound(x) -> float:
+    """The bound :math:`\\lambda_n(K)\\le k(x,x)-k(x,x')` of the closest pair of the points ``x``.
+
+    For two points :math:`x,x'` of the sphere, :math:`v=(e_x-e_{x'})/\\sqrt2` gives
+    :math:`v^\\top Kv=k(x,x)-k(x,x')`, so the smallest eigenvalue of the kernel matrix
+    :math:`K` of the ReLU kernel is at most that of the closest pair.
+
+    Parameters
+    ----------
+    x : array_like
+        Shape ``(n, d)``, ``n >= 2`` points of :math:`\\mathbb S^{d-1}` (rows).
+
+    Returns
+    -------
+    float
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"x must have shape (n, d) with n >= 2, got {x.shape}")
+    d = _dimension(x.shape[1])
+    gram = x @ x.T
+    np.fill_diagonal(gram, -2.0)
+    phi = math.acos(min(1.0, float(gram.max())))
+    profile = relu_profile(d)
+    return float(profile(0.0) - profile(phi))
+
+
+def smallest_eigenvalue_scan(d: int, ns, *, seed: int = 0, draws: int = 1):
+    """:math:`\\lambda_n(K)` of :math:`n` uniform points on :math:`\\mathbb S^{d-1}` over several draws.
+
+    The computation is the experiment :mod:`nndyn.experiments.eigenvalue_scan` (its
+    :func:`~nndyn.experiments.eigenvalue_scan.scan_dimension`, which this calls); the name
+    stays here for the references to it.
+
+    Returns
+    -------
+    nndyn.experiments.eigenvalue_scan.EigenvalueScan
+    """
+    from .experiments.eigenvalue_scan import scan_dimension
+
+    return scan_dimension(d, ns, seed=seed, draws=draws)

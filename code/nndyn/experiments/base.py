@@ -12,7 +12,8 @@ An experiment is a module of :mod:`nndyn.experiments` that defines
 
 The book's chapters call ``Config.preset()``, ``run`` and ``plot``; the command line and
 the reproduce page find experiments through :func:`registry` (and, without importing
-torch, through the static table :data:`nndyn.experiments.catalog.CATALOG`).
+torch, through :func:`nndyn.experiments.catalog.catalog`, which reads ``TITLE``,
+``CHAPTER`` and ``DISTRIBUTED`` from each module's source).
 
 Every field is checked when a ``Config`` is made (not when ``run`` starts), first by the
 generic rules of :meth:`ExperimentConfig.check_fields`, which follow the type of each
@@ -220,9 +221,11 @@ def registry() -> dict[str, ModuleType]:
     """Every experiment module of :mod:`nndyn.experiments`, by name, in chapter order."""
     from nndyn import experiments
 
+    from .catalog import NOT_EXPERIMENTS
+
     found = {}
     for info in pkgutil.iter_modules(experiments.__path__):
-        if info.name.startswith("_") or info.name in ("base", "catalog"):
+        if info.name.startswith("_") or info.name in NOT_EXPERIMENTS:
             continue
         module = importlib.import_module(f"nndyn.experiments.{info.name}")
         if all(hasattr(module, attr) for attr in ("Config", "run", "plot", "TITLE", "CHAPTER")):

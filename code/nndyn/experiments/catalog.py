@@ -1,33 +1,119 @@
 """The experiments of the book by name: chapter, title and whether they run on several devices.
 
-A static table, so that ``python -m nndyn list`` and ``--help`` answer without importing
-torch (which takes seconds). ``tests/test_cli.py`` checks that it matches
-:func:`nndyn.experiments.registry`; a new experiment module adds its line here.
+Derived from the experiment modules themselves, without importing them (their imports
+take seconds: torch), so that ``python -m nndyn list`` and ``--help`` answer at once.
+Each module of :mod:`nndyn.experiments` is the one place for its own ``TITLE``,
+``CHAPTER`` and (optionally) ``DISTRIBUTED``: :func:`catalog` reads these module-level
+constants from the module's source with ``ast``. A new experiment module appears
+here, on the command line and on the API page (the ``experiment-modules`` directive of
+``scripts/sphinx_ext/experiment_modules.py``) with no line to add anywhere.
+
+The constants must therefore be literals (``TITLE = "..."``, ``CHAPTER = 6``,
+``DISTRIBUTED = True``); ``tests/test_cli.py`` checks that :func:`catalog` equals
+:func:`nndyn.experiments.registry` (which imports every module).
 """
 
 from __future__ import annotations
 
-CATALOG: dict[str, tuple[int, str, bool]] = {
-    'classical_bounds': (1, 'Gradient descent against the classical convergence bounds', False),
-    'halfspace_network': (2, 'A ReLU network that computes an intersection of halfspaces', False),
-    'cosine_family': (3, 'The cosine family: exponentially many orthonormal functions', False),
-    'gradient_variance': (3, 'Gradient variance over the parities: the gradient barely depends on the target', False),
-    'parity_network': (3, 'Parity functions as two-layer ReLU networks', False),
-    'parity_full_init': (4, 'The full parity from a Gaussian and from a +-1 first layer', True),
-    'parity_population_gd': (4, 'Gradient descent on every parity stays at its initialisation (Theorem 8)', False),
-    'parity_random_subsets': (4, "Online SGD on parities of random subsets (the theorem's class, sampled)", True),
-    'parity_sgd': (4, "Online SGD on the parity problem (the notes' Figure 1)", True),
-    'cosine_gd_starts': (5, 'Gradient descent on the sine neuron from a grid of starts', False),
-    'cosine_gradient_information': (5, 'The target information in the gradient of a sine neuron', False),
-    'cosine_landscape': (5, 'The landscape of a sine neuron: population vs empirical risk', False),
-    'kernel_regime_training': (6, 'Gradient descent in the kernel regime: risk, parameter movement and kernel drift', False),
-    'kernel_spectrum': (6, 'The ReLU kernel matrix: smallest eigenvalue and Monte-Carlo estimate', False),
-    'nn_rfm_dynamics': (7, "Network and random feature model along gradient descent (the notes' Figure 2)", False),
-    'nn_vs_rfm': (7, "Network against random feature model: the uniform gap of the notes' Theorem 13", False),
-    'path_norm': (7, "Path-norm regularisation against plain gradient descent (the notes' Figure 3)", False),
-    'lazy_dynamics': (8, 'Kernel change, parameter movement and distance to the linearised model against width', False),
-    'ntk_convergence': (8, 'The empirical NTK converges to the analytic NTK at rate width^(-1/2)', False),
-    'output_scale': (8, 'Scaling the output by alpha: movement and feature change fall like 1/alpha', False),
-    'mean_field_vs_ntk': (9, 'Mean-field against NTK scaling: movement, feature learning and test risk', False),
-}
-"""``name -> (CHAPTER, TITLE, DISTRIBUTED)`` of every experiment module, in chapter order."""
+import ast
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+NOT_EXPERIMENTS = frozenset({"base", "catalog", "conformance"})
+"""Modules of the package that are not experiments (they define no ``TITLE``/``CHAPTER`` either)."""
+
+
+class Entry(NamedTuple):
+    """One experiment as the command line lists it."""
+
+    chapter: int
+    """The book's chapter whose figure it makes (``CHAPTER``)."""
+    title: str
+    """What its figure shows (``TITLE``)."""
+    distributed: bool
+    """Whether it runs on several devices (``DISTRIBUTED``, default ``False``)."""
+
+
+CONSTANTS = ("TITLE", "CHAPTER", "DISTRIBUTED")
+"""The module-level names the catalog reads."""
+_STATEMENT = re.compile(r"^(%s)\s*(:[^=]*)?=" % "|".join(CONSTANTS))
+_MAX_LINES = 20
+
+
+def module_constants(path: Path, names: tuple[str, ...] = CONSTANTS) -> dict[str, object]:
+    """The module-level assignments ``NAME = literal`` of ``names`` in the Python file ``path``.
+
+    Read without importing the file, and without parsing all of it (parsing every
+    experiment module with ``ast`` takes about 0.3 s, as long as the rest of
+    ``nndyn list``): a statement that starts at column 0 with one of ``names`` is parsed
+    alone (continuation lines included) and its value evaluated with
+    ``ast.literal_eval``. A value that is not a literal is left out.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out: dict[str, object] = {}
+    for i, line in enumerate(lines):
+        match = _STATEMENT.match(line)
+        if not match or match.group(1) not in names:
+            continue
+        for end in range(i + 1, min(i + _MAX_LINES, len(lines)) + 1):
+            try:
+                tree = ast.parse("\n".join(lines[i:end]))
+            except SyntaxError:
+                continue
+            node = tree.body[0] if tree.body else None
+            value = getattr(node, "value", None)
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and value is not None:
+                try:
+                    out[match.group(1)] = ast.literal_eval(value)
+                except ValueError:
+                    pass
+            break
+    return out
+
+
+def _entry(name: str, constants: dict[str, object]) -> Entry | None:
+    chapter, title = constants.get("CHAPTER"), constants.get("TITLE")
+    if chapter is None and title is None:
+        return None
+    if not isinstance(chapter, int) or not isinstance(title, str):
+        raise ValueError(f"nndyn.experiments.{name}: TITLE must be a string literal and CHAPTER an int literal "
+                         f"at module level, got TITLE={title!r}, CHAPTER={chapter!r}")
+    return Entry(chapter, title, bool(constants.get("DISTRIBUTED", False)))
+
+
+def catalog(folder: Path | None = None) -> dict[str, Entry]:
+    """Every experiment module by name, in chapter order (then by name), read from the sources.
+
+    Parameters
+    ----------
+    folder : pathlib.Path, optional
+        The folder of the experiment modules (default: this package's).
+
+    Returns
+    -------
+    dict
+        ``name -> Entry(chapter, title, distributed)``: the modules of the folder whose
+        names do not start with ``_``, other than :data:`NOT_EXPERIMENTS`, that define
+        ``TITLE`` and ``CHAPTER``.
+
+    Raises
+    ------
+    ValueError
+        If a module defines ``TITLE`` or ``CHAPTER`` but not both as literals.
+    """
+    return dict(_catalog(Path(__file__).resolve().parent if folder is None else Path(folder)))
+
+
+@lru_cache(maxsize=None)
+def _catalog(folder: Path) -> tuple[tuple[str, Entry], ...]:
+    found = {}
+    for path in sorted(folder.glob("*.py")):
+        name = path.stem
+        if name.startswith("_") or name in NOT_EXPERIMENTS:
+            continue
+        entry = _entry(name, module_constants(path))
+        if entry is not None:
+            found[name] = entry
+    return tuple(sorted(found.items(), key=lambda item: (item[1].chapter, item[0])))

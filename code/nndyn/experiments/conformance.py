@@ -8,6 +8,9 @@ experiment's own). The rules, by name (CONTRIBUTING.md lists them as a checklist
 ``interface``
     ``TITLE`` (non-empty str), ``CHAPTER`` (int, 1 to 9), ``Config`` a frozen dataclass
     deriving from :class:`~nndyn.experiments.base.ExperimentConfig`, ``run`` and ``plot``.
+    ``TITLE``, ``CHAPTER`` and ``DISTRIBUTED`` are literals in the module's source, as
+    :func:`~nndyn.experiments.catalog.catalog` reads them without importing the module,
+    and a docstring that starts with "Chapter N" names ``CHAPTER``.
 ``presets``
     ``Config.PRESETS`` names only known presets; ``Config.preset(p)`` builds for every
     preset; every field is described in the ``Attributes`` section of ``Config``'s docstring.
@@ -29,7 +32,7 @@ experiment's own). The rules, by name (CONTRIBUTING.md lists them as a checklist
 ``plot``
     ``plot(result)`` returns a :class:`matplotlib.figure.Figure` (closed afterwards).
 ``budget``
-    The quick preset's measured run time (``benchmarks/experiment_times.json``, when the
+    The quick preset's measured run time (``code/nndyn/experiment_times.json``, when the
     file is there) is at most :data:`QUICK_BUDGET_S` seconds.
 ``determinism`` (expensive: a second run)
     Two runs of the same ``Config`` give bitwise the same arrays (wall-clock fields aside).
@@ -153,6 +156,29 @@ def _interface(module: ModuleType) -> list[str]:
     for function in ("run", "plot"):
         if not callable(getattr(module, function, None)):
             problems.append(f"{function} must be a function")
+    problems += _catalog_entry(module)
+    return problems
+
+
+def _catalog_entry(module: ModuleType) -> list[str]:
+    """What the command line reads from the source (no import) is what the module says."""
+    import re
+
+    from .catalog import Entry, module_constants
+
+    path = getattr(module, "__file__", None)
+    if not path:
+        return []
+    constants = module_constants(Path(path))
+    read = (constants.get("CHAPTER"), constants.get("TITLE"), bool(constants.get("DISTRIBUTED", False)))
+    actual = Entry(getattr(module, "CHAPTER", None), getattr(module, "TITLE", None), bool(getattr(module, "DISTRIBUTED", False)))
+    problems = []
+    if read != tuple(actual):
+        problems.append(f"TITLE, CHAPTER and DISTRIBUTED must be literals at module level (the catalog reads them "
+                        f"without importing the module): read {read}, the module has {tuple(actual)}")
+    said = re.match(r"\s*Chapter (\d+)\b", module.__doc__ or "")
+    if said and int(said.group(1)) != actual.chapter:
+        problems.append(f"the docstring says Chapter {said.group(1)} but CHAPTER = {actual.chapter!r}")
     return problems
 
 
