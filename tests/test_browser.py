@@ -169,7 +169,8 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
     """One page at 1280 px: no failed or foreign request, no JS error, MathJax done and no raw
     ``$$``, every image decoded, no display equation cut off, every hidden solution opens on a
     click, and axe-core finds no serious or critical violation. On a page with interactive
-    figures, also :func:`check_interactive_controls`. No console error on any page. Then, in
+    figures, also :func:`check_interactive_controls`; on every page :func:`check_figure_text`,
+    and on a chapter :func:`check_paragraph_length`. No console error on any page. Then, in
     the same tab, :func:`check_phone_width` (every page), and on a chapter
     :func:`check_phone_and_dark_mode`."""
     base, root = site
@@ -197,6 +198,8 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
         if wide:
             failures.append(f"display math wider than its box on {rel} at 1280 px: {wide}")
         page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__").replace(".html", ".png"))), full_page=SCREENSHOT_FULL_PAGE)
+        if rel in CHAPTER_TOC_PAGES:  # before the solutions open: what a reader sees first
+            failures += checked(rel, "paragraph length", lambda: check_paragraph_length(page, rel))
         if AXE.exists():
             failures += checked(rel, "accessibility", lambda: accessibility_failures(page, f"accessibility on {rel}"))
         # the checks below each report their own failure, so that one that breaks off
@@ -204,6 +207,7 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
         failures += checked(rel, "solutions", lambda: check_solutions_open_on_a_click(page, rel))
         if interactive:
             failures += checked(rel, "interactive controls", lambda: check_interactive_controls(page, rel))
+        failures += checked(rel, "figure text", lambda: check_figure_text(page, rel))
         failures += checked(rel, "phone width", lambda: check_phone_width(page, rel))
         if rel in CHAPTER_TOC_PAGES:
             failures += checked(rel, "phone and dark mode", lambda: check_phone_and_dark_mode(page, rel))
@@ -222,6 +226,83 @@ def checked(rel: str, name: str, check) -> list[str]:
         return check()
     except Exception as exc:  # noqa: BLE001 -- reported, with the others
         return [f"{rel}: {name} broke off: {type(exc).__name__}: {str(exc)[:500]}"]
+
+
+# ------------------------------------------------------------ figure text, paragraphs (issues 23, 24)
+
+# The body text's size, and every static figure's natural and displayed widths (the hidden
+# PNG fallbacks of interactive figures aside).
+STATIC_FIGURES = """() => ({
+    body: Math.max(...Array.from(document.querySelectorAll('article.bd-article section > p'))
+        .map(p => parseFloat(getComputedStyle(p).fontSize)), 0),
+    images: Array.from(document.querySelectorAll('.cell_output img'))
+        .filter(i => !i.hidden && i.getClientRects().length)
+        .map(i => ({src: i.src.split('/').pop().slice(0, 16), natural: i.naturalWidth, shown: i.getBoundingClientRect().width})),
+})"""
+# Every visible text of the interactive figures, with its displayed size in px (its font size,
+# times the drawing's displayed width over its own width, should the page scale the drawing).
+INTERACTIVE_TEXT = """() => Array.from(document.querySelectorAll('.nndyn-plot svg.main-svg text'))
+    .filter(t => t.textContent.trim() && t.getClientRects().length && getComputedStyle(t).visibility !== 'hidden'
+                 && getComputedStyle(t).display !== 'none' && parseFloat(getComputedStyle(t).opacity || '1') > 0)
+    .map(t => {
+        const svg = t.ownerSVGElement;
+        const scale = svg.getBoundingClientRect().width / (svg.width.baseVal.value || svg.getBoundingClientRect().width);
+        return {text: t.textContent.trim().slice(0, 30), px: parseFloat(getComputedStyle(t).fontSize) * scale};
+    })"""
+
+
+def check_figure_text(page, rel: str) -> list[str]:
+    """Figure text a reader can read (issue 23), at the page's width (1280 px): the body text is
+    at most :data:`nndyn.plotting.BODY_PX`, and every static figure is shown at least
+    :data:`nndyn.plotting.DISPLAY_PX` wide, or at its natural width if narrower -- the two
+    assumptions under which the conformance rule ``legible_text`` (run on every experiment's
+    figures, :func:`nndyn.plotting.small_text`) proves its text at least 0.75 of the body
+    text. The text of interactive figures is measured here directly: at least 0.75 of the
+    body text."""
+    from nndyn.plotting import BODY_PX, DISPLAY_PX, MIN_TEXT_PX
+
+    failures = []
+    measured = page.evaluate(STATIC_FIGURES)
+    body = measured["body"]
+    if not body and rel in CHAPTER_TOC_PAGES:
+        failures.append(f"{rel}: no body paragraph measured")
+    if body > BODY_PX:
+        failures.append(f"{rel}: body text {body} px, larger than nndyn.plotting.BODY_PX = {BODY_PX} px, "
+                        "which the figures' text sizes assume")
+    for image in measured["images"]:
+        if image["shown"] < min(image["natural"], DISPLAY_PX) - 0.5:
+            failures.append(f"{rel}: figure {image['src']} shown {image['shown']:.0f} px wide (natural {image['natural']} px), "
+                            f"narrower than nndyn.plotting.DISPLAY_PX = {DISPLAY_PX} px: its text shows smaller than "
+                            "the conformance check assumes")
+    if rel in INTERACTIVE_TOC_PAGES:
+        page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
+        small = [f"{t['text']!r} {t['px']:.1f} px" for t in page.evaluate(INTERACTIVE_TEXT)
+                 if t["px"] < max(MIN_TEXT_PX, 0.75 * body) - 1e-6]
+        if small:
+            failures.append(f"{rel}: interactive figure text below 0.75 of the body text ({max(MIN_TEXT_PX, 0.75 * body):g} px): "
+                            f"{sorted(set(small))[:8]}")
+    return failures
+
+
+MAX_PARAGRAPH_LINES = 12
+"""Most lines a paragraph of a chapter may take at 1280 px (issue 24)."""
+
+# Paragraphs of the article taller than MAX_PARAGRAPH_LINES lines (height over the computed line height).
+LONG_PARAGRAPHS = """max => Array.from(document.querySelectorAll('article.bd-article p'))
+    .map(p => {
+        const style = getComputedStyle(p);
+        const line = parseFloat(style.lineHeight) || 1.65 * parseFloat(style.fontSize);
+        return {lines: p.getBoundingClientRect().height / line, text: p.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60)};
+    })
+    .filter(p => p.lines > max + 0.5)"""
+
+
+def check_paragraph_length(page, rel: str) -> list[str]:
+    """No paragraph of the chapter (at 1280 px, math typeset, solutions closed) is taller than
+    :data:`MAX_PARAGRAPH_LINES` lines (issue 24); the failure lists each, with its lines."""
+    long = page.evaluate(LONG_PARAGRAPHS, MAX_PARAGRAPH_LINES)
+    return [f"{rel}: {len(long)} paragraphs longer than {MAX_PARAGRAPH_LINES} lines at 1280 px: "
+            + "; ".join(f"{p['lines']:.1f} lines: {p['text']!r}" for p in long)] if long else []
 
 
 GENERATED_PAGES = ("genindex.html", "py-modindex.html", "prf-prf.html", "search.html", "index.html")
@@ -398,11 +479,22 @@ FIGURE_TREATMENTS = """() => Array.from(document.querySelectorAll('.cell_output 
     .map(e => [getComputedStyle(e).filter, getComputedStyle(e).backgroundColor])"""
 
 
+# Display equations (MathJax's list of typeset math) whose content is wider than their box,
+# the column, with the start of their TeX: on a phone each should fit (issue 23, section 2).
+EQUATIONS_WIDER_THAN_THE_COLUMN = """() => Array.from(MathJax.startup.document.math)
+    .filter(item => item.display && item.typesetRoot)
+    .map(item => ({box: item.typesetRoot, tex: item.math.trim().replace(/\\s+/g, ' ').slice(0, 60)}))
+    .filter(({box}) => box.scrollWidth > box.clientWidth + 1)
+    .map(({box, tex}) => ({ratio: box.scrollWidth / box.clientWidth, tex}))"""
+
+
 def check_phone_and_dark_mode(page, rel: str) -> list[str]:
     """The loaded chapter on a phone (390 px), switched to dark mode with the theme's button:
 
     * dark mode applies;
-    * a display equation wider than the screen scrolls inside its box;
+    * a display equation wider than the screen scrolls inside its box, and every display
+      equation fits the column (:data:`EQUATIONS_WIDER_THAN_THE_COLUMN`; book/_static/layout.css
+      sets display math at 90 % below 600 px);
     * every figure is an opaque light plate, never inverted, so its dark ink stays readable,
       and static and interactive figures get one treatment: no filter (the theme dimmed
       only the static ones to grey) and the same white background;
@@ -427,6 +519,10 @@ def check_phone_and_dark_mode(page, rel: str) -> list[str]:
     stuck = [m["text"] for m in page.evaluate(OVERFLOWING_MATH) if not m["scrolls"]]
     if stuck:
         failures.append(f"{rel}: equations cut off on a phone: {stuck}")
+    wide = page.evaluate(EQUATIONS_WIDER_THAN_THE_COLUMN)
+    if wide:
+        failures.append(f"{rel}: {len(wide)} display equations wider than the column at 390 px (they scroll): "
+                        + "; ".join(f"{e['ratio']:.2f} x: {e['tex']!r}" for e in wide))
     for fig in page.evaluate(FIGURE_PLATES):
         figures_checked += 1
         if fig["transparent"] or fig["lightShare"] < 0.95 or "invert" in fig["filter"]:
@@ -662,8 +758,8 @@ FIGURES_FIT = """() => Array.from(document.querySelectorAll('.nndyn-interactive'
 
 def check_interactive_on_a_phone(page, rel: str) -> list[str]:
     """On a page at 390 px (loaded so, or resized to it): every figure is drawn with its
-    narrow layout and fits the screen (no sideways scroll); a screenshot of each goes to
-    ``_build/screenshots``."""
+    narrow layout and fits the screen (no sideways scroll), and its text is at least
+    :data:`nndyn.plotting.MIN_TEXT_PX`; a screenshot of each goes to ``_build/screenshots``."""
     failures = []
     page.wait_for_function(INTERACTIVE_READY, timeout=30_000)
     try:  # a resize across 600 px redraws the figure with its narrow layout
@@ -681,4 +777,9 @@ def check_interactive_on_a_phone(page, rel: str) -> list[str]:
             failures.append(f"{rel} figure {n}: wider than a phone at 390 px ({state['right']:.0f} px, scroll {state['scroll']})")
         box.scroll_into_view_if_needed()
         box.screenshot(path=str(SCREENSHOTS / f"interactive-390-dark__{Path(rel).stem}-{n}.png"))
+    from nndyn.plotting import MIN_TEXT_PX
+
+    small = sorted({f"{t['text']!r} {t['px']:.1f} px" for t in page.evaluate(INTERACTIVE_TEXT) if t["px"] < MIN_TEXT_PX - 1e-6})
+    if small:
+        failures.append(f"{rel}: interactive figure text below {MIN_TEXT_PX:g} px at 390 px: {small[:8]}")
     return failures

@@ -440,8 +440,11 @@ def _check_threads(threads: int | None) -> int:
 
 
 def _footer(fig, text: str) -> None:
-    """A small grey line under the figure that says how it was made."""
-    fig.text(0.005, 0.0, text, ha="left", va="top", fontsize=7, color="0.4")
+    """A grey line under the figure that says how it was made (in the house style's smallest
+    size, :data:`nndyn.plotting.LEGEND_SIZE`)."""
+    from .plotting import LEGEND_SIZE
+
+    fig.text(0.005, 0.0, text, ha="left", va="top", fontsize=LEGEND_SIZE, color="0.4")
 
 
 class _Signals:

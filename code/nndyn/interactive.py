@@ -284,7 +284,7 @@ def interactive_figure(
         "colorway": list(OKABE_ITO),
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "font": {"family": "sans-serif", "size": 12, "color": "#222"},
+        "font": {"family": "sans-serif", "size": 13, "color": "#222"},
         "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
         "height": height,
         **dict(layout),

@@ -21,7 +21,7 @@ from .. import theory
 from ..data import single_neuron_data
 from ..models import TwoLayerNet
 from ..objectives import DescentPath, descend, ill_conditioned_least_squares, pl_example
-from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from ..plotting import BOUND_STYLE, LEGEND_SIZE, OKABE_ITO, figure
 from ..training import Trajectory, probes, train
 from .base import ExperimentConfig
 from ..seeding import derive_seed
@@ -143,7 +143,7 @@ def run(config: Config) -> Result:
 def plot(result: Result):
     """Three panels: each measured quantity next to its bound."""
     fig, (ax1, ax2, ax3) = figure(3, width=7.5, height=3.9)
-    legend = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9, "handlelength": 2.2}
+    legend = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": LEGEND_SIZE, "handlelength": 2.2}
     net = result.network
     ax1.loglog(net.t[1:], result.running_min_gradient(), color=OKABE_ITO[0], lw=3.2, alpha=0.55,
                solid_capstyle="butt", label=r"$\min_{s<t}\|\nabla R(\theta_s)\|$")

@@ -31,6 +31,11 @@ experiment's own). The rules, by name (CONTRIBUTING.md lists them as a checklist
     has one entry per recorded step in ``t``, ``loss`` and every probe's record.
 ``plot``
     ``plot(result)`` returns a :class:`matplotlib.figure.Figure` (closed afterwards).
+``legible_text``
+    Every text of the figures of ``plot`` and of every other public ``plot_*`` function
+    of the module (the static figures behind interactive ones) shows at least
+    :data:`nndyn.plotting.MIN_TEXT_PX` on the page (:func:`nndyn.plotting.small_text`):
+    tick labels, axis labels, titles, legends and annotations.
 ``budget``
     The quick preset's measured run time (``code/nndyn/experiment_times.json``, when the
     file is there) is at most :data:`QUICK_BUDGET_S` seconds.
@@ -57,7 +62,8 @@ from typing import Any
 from ..presets import PRESETS
 from .base import ExperimentConfig
 
-RULES = ("interface", "presets", "bad_input", "cli_round_trip", "seed_streams", "result", "plot", "budget", "determinism")
+RULES = ("interface", "presets", "bad_input", "cli_round_trip", "seed_streams", "result", "plot", "legible_text",
+         "budget", "determinism")
 """Every rule, in the order they are checked."""
 EXPENSIVE = ("determinism",)
 """Rules that run the experiment again."""
@@ -132,7 +138,11 @@ def check_experiment(module: ModuleType, *, preset: str = "quick", skip: Iterabl
         return state["result"]
 
     rule("result", lambda: _result(get_result()))
-    rule("plot", lambda: _plot(module, get_result()))
+    try:
+        rule("plot", lambda: _plot(module, get_result(), state))
+        rule("legible_text", lambda: _legible_text(module, get_result(), state))
+    finally:
+        _close(state.pop("figure", None))
     rule("budget", lambda: _budget(name, timings))
     rule("determinism", lambda: _determinism(module, config, get_result()))
     if failures:
@@ -313,18 +323,54 @@ def _find(obj: Any, kind: type, path: str = "") -> list[tuple[str, Any]]:
     return found
 
 
-def _plot(module: ModuleType, result: Any) -> list[str]:
+def _close(figure: Any) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
+    if isinstance(figure, Figure):
+        plt.close(figure)
+
+
+def _plot(module: ModuleType, result: Any, state: dict[str, Any]) -> list[str]:
+    """``plot(result)`` is a Figure; it is kept in ``state["figure"]`` for :func:`_legible_text`."""
+    from matplotlib.figure import Figure
+
+    state["plotted"] = True
     figure = module.plot(result)
-    try:
-        if not isinstance(figure, Figure):
-            return [f"plot must return a matplotlib Figure, got {type(figure).__name__}"]
-        return []
-    finally:
-        if isinstance(figure, Figure):
-            plt.close(figure)
+    if not isinstance(figure, Figure):
+        return [f"plot must return a matplotlib Figure, got {type(figure).__name__}"]
+    state["figure"] = figure
+    return []
+
+
+def plot_functions(module: ModuleType) -> dict[str, Any]:
+    """The module's own public functions that draw a result: ``plot`` and every ``plot_*``."""
+    return {name: value for name, value in vars(module).items()
+            if (name == "plot" or name.startswith("plot_")) and inspect.isfunction(value)
+            and value.__module__ == module.__name__}
+
+
+def _legible_text(module: ModuleType, result: Any, state: dict[str, Any]) -> list[str]:
+    from matplotlib.figure import Figure
+
+    from ..plotting import MIN_TEXT_PX, small_text
+
+    problems = []
+    for name, function in plot_functions(module).items():
+        figure = state.pop("figure", None) if name == "plot" else None
+        if name == "plot" and figure is None and state.get("plotted"):
+            continue  # plot failed: reported by the plot rule
+        figure = figure if figure is not None else function(result)
+        try:
+            if not isinstance(figure, Figure):
+                continue  # reported by the plot rule (for plot)
+            small = small_text(figure)
+            if small:
+                problems.append(f"{name}(result) has text smaller than {MIN_TEXT_PX:g} px on the page "
+                                f"(nndyn.plotting.small_text): {', '.join(small[:6])}")
+        finally:
+            _close(figure)
+    return problems
 
 
 def _budget(name: str, timings: dict[str, dict[str, float]] | None) -> list[str]:

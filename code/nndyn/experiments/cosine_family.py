@@ -16,7 +16,7 @@ import torch
 from matplotlib.ticker import NullLocator
 
 from ..orthonormal import cosine_family_size, cosine_frequencies, cosine_gram_exact, cosine_gram_monte_carlo
-from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
+from ..plotting import BOUND_STYLE, LEGEND_SIZE, OKABE_ITO, figure, loglog_slope
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 
@@ -138,7 +138,7 @@ def run(config: Config) -> Result:
 def plot(result: Result):
     """Left: :math:`|S_d|` against the notes' bound. Right: Monte-Carlo Gram error against :math:`n`."""
     fig, (ax1, ax2) = figure(2, width=7.5, height=4.0)
-    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9}
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": LEGEND_SIZE}
     d = result.count_dims
     ax1.semilogy(d, result.sizes, "o", color=OKABE_ITO[0], ms=6, mfc="none", mew=1.2, zorder=2,
                  label=r"$|S_d|=\binom{2d}{d}$")

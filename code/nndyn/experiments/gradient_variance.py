@@ -17,7 +17,7 @@ from torch import nn
 
 from .._validation import check_positive_int, check_seed
 from ..orthonormal import parity_gradient_variance
-from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from ..plotting import BOUND_STYLE, LEGEND_SIZE, OKABE_ITO, figure
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 
@@ -163,5 +163,5 @@ def plot(result: Result):
     ax.set(xlabel="dimension $d$ (class of $2^d$ parities)", ylabel="squared gradient size",
            title=f"Tanh network of width {result.config.width}, fitted slope ${result.log2_slope:.2f}$ in $\\log_2$")
     ax.set_xticks(list(d))
-    ax.legend(loc="lower left", fontsize=9)
+    ax.legend(loc="lower left", fontsize=LEGEND_SIZE)
     return fig

@@ -16,7 +16,7 @@ import torch
 
 from ..constructions import HalfspaceIntersectionNet, halfspace_intersection, random_integer_halfspaces, relu_step
 from ..data import hypercube_points
-from ..plotting import BOUND_STYLE, OKABE_ITO, figure
+from ..plotting import BOUND_STYLE, LEGEND_SIZE, OKABE_ITO, figure
 from ..theory.hardness import halfspace_path_norm, halfspace_path_norm_bound, notes_halfspace_path_norm
 from .base import ExperimentConfig
 from ..seeding import derive_seed
@@ -186,7 +186,7 @@ def run(config: Config) -> Result:
 def plot(result: Result):
     """Left: the ReLU step against the step function. Right: path norm against the two bounds."""
     fig, (ax1, ax2) = figure(2, width=7.5, height=4.4)
-    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9}
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": LEGEND_SIZE}
     z = torch.linspace(-1.5, 1.5, 601, dtype=torch.float64)
     ax1.axvspan(-0.5, 0.5, color="0.9", lw=0, label=r"$|z|<1/2$ (never reached)")
     ax1.plot(z, (z >= 0).double(), color="black", lw=1.2, label="step $1(z\\geq 0)$")

@@ -355,7 +355,7 @@ def interactive(result: Result, n_frames: int = 36):
         # top left: the heaviest mean-field neurons end up on the right
         data.append({"type": "scatter", "mode": "text", "x": [xr[0]], "y": [yr[1]], "text": [label(s, 0)],
                      "textposition": "bottom right", "showlegend": False, "hoverinfo": "skip",
-                     "textfont": {"size": 12, "color": "#222"}, **axes})
+                     "textfont": {"size": 13, "color": "#222"}, **axes})
 
     frames = {}
     for pos, k in enumerate(frames_idx):
@@ -376,11 +376,11 @@ def interactive(result: Result, n_frames: int = 36):
         "yaxis": {"title": {"text": ytitle}, "range": yr, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         "yaxis2": {"range": yr, "scaleanchor": "x2", "scaleratio": 1, "constrain": "domain"},
         "annotations": [{"text": PANEL_TITLES[s], "xref": f"x{i + 1 if i else ''} domain", "yref": f"y{i + 1 if i else ''} domain",
-                         "x": 0.5, "y": 1.0, "yanchor": "bottom", "showarrow": False, "font": {"size": 13}}
+                         "x": 0.5, "y": 1.0, "yanchor": "bottom", "showarrow": False, "font": {"size": 14}}
                         for i, s in enumerate(SCALING_NAMES)]
                        + [{"text": "direction of e₁ →", "xref": f"x{i + 1 if i else ''}", "yref": f"y{i + 1 if i else ''}",
                            "x": xr[1], "y": 0, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
-                           "font": {"size": 11, "color": "#555"}} for i in range(len(SCALING_NAMES))],
+                           "font": {"size": 13, "color": "#555"}} for i in range(len(SCALING_NAMES))],
     }
     narrow = {"grid": {"rows": 2, "columns": 1, "pattern": "independent", "roworder": "top to bottom", "ygap": 0.3},
               "height": 600, "yaxis2": {"title": {"text": ytitle}, "range": yr, "scaleanchor": "x2", "scaleratio": 1,

@@ -248,12 +248,12 @@ def interactive(result: Result):
         # bottom centre, below the bump: the label stays off the curves and the target peak
         data.append({"type": "scatter", "mode": "text", "x": [0], "y": [low], **xy, "text": [f"gap {number(gap[0, w], 2)}"],
                      "textposition": "top center", "showlegend": False, "hoverinfo": "skip",
-                     "textfont": {"size": 12, "color": "#222"}})
+                     "textfont": {"size": 13, "color": "#222"}})
         layout[f"xaxis{axis}"] = {"title": {"text": "angle s (degrees)", "standoff": 6}, "range": [-185, 185],
                                   "tickvals": [-180, -90, 0, 90, 180], "zeroline": False}
         layout[f"yaxis{axis}"] = {"range": [low, high], "zeroline": False, "showticklabels": first}
         titles.append({"text": f"m = {m}", "xref": f"x{axis} domain", "yref": f"y{axis} domain", "x": 0.5, "y": 1.0,
-                       "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 13}})
+                       "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 14}})
     layout.update({
         "grid": {"rows": 1, "columns": len(c.widths), "pattern": "independent"},
         "annotations": titles,

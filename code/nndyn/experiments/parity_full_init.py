@@ -22,7 +22,7 @@ import torch
 
 from .._validation import check_in_range, check_increasing
 from ..models import TwoLayerNet
-from ..plotting import colors, figure
+from ..plotting import colors, figure, legend_below
 from ..seeding import derive_seed
 from ..training.online import OnlineTrajectory, train_online
 from .base import ExperimentConfig
@@ -194,15 +194,23 @@ def plot(result: Result):
     """Test accuracy against SGD steps on the full parity, one colour per dimension: solid from
     the +-1 first layer, dashed from the Gaussian one."""
     config = result.config
+    from matplotlib.lines import Line2D
+
     fig, ax = figure(1, width=6.4, height=3.6)
+    styles = dict(zip(FIRST_LAYERS, ("--", "-")))
+    handles = []
     for d, color in zip(config.dims, colors(len(config.dims))):
-        for first_layer, style in zip(FIRST_LAYERS, ("--", "-")):
+        for first_layer, style in styles.items():
             traj = result.runs[key(d, first_layer)]
-            name = "Gaussian" if first_layer == "gaussian" else r"$\pm1$"
-            ax.plot(traj.step, traj.test_accuracy, color=color, linestyle=style, label=f"$d={d}$, {name}")
+            ax.plot(traj.step, traj.test_accuracy, color=color, linestyle=style)
+        handles.append(Line2D([], [], color=color, label=f"$d={d}$"))
+    # one entry per colour (dimension) and one per line style (first layer): a short legend
+    # whatever the number of dimensions
+    handles += [Line2D([], [], color="black", linestyle=styles[first_layer],
+                       label="Gaussian" if first_layer == "gaussian" else r"$\pm1$") for first_layer in styles]
     ax.axhspan(1 - config.chance_level, config.chance_level, color="grey", alpha=0.12, linewidth=0)
     ax.axhline(config.learned_level, color="grey", linestyle=":", linewidth=1)
-    ax.set(xlabel="SGD step", ylabel="test accuracy (full parity)", ylim=(0.4, 1.12), xlim=(0, config.steps),
+    ax.set(xlabel="SGD step", ylabel="test accuracy (full parity)", ylim=(0.4, 1.02), xlim=(0, config.steps),
            yticks=[0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-    ax.legend(loc="upper center", ncol=2 * len(config.dims), fontsize=7.5, handlelength=2.2, columnspacing=1.0)
+    legend_below(ax, handles=handles, ncols=min(len(handles), 4), handlelength=2.2, columnspacing=1.2)
     return fig

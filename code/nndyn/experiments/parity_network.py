@@ -15,7 +15,7 @@ import torch
 from ..constructions import ParityNet, hat, triangle_wave
 from ..data import generator, hypercube_points, parity_target
 from ..orthonormal import parity_gram
-from ..plotting import BOUND_STYLE, OKABE_ITO, figure, loglog_slope
+from ..plotting import BOUND_STYLE, LEGEND_SIZE, OKABE_ITO, figure, loglog_slope
 from ..theory.hardness import parity_path_norm
 from .base import ExperimentConfig
 from ..seeding import derive_seed
@@ -157,7 +157,7 @@ def run(config: Config) -> Result:
 def plot(result: Result):
     """Hat from three ReLUs, triangle wave from hats, and the path norm against :math:`d`."""
     fig, (ax1, ax2, ax3) = figure(3, width=7.5, height=3.9)
-    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": 9}
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": LEGEND_SIZE}
     z = torch.linspace(-1.25, 1.25, 501, dtype=torch.float64)
     parts = [(1.0, 1.0, r"$\sigma(2z+1)$"), (-2.0, 0.0, r"$-2\sigma(2z)$"), (1.0, -1.0, r"$\sigma(2z-1)$")]
     for color, (coef, shift, label) in zip(OKABE_ITO[1:4], parts):

@@ -193,17 +193,17 @@ def plot(result: Result):
     config = result.config
     fig, (ax_d, ax_t) = figure(2, width=7.5, height=3.3)
     dims = np.asarray(config.dims)
-    ax_d.semilogy(dims, result.final(), "o-", label="mean over the $2^d$ parities")
-    ax_d.semilogy(dims, result.first_order_bound(), **BOUND_STYLE, label=r"$G_0\,t^2/2^d$ (first-order term)")
+    ax_d.semilogy(dims, result.final(), "o-", label="mean over $2^d$ parities")
+    ax_d.semilogy(dims, result.first_order_bound(), **BOUND_STYLE, label=r"$G_0\,t^2/2^d$ (first order)")
     ax_d.set(xlabel="dimension $d$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
              title=f"after t = {result.time[-1]:g} ({config.steps} steps)")
-    ax_d.legend(loc="upper right")
+    ax_d.legend(loc="lower left")
     shown = list(config.dims)[:: max(1, len(config.dims) // 4)]
-    for d, color in zip(shown, colors(len(shown))):
+    for i, (d, color) in enumerate(zip(shown, colors(len(shown)))):
         ax_t.loglog(result.time[1:], result.mean_sq_distance[d][1:], color=color, label=f"$d={d}$")
         ax_t.loglog(result.time[1:], result.G0[d] * result.time[1:] ** 2 / 2.0**d, color="black", linestyle="--",
-                    linewidth=0.9, zorder=3)
+                    linewidth=0.9, zorder=3, label=r"$G_0t^2/2^d$" if i == len(shown) - 1 else None)
     ax_t.set(xlabel=r"time $t=\eta k$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
-             title="growth along the run (black dashes: $G_0t^2/2^d$)")
-    ax_t.legend(loc="lower right")
+             title="growth along the run")
+    ax_t.legend(loc="upper left", ncols=2, columnspacing=1.0)
     return fig

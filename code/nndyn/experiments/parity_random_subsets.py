@@ -28,7 +28,7 @@ import torch
 
 from .._validation import check_in_range, check_increasing, check_positive_int
 from ..models import TwoLayerNet
-from ..plotting import BOUND_STYLE, figure
+from ..plotting import BOUND_STYLE, LEGEND_SIZE, PAGE_WIDTH, figure
 from ..prose import number
 from ..seeding import derive_seed, numpy_generator
 from ..training.online import OnlineTrajectory, train_online
@@ -302,7 +302,7 @@ def plot(result: Result):
     :math:`\\binom{d}{d/2}`. Right: the batch sweep, steps against :math:`B` with the same two lines."""
     config = result.config
     cap, batch = config.max_steps, config.batch_size
-    fig, (ax, ax_b) = figure(2, width=8.6, height=3.9)
+    fig, (ax, ax_b) = figure(2, width=PAGE_WIDTH, height=3.9)
     dims = np.asarray(config.dims, dtype=float)
     gap = float(min(np.diff(dims))) if len(dims) > 1 else 4.0
     offsets = np.linspace(-0.1, 0.1, config.draws) * gap if config.draws > 1 else np.zeros(1)
@@ -315,7 +315,7 @@ def plot(result: Result):
             ax.scatter([x], [y], marker="o" if reached else "^", s=36, zorder=3,
                        facecolors=draw_color if reached else "white", edgecolors=draw_color, linewidths=1.2)
             ax.annotate(f"{int(size)}", (x, y), textcoords="offset points", xytext=(0, 5),
-                        ha="center", va="bottom", fontsize=8, color=draw_color)
+                        ha="center", va="bottom", fontsize=LEGEND_SIZE, color=draw_color)
     grid = np.linspace(dims[0] - 0.4 * gap, dims[-1] + 0.4 * gap, 100)
     factor = result.growth_per_bit()
     if np.isfinite(factor):
@@ -336,7 +336,7 @@ def plot(result: Result):
     ax.set_xlim(dims[0] - 0.45 * gap, dims[-1] + 0.45 * gap)
     ax.set(xlabel="dimension $d$", ylabel=f"SGD steps to {100 * config.learned_level:g}% test accuracy",
            xticks=list(config.dims), title=f"random parities, batch $B$ = {batch}")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=LEGEND_SIZE)
     # right: the batch sweep at one dimension
     d = config.sweep_dim
     size = int(result.sizes[d][0])
@@ -352,5 +352,5 @@ def plot(result: Result):
               label=rf"$\binom{{{d}}}{{{size}}}/B$")
     ax_b.set(xscale="log", yscale="log", xlabel="batch size $B$", ylabel="SGD steps",
              title=rf"one draw, $d$ = {d}, $|S|$ = {size}")
-    ax_b.legend(loc="best", fontsize=8)
+    ax_b.legend(loc="best", fontsize=LEGEND_SIZE)
     return fig

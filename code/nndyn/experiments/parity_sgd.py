@@ -18,7 +18,7 @@ import numpy as np
 
 from .._validation import check_in_range, check_increasing
 from ..models import TwoLayerNet
-from ..plotting import colors, figure
+from ..plotting import LEGEND_SIZE, colors, figure
 from ..training.online import OnlineTrajectory, train_online
 from ..seeding import derive_seed
 from .base import ExperimentConfig
@@ -192,7 +192,7 @@ def plot(result: Result):
     ax_acc.axhline(0.5, color="grey", linewidth=1, linestyle=":")
     chance = result.config.chance_level
     ax_acc.axhspan(1 - chance, chance, color="grey", alpha=0.12, linewidth=0)
-    ax_acc.text(ax_acc.get_xlim()[1], 0.455, "chance", ha="right", va="bottom", fontsize=8, color="grey")
+    ax_acc.text(ax_acc.get_xlim()[1], 0.455, "chance", ha="right", va="bottom", fontsize=LEGEND_SIZE, color="grey")
     ax_acc.set(xlabel="SGD step", ylabel="test accuracy", ylim=(0.4, 1.02), title="test accuracy")
     ax_loss.set(xlabel="SGD step", ylabel="hinge loss (fresh batches)", title="training loss")
     ax_loss.set_ylim(bottom=-0.02)
@@ -233,7 +233,7 @@ def interactive(result: Result):
                    {"type": "line", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5,
                     "line": {"color": "grey", "width": 1, "dash": "dot"}}],
         "annotations": [{"text": "chance", "xref": "x domain", "yref": "y", "x": 1, "y": 1 - chance, "yanchor": "top",
-                         "xanchor": "right", "showarrow": False, "font": {"size": 11, "color": "grey"}}],
+                         "xanchor": "right", "showarrow": False, "font": {"size": 13, "color": "grey"}}],
     }
     narrow = {"grid": {"rows": 2, "columns": 1, "pattern": "independent", "roworder": "top to bottom", "ygap": 0.3},
               "height": 640, "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.12, "yanchor": "top",
