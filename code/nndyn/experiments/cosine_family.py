@@ -143,7 +143,7 @@ def plot(result: Result):
     ax1.semilogy(d, result.sizes, "o", color=OKABE_ITO[0], ms=6, mfc="none", mew=1.2, zorder=2,
                  label=r"$|S_d|=\binom{2d}{d}$")
     ax1.semilogy(d, result.asymptotic, color=OKABE_ITO[2], lw=1.6, zorder=3, label=r"$4^d/\sqrt{\pi d}$")
-    ax1.semilogy(d, result.notes_lower_bound, **BOUND_STYLE, label=r"notes: $2^d/\sqrt{d}$")
+    ax1.semilogy(d, result.notes_lower_bound, **BOUND_STYLE, label=r"lower bound $2^d/\sqrt{d}$")
     ax1.set(xlabel="dimension $d$", ylabel="number of functions", title="Size of the cosine family")
     ax1.legend(**below)
 

@@ -114,7 +114,7 @@ def plot(result: Result):
     m = np.asarray(c.widths, dtype=float)
     fig, ax = figure(1, width=5.6, height=4.6)
     ax.loglog(m, result.gap, "o-", color=OKABE_ITO[0], label=f"measured: slope {signed(result.slope)}")
-    ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"notes' Theorem 13 ($C=1$, $\delta={c.delta:g}$): slope $-1/2$")
+    ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"the theorem's bound ($C=1$, $\delta={c.delta:g}$): slope $-1/2$")
     ax.loglog(m, result.gap[0] * (m / m[0]) ** -2.0, color=OKABE_ITO[1], linestyle=":", label=r"slope $-2$ (first layer moves by $O(m^{-2})$)")
     ax.set(xlabel="width $m$", ylabel=r"$\max_{t,x}|f_{NN}(x)-f_{RFM}(x)|$", title=rf"$n={c.n}$, $d={c.d}$, $\eta={c.lr_scale:g}/m$, {c.steps} steps")
     width_axis(ax, c.widths)

@@ -119,7 +119,7 @@ def plot(result: Result):
         share, cos = result.weights[name]
         ax[1].scatter(cos, share, s=14, color=OKABE_ITO[k], alpha=0.8, label=label)
     w = penalty_weight(c.lam, c.n, c.d)
-    ax[0].set(xlabel="time $t$", ylabel="risk", title=rf"$m={c.m}$, $\lambda={c.lam:g}$ (weight {w:.2g})")
+    ax[0].set(xlabel="time $t$", ylabel="risk", title=rf"$m={c.m}$, $\gamma={c.lam:g}$ (weight {w:.2g})")
     floor = 1e-2 * min(result.regularized["test_risk"].min(), result.plain["test_risk"].min(), result.regularized["train_risk"].min())
     ax[0].set_ylim(bottom=floor)
     ax[1].set(xlabel=r"$b_j^\top e_1/\|b_j\|$", ylabel=r"$|a_j|\,\|b_j\|$", yscale="log", title="first layer at the end")
