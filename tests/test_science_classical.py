@@ -11,9 +11,10 @@ def result():
     return classical_bounds.run(classical_bounds.Config.preset("quick"))
 
 
-@pytest.mark.checks(
-    "thm-nonconvex",
-    "GD on a two-layer ReLU net (n=50, d=20, m=10, lr 0.2, 2000 steps): running min of |grad R| <= sqrt(R(theta_0)/t) at every record (the flow bound, tighter than GD's)",
+@pytest.mark.observation(
+    "classical_bounds",
+    "GD on a two-layer ReLU net (n=50, d=20, m=10, lr 0.2, 2000 steps), not L-smooth, so outside thm-nonconvex: "
+    "running min of |grad R| <= sqrt(R(theta_0)/t), the flow's bound, at every record",
     shown_in=("fig-classical-bounds", "ch1-net-ratio"),
 )
 def test_theorem1_bound_holds_along_the_network_trajectory(result):
@@ -110,3 +111,20 @@ def test_caption_right_pl_gap_falls_far_faster_than_the_bound_and_zeta_near_one(
     assert result.pl_constant < 16
     zeta = 1 - result.pl_smoothness * result.config.pl_lr / 2
     assert zeta > 0.95                      # "the factor zeta is close to 1"
+
+
+def test_text_below_the_figure_worst_ratios_and_the_flat_region(result):
+    """The table and the paragraphs under fig-classical-bounds: the PL ratio to the bound is
+    largest at t = 0 (equality there); the nearly flat region the PL run crosses is where the
+    local PL ratio |grad R|^2 / (R - inf R) is worst, i.e. where it comes down to the global
+    constant C; and the least-squares gap ends well below its bound."""
+    pl = result.pl
+    ratio = pl.value / result.pl_bound()
+    assert np.argmax(ratio) == 0 and ratio[0] == pytest.approx(1.0, rel=1e-12)
+    keep = pl.value > 1e-12
+    local = pl.grad_norm[keep] ** 2 / pl.value[keep]
+    assert local.min() == pytest.approx(result.pl_constant, rel=1e-3)
+    worst = pl.t[keep][np.argmin(local)]
+    assert 0 < worst < pl.t[keep][-1] / 2  # crossed early, before the fast fall
+    convex = result.least_squares.value[1:] / result.convex_bound()
+    assert convex[-1] < 0.2
