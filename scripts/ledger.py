@@ -26,6 +26,7 @@ writes the page "What is checked, and how" (``book/ledger.md``, through
 from __future__ import annotations
 
 import ast
+import importlib.util
 import hashlib
 import json
 import re
@@ -321,15 +322,17 @@ def read_book(root: Path) -> tuple[list[Statement], set[str], dict[str, tuple[in
 
 
 def read_experiments(root: Path) -> dict[str, tuple[int, str]]:
-    """The experiments of ``nndyn/experiments/catalog.py`` (its ``CATALOG`` literal), by name."""
-    path = root / "code" / "nndyn" / "experiments" / "catalog.py"
+    """The experiments of ``code/nndyn/experiments`` by name: ``(CHAPTER, TITLE)``, read from
+    each module's source by the package's own catalog (:func:`nndyn.experiments.catalog.catalog`,
+    loaded from ``root`` without importing the package, so no torch)."""
+    folder = root / "code" / "nndyn" / "experiments"
+    path = folder / "catalog.py"
     if not path.exists():
         return {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
-        if isinstance(target, ast.Name) and target.id == "CATALOG" and node.value is not None:
-            return {name: (row[0], row[1]) for name, row in ast.literal_eval(node.value).items()}
-    return {}
+    spec = importlib.util.spec_from_file_location("_ledger_catalog", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {name: (entry.chapter, entry.title) for name, entry in module.catalog(folder).items()}
 
 
 # --------------------------------------------------------------------------- the tests

@@ -13,6 +13,7 @@ import html as html_lib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -88,10 +89,10 @@ ERRATA = """\
 - **Here** ({prf:ref}`thm-here`). The notes state it otherwise.
 """
 
-CATALOG = """\
-CATALOG: dict[str, tuple[int, str, bool]] = {
-    'demo_experiment': (1, 'A demo', False),
-}
+DEMO_EXPERIMENT = """\
+\"\"\"Chapter 1: a demo experiment.\"\"\"
+TITLE = "A demo"
+CHAPTER = 1
 """
 
 
@@ -104,9 +105,10 @@ def make_checkout(root: Path, tests: str, unchecked: str | None = None) -> ledge
     (root / "tests" / "test_demo.py").write_text(textwrap.dedent(tests))
     if unchecked is not None:
         (root / "tests" / "ledger_unchecked.py").write_text(textwrap.dedent(unchecked))
-    catalog = root / "code" / "nndyn" / "experiments"
-    catalog.mkdir(parents=True)
-    (catalog / "catalog.py").write_text(CATALOG)
+    experiments = root / "code" / "nndyn" / "experiments"
+    experiments.mkdir(parents=True)
+    shutil.copy(ROOT / "code" / "nndyn" / "experiments" / "catalog.py", experiments / "catalog.py")
+    (experiments / "demo_experiment.py").write_text(DEMO_EXPERIMENT)
     return ledger.collect(root)
 
 

@@ -6,7 +6,7 @@ Each module of :mod:`nndyn.experiments` is the one place for its own ``TITLE``,
 ``CHAPTER`` and (optionally) ``DISTRIBUTED``: :func:`catalog` reads these module-level
 constants from the module's source with ``ast``. A new experiment module appears
 here, on the command line and on the API page (the ``experiment-modules`` directive of
-``scripts/sphinx_ext/experiment_modules.py``) with no line to add anywhere.
+``scripts/experiment_modules.py``) with no line to add anywhere.
 
 The constants must therefore be literals (``TITLE = "..."``, ``CHAPTER = 6``,
 ``DISTRIBUTED = True``); ``tests/test_cli.py`` checks that :func:`catalog` equals
