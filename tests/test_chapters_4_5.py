@@ -540,3 +540,46 @@ def test_gd_success_fraction_falls_with_L():
     assert res.outcomes("empirical")["elsewhere"][-1] > 0.5
     with pytest.raises(ValueError):
         res.outcomes("other")
+
+
+# ------------------------------------------------------------ issue 24: the order of the text
+CHAPTER5 = Path(__file__).resolve().parents[1] / "book" / "05_cosine_landscape.md"
+
+
+@pytest.mark.parametrize("path", [CHAPTER4, CHAPTER5], ids=["ch4", "ch5"])
+def test_chapter_opens_with_goals_ends_with_summary_and_keeps_software_under_figures(path):
+    # issue 24: what the reader will be able to do before the first section, a summary just
+    # before the exercises, and a collapsed "How this was computed" block under every figure
+    text = path.read_text()
+    assert text.index(":::{admonition} After this chapter you can") < text.index("\n## ")
+    assert text.index("\n## Summary\n") < text.index("\n## Exercises\n")
+    assert "{py:mod}" not in text[:text.index("\n## ")]
+    names = re.findall(r":    name: (fig-[\w-]+)", text)
+    assert names
+    for name in names:
+        after = text[text.index(f":    name: {name}"):]
+        nxt = after.find(":    name: ", 1)
+        block = after if nxt < 0 else after[:nxt]
+        assert ":::{admonition} How this was computed\n:class: dropdown" in block, name
+
+
+def test_chapter_4_remark_on_one_target_follows_the_experiment_that_needs_it():
+    # issue 24: Remark 4.2 (about one fixed target) came before the experiments; it now
+    # follows the full-parity experiment it qualifies, and keeps its label
+    text = CHAPTER4.read_text()
+    assert text.count(":label: rem-equivariance") == 1
+    assert text.index(":    name: fig-parity-sgd") < text.index(":label: rem-equivariance") \
+        < text.index(":    name: fig-parity-random-subsets")
+    # the section that trains on the full parity no longer opens with software details
+    section = text[text.index("## Online SGD on the full parity"):text.index(":    name: fig-parity-sgd")]
+    for detail in ("IterableDataset", "Lightning", "OnlineSGDModule", "lecture` preset"):
+        assert detail not in section, detail
+
+
+def test_the_initialisation_experiment_trains_the_network_of_the_random_parities():
+    # chapter 4, section 4.7: "the network of the previous section (same width, batch and learning rate)"
+    from nndyn.experiments import parity_random_subsets
+
+    for preset in ("quick", "full", "lecture"):
+        fi, rs = parity_full_init.Config.preset(preset), parity_random_subsets.Config.preset(preset)
+        assert (fi.width, fi.batch_size, fi.lr) == (rs.width, rs.batch_size, rs.lr), preset
