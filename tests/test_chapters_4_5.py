@@ -44,7 +44,7 @@ def sgd(one_thread):
 
 @pytest.mark.observation(
     "parity_population_gd",
-    "GD on the exact hinge risk of all 2^d parities (d=3..8, width 8): E_f|theta_t-theta_0|^2 / G_0 halves per bit (log2 slope -1 +- 0.1), 0.8..1.5 x G_0 t^2/2^d",
+    "GD on the exact hinge risk of all 2^d parities (d=3..8, width 8): E_f|theta_t-theta_0|^2 / Gamma_0 halves per bit (log2 slope -1 +- 0.1), 0.8..1.5 x Gamma_0 t^2/2^d",
     shown_in=("fig-parity-population-gd", "ch4-gd-slope"),
 )
 def test_mean_distance_decays_like_two_to_minus_d(population_gd):
@@ -56,7 +56,7 @@ def test_mean_distance_decays_like_two_to_minus_d(population_gd):
 
 @pytest.mark.checks(
     "lem-bessel-gradients",
-    "equality case for the parity basis: 2^d E_f|grad R^f(theta_0)|^2 = G_0 (rel 1e-9), bias-input ReLU net, width 8, d=3..8; |h| <= 1 along the runs",
+    "equality case for the parity basis: 2^d E_f|grad R^f(theta_0)|^2 = Gamma_0 (rel 1e-9), bias-input ReLU net, width 8, d=3..8; |h| <= 1 along the runs",
     shown_in=("fig-parity-population-gd", "ch4-gd-parseval"),
 )
 def test_parseval_at_initialisation_and_hypotheses(population_gd):
@@ -72,7 +72,7 @@ def test_parseval_at_initialisation_and_hypotheses(population_gd):
 
 @pytest.mark.observation(
     "parity_population_gd",
-    "the measured E_f|theta_t-theta_0|^2 exceeds the first-order term G_0 t^2/2^d by 0-10 % in every d=3..8 (the ReLU net is outside the Lipschitz hypothesis)",
+    "the measured E_f|theta_t-theta_0|^2 exceeds the first-order term Gamma_0 t^2/2^d by 0-10 % in every d=3..8 (the ReLU net is outside the Lipschitz hypothesis)",
     shown_in=("fig-parity-population-gd", "ch4-gd-excess-max"),
 )
 def test_measurement_exceeds_the_first_order_term_by_a_few_percent(population_gd):
@@ -198,7 +198,7 @@ def test_chapter_4_captions_state_no_fact_typed_from_one_run():
     rs_caption = _caption("fig-parity-random-subsets")
     assert "beyond which no run" not in rs_caption and "crosses" not in rs_caption
     gd_caption = _caption("fig-parity-population-gd")
-    assert "not divided by $G_0$" in gd_caption  # the panel plots the undivided quantity
+    assert "not divided by $\\Gamma_0$" in gd_caption  # the panel plots the undivided quantity
     text = CHAPTER4.read_text()
     assert "exceptions that" not in text and "grow quickly" not in text
     assert "weaker than the notes' statement" in text

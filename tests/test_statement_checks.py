@@ -206,7 +206,7 @@ def test_hinge_risk_is_linear_for_bounded_models(seed):
 @pytest.mark.checks(
     "thm-gd-stays",
     "GD on the hinge risk of all 2^d parities, smooth bounded model with computed L, d = 6, 8, 3 seeds, to sqrt(L) t = 1.5: |theta^f_t-theta_0| and the class mean below both bounds at every step",
-    "G_0/2^d (...)^2, at every step",
+    "Gamma_0/2^d (...)^2, at every step",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
@@ -227,7 +227,7 @@ def test_gd_stays_near_its_initialisation(d, seed):
 @pytest.mark.checks(
     "cor-gd-stays",
     "same runs as thm-gd-stays (d = 6, 8, 3 seeds): for s = 0.5, 0.75, 0.9 at least a fraction s of the 2^d parities "
-    "keep sup_{t<=T} |theta^f_t - theta_0| <= sqrt(G_0/((1-s)2^d)) (e^{sqrt L T}-1)/sqrt L",
+    "keep sup_{t<=T} |theta^f_t - theta_0| <= sqrt(Gamma_0/((1-s)2^d)) (e^{sqrt L T}-1)/sqrt L",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
@@ -241,13 +241,13 @@ def test_most_targets_stay_within_the_corollary_radius(d, seed):
     for s in (0.5, 0.75, 0.9):
         radius = math.sqrt(G0 / ((1 - s) * 2**d)) * math.expm1(math.sqrt(L) * T) / math.sqrt(L)
         assert np.mean(sup <= radius) >= s
-        # "in particular": at this horizon the radius is at most sqrt(G_0/((1-s)L)) 2^{-d/4}
+        # "in particular": at this horizon the radius is at most sqrt(Gamma_0/((1-s)L)) 2^{-d/4}
         assert radius <= math.sqrt(G0 / ((1 - s) * L)) * 2 ** (-d / 4) * (1 + 1e-12)
 
 
 @pytest.mark.checks(
     "thm-gd-stays-exponential",
-    "GD up to T_* on all 2^d parities, smooth model with computed G_0, H_0, M, d = 6, 8, 3 seeds, s = 0.5, 0.75: a fraction >= s keeps |theta^f_t-theta_0| <= (2K+c) 2^{-d/2} t",
+    "GD up to T_* on all 2^d parities, smooth model with computed Gamma_0, H_0, M, d = 6, 8, 3 seeds, s = 0.5, 0.75: a fraction >= s keeps |theta^f_t-theta_0| <= (2K+c) 2^{-d/2} t",
     "s = 0.5, 0.75: a fraction >= s keeps |theta^f_t - theta_0| <= (2K+c) 2^{-d/2} t at every step, <= 2^{-d/4}",
 )
 @pytest.mark.parametrize("seed", SEEDS)

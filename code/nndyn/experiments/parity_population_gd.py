@@ -6,7 +6,7 @@ of a two-layer ReLU network and runs gradient descent on the *population* hinge 
 :math:`2^d` points of :math:`\\{-1,1\\}^d`) for *every* parity :math:`f=\\chi_S`,
 :math:`S\\subseteq\\{1,\\dots,d\\}`, all at once. It records the mean over the
 :math:`2^d` targets of :math:`\\|\\theta^f_k-\\theta_0\\|^2`, whose bound in Theorem 8 is
-:math:`G_0 t^2/2^d` to first order in :math:`t=\\eta k` (the :math:`L\\to0` limit of the bound).
+:math:`\\Gamma_0 t^2/2^d` to first order in :math:`t=\\eta k` (the :math:`L\\to0` limit of the bound).
 
 The network reads the input with a constant coordinate 1 appended (``bias_input``), as in
 :mod:`nndyn.experiments.parity_sgd`. Without it the odd part of the ReLU network is linear, and every parity
@@ -93,9 +93,9 @@ class Result:
     mean_sq_distance : dict[int, numpy.ndarray]
         :math:`\\frac1{2^d}\\sum_f\\|\\theta^f_k-\\theta_0\\|^2` at each step, by dimension.
     G0 : dict[int, float]
-        :math:`G_0=\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2` (exact).
+        :math:`\\Gamma_0=\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2` (exact).
     mean_initial_speed_sq : dict[int, float]
-        :math:`\\frac1{2^d}\\sum_f\\|\\nabla R^f(\\theta_0)\\|^2`, equal to :math:`G_0/2^d` by Parseval.
+        :math:`\\frac1{2^d}\\sum_f\\|\\nabla R^f(\\theta_0)\\|^2`, equal to :math:`\\Gamma_0/2^d` by Parseval.
     max_abs_output : dict[int, float]
         :math:`\\max_{f,k,x}|h(x;\\theta^f_k)|`: Theorem 8 assumes it is at most 1.
     final_risk_range : dict[int, tuple[float, float]]
@@ -105,7 +105,7 @@ class Result:
         (all parities of odd degree >= 3 without ``bias_input``; none with it).
     slope_log2 : float
         Least-squares slope of :math:`\\log_2` (final mean squared distance divided by
-        :math:`G_0`) against :math:`d`; :math:`G_0` differs between the initialisations of
+        :math:`\\Gamma_0`) against :math:`d`; :math:`\\Gamma_0` differs between the initialisations of
         the dimensions, and the theorem predicts the slope :math:`-1` for the ratio.
     """
 
@@ -124,7 +124,7 @@ class Result:
         return np.array([self.mean_sq_distance[d][-1] for d in self.config.dims])
 
     def first_order_bound(self) -> np.ndarray:
-        """:math:`G_0 t^2/2^d` at the final time, in the order of ``config.dims``."""
+        """:math:`\\Gamma_0 t^2/2^d` at the final time, in the order of ``config.dims``."""
         t = self.time[-1]
         return np.array([self.G0[d] * t**2 / 2.0**d for d in self.config.dims])
 
@@ -188,13 +188,13 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Left: final mean squared distance against :math:`d` with the bound :math:`G_0t^2/2^d`.
+    """Left: final mean squared distance against :math:`d` with the bound :math:`\\Gamma_0t^2/2^d`.
     Right: its growth along the run for each dimension."""
     config = result.config
     fig, (ax_d, ax_t) = figure(2, width=7.5, height=3.3)
     dims = np.asarray(config.dims)
     ax_d.semilogy(dims, result.final(), "o-", label="mean over $2^d$ parities")
-    ax_d.semilogy(dims, result.first_order_bound(), **BOUND_STYLE, label=r"$G_0\,t^2/2^d$ (first order)")
+    ax_d.semilogy(dims, result.first_order_bound(), **BOUND_STYLE, label=r"$\Gamma_0\,t^2/2^d$ (first order)")
     ax_d.set(xlabel="dimension $d$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
              title=f"after t = {result.time[-1]:g} ({config.steps} steps)")
     ax_d.legend(loc="lower left")
@@ -202,7 +202,7 @@ def plot(result: Result):
     for i, (d, color) in enumerate(zip(shown, colors(len(shown)))):
         ax_t.loglog(result.time[1:], result.mean_sq_distance[d][1:], color=color, label=f"$d={d}$")
         ax_t.loglog(result.time[1:], result.G0[d] * result.time[1:] ** 2 / 2.0**d, color="black", linestyle="--",
-                    linewidth=0.9, zorder=3, label=r"$G_0t^2/2^d$" if i == len(shown) - 1 else None)
+                    linewidth=0.9, zorder=3, label=r"$\Gamma_0t^2/2^d$" if i == len(shown) - 1 else None)
     ax_t.set(xlabel=r"time $t=\eta k$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
              title="growth along the run")
     ax_t.legend(loc="upper left", ncols=2, columnspacing=1.0)

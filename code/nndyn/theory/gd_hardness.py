@@ -4,7 +4,7 @@ Setting: an orthonormal class :math:`\\mathcal F` of :math:`2^d` functions with
 :math:`|f|\\le 1`, a model with :math:`\\sup_x|h(x;\\theta)|\\le 1` whose gradient is
 mean-square Lipschitz,
 :math:`\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_1)-\\nabla_\\theta h(x;\\theta_2)\\|^2\\le L\\|\\theta_1-\\theta_2\\|^2`,
-and the hinge risk. :math:`G_0=\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2`.
+and the hinge risk. :math:`\\Gamma_0=\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2`.
 The functions below evaluate the (corrected) bounds of the book's chapter 4.
 """
 
@@ -30,7 +30,7 @@ def _growth(t, L: float) -> np.ndarray:
 
 
 def initial_speed_bound(G0: float, d: int) -> float:
-    """Bessel's bound :math:`\\mathbb E_f\\|\\nabla R^f(\\theta_0)\\|^2\\le G_0/2^d`.
+    """Bessel's bound :math:`\\mathbb E_f\\|\\nabla R^f(\\theta_0)\\|^2\\le \\Gamma_0/2^d`.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def pathwise_bound(t, speed: float, L: float) -> np.ndarray:
 
 
 def mean_square_bound(t, G0: float, L: float, d: int) -> np.ndarray:
-    """The notes' Theorem 8: :math:`\\mathbb E_f\\|\\theta^f_t-\\theta_0\\|^2\\le \\frac{G_0}{2^d}\\big((e^{\\sqrt L t}-1)/\\sqrt L\\big)^2`.
+    """The notes' Theorem 8: :math:`\\mathbb E_f\\|\\theta^f_t-\\theta_0\\|^2\\le \\frac{\\Gamma_0}{2^d}\\big((e^{\\sqrt L t}-1)/\\sqrt L\\big)^2`.
 
     Parameters
     ----------
@@ -71,7 +71,7 @@ def mean_square_bound(t, G0: float, L: float, d: int) -> np.ndarray:
     G0 : float
         :math:`\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2` (>= 0).
     L : float
-        Lipschitz constant (>= 0; 0 gives the first-order bound :math:`G_0t^2/2^d`).
+        Lipschitz constant (>= 0; 0 gives the first-order bound :math:`\\Gamma_0t^2/2^d`).
     d : int
         :math:`|\\mathcal F|=2^d`.
     """
@@ -82,7 +82,7 @@ def mean_square_bound(t, G0: float, L: float, d: int) -> np.ndarray:
 def corollary_radius(T: float, G0: float, L: float, d: int, *, share: float = 0.75) -> float:
     """The notes' Corollary 9: a radius that at least a fraction ``share`` of the targets never leave up to time ``T``.
 
-    .. math:: r = \\sqrt{\\frac{G_0}{(1-s)\\,2^d}}\\;\\frac{e^{\\sqrt L T}-1}{\\sqrt L}.
+    .. math:: r = \\sqrt{\\frac{\\Gamma_0}{(1-s)\\,2^d}}\\;\\frac{e^{\\sqrt L T}-1}{\\sqrt L}.
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ def linear_horizon(L: float, d: int, *, power: float = 0.25) -> float:
     """The time :math:`T=p\\,d\\ln 2/\\sqrt L` at which :math:`e^{\\sqrt L T}=2^{pd}`.
 
     Up to this time the radius of :func:`corollary_radius` is at most
-    :math:`\\sqrt{G_0/((1-s)L)}\\,2^{-(1/2-p)d}`: exponentially small for :math:`p<1/2`.
+    :math:`\\sqrt{\\Gamma_0/((1-s)L)}\\,2^{-(1/2-p)d}`: exponentially small for :math:`p<1/2`.
 
     Parameters
     ----------
@@ -171,7 +171,7 @@ def neuron_parity_correlation(W, subset, *, bias=0.0, chunk: int = 1 << 15) -> n
 def exponential_horizon(G0: float, H0: float, M: float, d: int, *, share: float = 0.75) -> float:
     """The time up to which most targets stay within :math:`2^{-d/4}` of :math:`\\theta_0` (the second-order theorem).
 
-    With :math:`K=\\sqrt{(G_0+H_0)/(1-s)}` and :math:`c=\\sqrt{M/3}`, at least a fraction
+    With :math:`K=\\sqrt{(\\Gamma_0+H_0)/(1-s)}` and :math:`c=\\sqrt{M/3}`, at least a fraction
     :math:`s` of the targets satisfy :math:`\\|\\theta^f_t-\\theta_0\\|\\le(2K+c)\\,2^{-d/2}\\,t\\le 2^{-d/4}`
     for all
 
@@ -193,7 +193,7 @@ def exponential_horizon(G0: float, H0: float, M: float, d: int, *, share: float 
     Returns
     -------
     float
-        :math:`T_*` (``inf`` when :math:`G_0=H_0=M=0`: nothing moves).
+        :math:`T_*` (``inf`` when :math:`\\Gamma_0=H_0=M=0`: nothing moves).
     """
     G0 = check_nonnegative("G0", G0)
     H0 = check_nonnegative("H0", H0)
