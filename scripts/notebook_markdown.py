@@ -246,16 +246,45 @@ def exercise_titles(page: str, resolver: Resolver | None = None) -> dict[str, st
     return {m.group("label"): convert_roles(m.group("title").strip(), resolver or PlainResolver()) for m in found}
 
 
+FOOTNOTE_DEFINITION = re.compile(r"^\[\^(?P<name>[^\]\s]+)\]:[ \t]*(?P<text>.*(?:\n(?:[ \t]+\S.*))*)", re.M)
+"""A footnote's definition: ``[^name]: text``, continued by indented lines."""
+
+
+def inline_footnotes(source: str) -> str:
+    """Footnotes (``[^name]`` and their definitions ``[^name]: ...``) as Jupyter can show them:
+    Jupyter's Markdown has no footnotes and would print both raw. Each reference becomes a
+    superscript number and the definitions move, numbered, to the end of the cell (MyST-NB
+    keeps a footnote's definition in the cell of its reference)."""
+    definitions = {m.group("name"): " ".join(line.strip() for line in m.group("text").splitlines())
+                   for m in FOOTNOTE_DEFINITION.finditer(source)}
+    if not definitions:
+        return source
+    body = FOOTNOTE_DEFINITION.sub("", source)
+    order: list[str] = []
+
+    def number(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in definitions:
+            return match.group(0)
+        if name not in order:
+            order.append(name)
+        return f"<sup>{order.index(name) + 1}</sup>"
+
+    body = re.sub(r"\[\^([^\]\s]+)\]", number, body)
+    notes = [f"<sup>{i + 1}</sup> {definitions[name]}" for i, name in enumerate(order)]
+    return body.rstrip("\n") + "\n\n---\n\n" + "\n\n".join(notes) + "\n"
+
+
 def to_jupyter(source: str, resolver: Resolver | None = None, titles: dict[str, str] | None = None) -> str:
     """The MyST Markdown ``source`` of one cell as Markdown that Jupyter renders like the page
     (``titles``: :func:`exercise_titles` of the whole page, if the cell has solutions)."""
-    lines = convert_lines(source.splitlines(), resolver or PlainResolver(), titles or {})
+    lines = convert_lines(inline_footnotes(source).splitlines(), resolver or PlainResolver(), titles or {})
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
-RAW_MYST = re.compile(r"\]\{\.(?:html|latex)-only\}|\{[A-Za-z][\w:+.-]*\}`|^\s*(`{3,}|~{3,}|:{3,})\{|^\s*\([^)\s]+\)=\s*$", re.M)
-"""What Jupyter would show raw: a role, a format span, a directive fence or a target (for checks)."""
+RAW_MYST = re.compile(r"\[\^[^\]\s]+\]|\]\{\.(?:html|latex)-only\}|\{[A-Za-z][\w:+.-]*\}`|^\s*(`{3,}|~{3,}|:{3,})\{|^\s*\([^)\s]+\)=\s*$", re.M)
+"""What Jupyter would show raw: a footnote, a role, a format span, a directive fence or a target (for checks)."""
 
 
 def raw_myst(markdown: str) -> list[str]:

@@ -345,3 +345,16 @@ def test_site_only_and_pdf_only_text():
     assert nbmd.raw_myst("a [b]{.latex-only}") == ["]{.latex-only}"]
     with pytest.raises(ValueError, match="unbalanced"):
         nbmd.site_text("no opening]{.html-only}")
+
+
+def test_footnotes_become_numbered_notes_at_the_end_of_the_cell():
+    """Jupyter's Markdown has no footnotes: ``[^name]`` and ``[^name]: ...`` would show raw. The
+    references become superscript numbers in order of use, the definitions (with their indented
+    continuation lines) numbered notes at the end of the cell; the roles inside them resolve."""
+    src = ("First claim.[^b] Second claim.[^a] Again.[^b]\n\n[^a]: Note a, on\n    two lines.\n"
+           "[^b]: Note b with {math}`x`.\n\nMore text.")
+    md = nbmd.to_jupyter(src, FakeResolver())
+    assert md.startswith("First claim.<sup>1</sup> Second claim.<sup>2</sup> Again.<sup>1</sup>\n\nMore text."), md
+    assert md.endswith("<sup>1</sup> Note b with $x$.\n\n<sup>2</sup> Note a, on two lines."), md
+    assert nbmd.raw_myst(md) == []
+    assert nbmd.raw_myst("a claim.[^x]") == ["[^x]"]
