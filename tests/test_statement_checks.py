@@ -433,6 +433,32 @@ def test_kernel_regime_bounds_at_the_theorems_width(seed):
     assert records[-1]["risk"] < 1e-6 * r0  # trained to convergence, so the sup over t is reached
 
 
+@pytest.mark.checks(
+    "thm-nn-rfm",
+    "at m = n^4 log(n^2/delta)/lambda^2 (28 237) and 4x (n=3 orthonormal points, d=3, Y=0.05), 3 seeds: sup |f_NN-f_RFM| (200 probes) <= (1+sqrt log(1/delta))/(lambda sqrt m); slope <= -1/2",
+)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_nn_rfm_gap_at_theorem13s_width(seed):
+    """thm-nn-rfm with its hidden constants set to 1, at its own width, where lem-gram-init's and
+    thm-kernel-convergence's widths hold too. The bound holds by a factor ~1e10 (the gap is
+    O(m^-2), prop-nn-rfm-sharp); the slope between the two widths checks the rate m^-1/2."""
+    n, d, delta, Y = 3, 3, 0.1, 0.05
+    x, K, lam = _kernel_points(n, d, seed)
+    signs = 2 * torch.randint(0, 2, (n,), generator=torch_generator(seed, "labels")).double() - 1
+    y = Y * signs
+    m13 = math.ceil(n**4 / lam**2 * math.log(n**2 / delta))
+    assert m13 >= n**2 / lam**2 * max(2 * math.log(2 * n**2 / delta), 128 * Y, 64 * Y**2)
+    probes = sample_sphere(200, d, seed=derive_seed(seed, "test"))
+    widths, gaps = (m13, 4 * m13), []
+    for m in widths:
+        records = _train_nn_and_rfm(x, y, m, seed, steps=200, probes=probes, record_every=20)
+        assert records[-1]["risk"] < 1e-6 * records[0]["risk"]  # trained to convergence
+        gap = max(r["gap"] for r in records)
+        assert 0 < gap <= (1 + math.sqrt(math.log(1 / delta))) / (lam * math.sqrt(m))
+        gaps.append(gap)
+    assert math.log(gaps[1] / gaps[0]) / math.log(4) <= -0.5
+
+
 # ------------------------------------------------------------------------ chapter 8
 @pytest.mark.checks(
     "prop-linear-dynamics",
