@@ -314,7 +314,6 @@ def _kernel_points(n: int, d: int, seed: int):
 @pytest.mark.checks(
     "lem-gram-init",
     "at the lemma's width (n=3 orthonormal points, d=3, delta=0.1: m = 7 242), 40 draws, 3 seeds: |K_hat-K|_F <= lambda/2 in >= 90 % of draws (in all), then lambda_n(K_hat) >= lambda/2",
-    "<= lambda/2 in >= 90 % of draws (all, in fact), and then lambda_n(K_hat) >= lambda/2",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_gram_matrix_at_the_lemmas_width(seed):
@@ -334,7 +333,6 @@ def test_gram_matrix_at_the_lemmas_width(seed):
 @pytest.mark.checks(
     "lem-kr-error-dynamics",
     "GD with eta = 1e-4 (10 steps) on a two-layer net (n=6, d=4, m=20, both layers active), 3 seeds: de/dt = -Ge/n and dR/dt = -e^T G e/n^2 to 1e-2, and <= -2 lambda_n(G) R/n",
-    "(e_{k+1}-e_k)/eta = -G e/n and (R_{k+1}-R_k)/eta = -e^T G e/n^2 to 1e-2 rel, and <= -2 lambda_n(G) R/n",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_error_dynamics_along_a_small_step_run(seed):
@@ -407,7 +405,6 @@ def _train_nn_and_rfm(x, y, m, seed, steps, probes, record_every):
 @pytest.mark.checks(
     ("lem-local-convergence", "thm-kernel-convergence", "prop-nn-rfm-sharp"),
     "at Theorem 10's width (n=3 orthonormal points, d=3, Y=0.05, delta=0.1: m = 7 242), 3 seeds: risk, movements, kernel drift and sup_x |f_NN-f_RFM| below items 1-4 and (8+8n/lambda)c^3/m^2",
-    "|theta-theta_0|, max|a_j|, max|b_j-b_j(0)|, K_hat drift and sup |f_NN - f_RFM| (500 probes) below items 1-4 and (8+8n/lambda)c^3/m^2",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_kernel_regime_bounds_at_the_theorems_width(seed):
