@@ -120,9 +120,9 @@ def test_gram_matrix_autograd_equals_formula(training):
     assert training.gram_error < 1e-12
 
 
-@pytest.mark.checks(
-    ("lem-local-convergence", "thm-kernel-convergence"),
-    "GD (n=50, d=20, m = 100, 300, 1000, 500 steps; widths below the theorem's): risk <= e^{-m lambda t/(2n)} R(0) at every record (ratio <= 1+1e-12)",
+@pytest.mark.observation(
+    "kernel_regime_training",
+    "outside thm-kernel-convergence's hypotheses (n=50, d=20, m = 100..1000, far below its width): risk <= e^{-m lambda t/(2n)} R(0) at every record (ratio <= 1+1e-12), final < 0.1 x",
     shown_in=("fig-kr-training", "ch6-worst-ratio"),
 )
 def test_risk_below_theorem10_bound(training):
@@ -159,9 +159,9 @@ def test_movement_slopes(training):
     assert -2.3 < s["kernel_drift"] < -1.7  # Theorem 10: O(m^{-2})
 
 
-@pytest.mark.checks(
-    "thm-kernel-convergence",
-    "items 2-4 along the same runs: |theta-theta_0|, max|a_j|, max|b_j-b_j(0)|, |K_hat(t)-K_hat(0)|_F below 2c/sqrt m, 2c/m, 2c^2/m^2, 10nc^2/m^2",
+@pytest.mark.observation(
+    "kernel_regime_training",
+    "thm-kernel-convergence's items 2-4 far below its width (m = 100..1000): |theta-theta_0|, max|a_j|, max|b_j-b_j(0)|, K_hat drift below 2c/sqrt m, 2c/m, 2c^2/m^2, 10nc^2/m^2",
     shown_in=("fig-kr-training",),
 )
 def test_movement_below_theorem10_bounds(training):
@@ -253,9 +253,9 @@ def test_linear_lower_bound_holds_for_the_span_of_kernel_sections():
     assert mean_sq_error < 3 * tail                         # and nearly attained by this space
 
 
-@pytest.mark.checks(
-    ("thm-nn-rfm", "prop-nn-rfm-sharp"),
-    "sup gap |f_NN - f_RFM| over 200 probes, n=50, d=20, m = 100, 200, 400: falls with m, log-log slope <= -2 (<= -1/2 of Thm 13), below Thm 13's bound with constant 1",
+@pytest.mark.observation(
+    "nn_vs_rfm",
+    "sup gap |f_NN - f_RFM| (200 probes, n=50, d=20, m = 100, 200, 400, far below the widths of thm-nn-rfm, prop-nn-rfm-sharp): falls with m, slope <= -2, below Thm 13's bound with constant 1",
     shown_in=("fig-nn-rfm-gap", "ch7-gap-slope"),
 )
 def test_nn_rfm_gap_decays_at_least_as_fast_as_theorem13(gap):

@@ -372,7 +372,6 @@ def _kernel_points(n: int, d: int, seed: int):
 @pytest.mark.checks(
     "lem-gram-init",
     "at the lemma's width (n=3 orthonormal points, d=3, delta=0.1: m = 7 242), 40 draws, 3 seeds: |K_hat-K|_F <= lambda/2 in >= 90 % of draws (in all), then lambda_n(K_hat) >= lambda/2",
-    "<= lambda/2 in >= 90 % of draws (all, in fact), and then lambda_n(K_hat) >= lambda/2",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_gram_matrix_at_the_lemmas_width(seed):
@@ -392,7 +391,6 @@ def test_gram_matrix_at_the_lemmas_width(seed):
 @pytest.mark.checks(
     "lem-kr-error-dynamics",
     "GD with eta = 1e-4 (10 steps) on a two-layer net (n=6, d=4, m=20, both layers active), 3 seeds: de/dt = -Ge/n and dR/dt = -e^T G e/n^2 to 1e-2, and <= -2 lambda_n(G) R/n",
-    "(e_{k+1}-e_k)/eta = -G e/n and (R_{k+1}-R_k)/eta = -e^T G e/n^2 to 1e-2 rel, and <= -2 lambda_n(G) R/n",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_error_dynamics_along_a_small_step_run(seed):
@@ -465,7 +463,6 @@ def _train_nn_and_rfm(x, y, m, seed, steps, probes, record_every):
 @pytest.mark.checks(
     ("lem-local-convergence", "thm-kernel-convergence", "prop-nn-rfm-sharp"),
     "at Theorem 10's width (n=3 orthonormal points, d=3, Y=0.05, delta=0.1: m = 7 242), 3 seeds: risk, movements, kernel drift and sup_x |f_NN-f_RFM| below items 1-4 and (8+8n/lambda)c^3/m^2",
-    "|theta-theta_0|, max|a_j|, max|b_j-b_j(0)|, K_hat drift and sup |f_NN - f_RFM| (500 probes) below items 1-4 and (8+8n/lambda)c^3/m^2",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_kernel_regime_bounds_at_the_theorems_width(seed):
@@ -489,6 +486,32 @@ def test_kernel_regime_bounds_at_the_theorems_width(seed):
         assert float(torch.linalg.matrix_norm(r["K_hat"] - K0)) <= 10 * n * c**2 / m**2  # item 4
         assert r["gap"] <= (8 + 8 * n / lam) * c**3 / m**2  # prop-nn-rfm-sharp
     assert records[-1]["risk"] < 1e-6 * r0  # trained to convergence, so the sup over t is reached
+
+
+@pytest.mark.checks(
+    "thm-nn-rfm",
+    "at m = n^4 log(n^2/delta)/lambda^2 (28 237) and 4x (n=3 orthonormal points, d=3, Y=0.05), 3 seeds: sup |f_NN-f_RFM| (200 probes) <= (1+sqrt log(1/delta))/(lambda sqrt m); slope <= -1/2",
+)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_nn_rfm_gap_at_theorem13s_width(seed):
+    """thm-nn-rfm with its hidden constants set to 1, at its own width, where lem-gram-init's and
+    thm-kernel-convergence's widths hold too. The bound holds by a factor ~1e10 (the gap is
+    O(m^-2), prop-nn-rfm-sharp); the slope between the two widths checks the rate m^-1/2."""
+    n, d, delta, Y = 3, 3, 0.1, 0.05
+    x, K, lam = _kernel_points(n, d, seed)
+    signs = 2 * torch.randint(0, 2, (n,), generator=torch_generator(seed, "labels")).double() - 1
+    y = Y * signs
+    m13 = math.ceil(n**4 / lam**2 * math.log(n**2 / delta))
+    assert m13 >= n**2 / lam**2 * max(2 * math.log(2 * n**2 / delta), 128 * Y, 64 * Y**2)
+    probes = sample_sphere(200, d, seed=derive_seed(seed, "test"))
+    widths, gaps = (m13, 4 * m13), []
+    for m in widths:
+        records = _train_nn_and_rfm(x, y, m, seed, steps=200, probes=probes, record_every=20)
+        assert records[-1]["risk"] < 1e-6 * records[0]["risk"]  # trained to convergence
+        gap = max(r["gap"] for r in records)
+        assert 0 < gap <= (1 + math.sqrt(math.log(1 / delta))) / (lam * math.sqrt(m))
+        gaps.append(gap)
+    assert math.log(gaps[1] / gaps[0]) / math.log(4) <= -0.5
 
 
 # ------------------------------------------------------------------------ chapter 8
