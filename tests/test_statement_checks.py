@@ -501,7 +501,7 @@ def _mean_field_particles(x, y, m, rng, eta0=0.1, steps=100):
 
 @pytest.mark.checks(
     "thm-mean-field-limit",
-    "bounded differentiable neuron a tanh(b.x) (items 1-2's hypotheses), n=10, d=3, GD eta_0 m, t <= 10, 3 seeds: risk path and int a b_1, int a^2 at t=10 approach the m=25600 run, error falling like m^{-1/2} (m=25 to 400: factor > 2.5, slope -0.9..-0.3) while the limit measure moves 5x more",
+    "the width limit only, at a fixed step (the limit is the time-discretised dynamics): bounded differentiable neuron a tanh(b.x), as items 1-2 ask, n=10, d=3, full-batch GD with lr eta_0 m, eta_0 = 0.1, t <= 10, 3 seeds: risk path and int a b_1, int a^2 at t=10 approach the m=25600 run, error falling like m^{-1/2} (m=25 to 400: factor > 2.5, slope -0.9..-0.3) while the limit measure moves 5x more",
 )
 def test_mean_field_particles_approach_a_deterministic_limit():
     """Law of large numbers for the particles: the finite-width runs approach one deterministic
