@@ -15,10 +15,6 @@ UNCHECKED: dict[str, str] = {
         "a hardness statement conditional on the same lattice assumption; its constructive part, the network "
         "of an intersection of halfspaces and its path norm, is checked as lem-halfspace-network"
     ),
-    "thm-mean-field-limit": (
-        "a limit theorem (width and step to 0) from the cited papers under assumptions that exclude the ReLU; "
-        "chapter 9 reports the finite-width mean-field runs as observations"
-    ),
     "thm-mean-field-global": (
         "a statement about the limit of the Wasserstein gradient flow as t tends to infinity, from the cited "
         "papers; no finite computation reaches either limit"

@@ -137,7 +137,7 @@ def test_caption_of_the_ntk_figure(ntk_result):
 
 @pytest.mark.checks(
     "thm-ntk-training",
-    "depth-3 nets, n=20, widths 32-256, 200 GD steps: the change of the tangent kernel during training and the distance to f_lin fall at least like width^{-0.45}",
+    "the conclusion only, outside both items' hypotheses (ReLU, output scale 1, GD): depth-3 nets, n=20, widths 32-256, 200 steps: the change of the tangent kernel during training and the distance to f_lin fall at least like width^{-0.45}",
     shown_in=("fig-lazy-dynamics", "ch8-lazy-kslope"),
 )
 def test_lazy_dynamics_claims(lazy_result):
@@ -154,7 +154,7 @@ def test_lazy_dynamics_claims(lazy_result):
 
 @pytest.mark.checks(
     "prop-alpha-movement",
-    "GD on F_alpha (n=20, d=10, width 128, alpha = 0.5..16, 200 steps): |theta_T - theta_0| <= sqrt(T R(0))/alpha for every alpha; slope -1 +- 0.1",
+    "GD (the statement is for the flow) on F_alpha, centred depth-2 ReLU net (n=20, d=10, width 128, alpha = 0.5..16, 200 steps): |theta_T - theta_0| <= sqrt(T R(0))/alpha for every alpha; slope -1 +- 0.1",
     shown_in=("fig-output-scale", "ch8-alpha-mslope"),
 )
 def test_output_scale_claims(alpha_result):
@@ -269,7 +269,7 @@ def test_test_risk(mf_result):
 
 @pytest.mark.checks(
     "prop-neuron-speed",
-    "GD (n=30, d=5, m=40, 200 steps, eta_0=0.01), NTK and mean-field scalings: every neuron's |theta_j(t)-theta_j(0)| <= |theta_j(0)| (e^{m^{beta-1} sqrt(2R_0) t} - 1)",
+    "GD (n=30, d=5, m=40, 200 steps, eta_0=0.01), NTK and mean-field scalings: every neuron's |theta_j(t)-theta_j(0)| <= |theta_j(0)| (e^{m^{beta-1} sqrt(2R_0) t} - 1), the largest ratio above 0.1 (the bound is not vacuous; it is about 0.2)",
 )
 def test_neuron_speed_bound():
     """Proposition prop-neuron-speed, on a gradient-descent trajectory with a small step."""
@@ -287,7 +287,9 @@ def test_neuron_speed_bound():
         theta0 = torch.cat([start.a.detach()[:, None], start.B.detach()], 1)
         theta = torch.cat([net.a.detach()[:, None], net.B.detach()], 1)
         moved = (theta - theta0).norm(dim=1)
-        assert torch.all(moved <= theta0.norm(dim=1) * (math.exp(c * t) - 1))
+        bound = theta0.norm(dim=1) * (math.exp(c * t) - 1)
+        assert torch.all(moved <= bound)
+        assert float((moved / bound).max()) > 0.1  # the bound is within a factor 10 for some neuron
 
 
 @pytest.mark.checks(
