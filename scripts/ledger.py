@@ -370,6 +370,10 @@ def _declaration(call: ast.Call, kind: str, test_id: str, path: str, function: s
     args = list(call.args)
     keywords = {k.arg: k.value for k in call.keywords}
     first = args[0] if args else keywords.get("labels", keywords.get("experiment"))
+    if len(args) > 2:
+        raise DeclarationError(f"{kind}(...) takes two positional arguments ({'labels' if kind == 'checks' else 'experiment'}, "
+                               f"what); a third ({ast.unparse(args[2])[:60]}) would be read as nothing: join it to the "
+                               "'what' line, or name figures and glue keys with shown_in=(...)")
     what = args[1] if len(args) > 1 else keywords.get("what")
     if first is None or what is None:
         raise DeclarationError(f"{kind}(...) needs its {'labels' if kind == 'checks' else 'experiment'} and its 'what' line")

@@ -291,6 +291,20 @@ def test_a_marker_the_collector_cannot_read_breaks_the_rules(tmp_path):
     assert errors[3].startswith("tests/test_demo.py:17: a checks marker the ledger cannot attach to a test")
 
 
+def test_a_third_positional_argument_breaks_the_rules(tmp_path):
+    """``checks(label, what, "more")``: the third string would be read as nothing (``shown_in``
+    is a keyword), so it is an error, not silently dropped."""
+    broken = rules_broken(tmp_path, """\
+        import pytest
+
+        @pytest.mark.checks("thm-here", "a check", "a second what line")
+        def test_x():
+            pass
+    """)
+    errors = broken["unreadable declarations"]
+    assert len(errors) == 1 and "takes two positional arguments" in errors[0], errors
+
+
 def test_a_declared_test_that_is_not_defined_breaks_the_rules(tmp_path):
     found = make_checkout(tmp_path, GOOD_TESTS)
     found.functions["tests/test_demo.py"].discard("test_here")  # as if the function had gone
