@@ -374,7 +374,7 @@ def landscape_result():
 @pytest.mark.observation(
     "cosine_landscape",
     "local minima on a 161^2 grid, w_*=(1,0.5), L = 1, 2, 4, 8: population <= 2, empirical (n=100) grows with L to >= 20x the population count",
-    shown_in=("fig-cosine-landscape"),
+    shown_in=("fig-cosine-landscape", "ch5-land-growth"),
 )
 def test_population_has_few_minima_and_the_empirical_many(landscape_result):
     pop = landscape_result.counts("population")
@@ -519,7 +519,7 @@ def test_gradient_difference_bound_and_monte_carlo():
 @pytest.mark.observation(
     "cosine_gd_starts",
     "GD from a 17x17 grid of starts, L = 1, 2, 4, 8: the fraction reaching w_* falls with L, > 0.5 at L=1 and < 0.1 at L=8, population and empirical risk",
-    shown_in=("fig-cosine-gd-starts"),
+    shown_in=("fig-cosine-gd-starts", "ch5-gd-target-big"),
 )
 def test_gd_success_fraction_falls_with_L():
     res = cosine_gd_starts.run(cosine_gd_starts.Config.preset("quick"))
