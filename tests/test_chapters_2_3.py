@@ -71,7 +71,7 @@ def test_notes_expression_is_not_a_bound(halfspaces):
 
 def test_slope_one_step_fails_but_slope_two_is_exact():
     x = hypercube_points(4)
-    # at x = (1, 1, ., .) both c_i equal 1/2 and g = (a - 5/3) / 4
+    # at x = (1, 1, ., .) both z_i equal 1/2 and g = (a - 5/3) / 4
     W, b = torch.tensor([[1, 0, 0, 0], [0, 1, 0, 0]]), torch.tensor([0, 0])
     with torch.no_grad():
         for a, ok in [(1.0, False), (1.5, False), (1.8, True), (2.0, True), (8.0, True)]:
