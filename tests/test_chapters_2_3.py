@@ -194,7 +194,8 @@ def test_gradient_variance_caption_verdicts(variance):
     assert d0 is not None and d0 < variance.dims[-1]
     ratio = variance.variance / variance.bound
     assert np.all(ratio[variance.dims >= d0] >= 0.99) and ratio[variance.dims == d0 - 1][0] < 0.99
-    # "does not share this decay": no trend comparable with the variance's (slope about -1)
+    # "does not decay", "no comparable trend" (the slope itself is not printed, only the range):
+    # no trend comparable with the variance's (slope about -1)
     assert abs(variance.common_log2_slope) < 0.5
     assert variance.common_log2_slope > variance.log2_slope + 0.5
     common = variance.common_squared_norm
