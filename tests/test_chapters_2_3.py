@@ -71,7 +71,7 @@ def test_notes_expression_is_not_a_bound(halfspaces):
 
 def test_slope_one_step_fails_but_slope_two_is_exact():
     x = hypercube_points(4)
-    # at x = (1, 1, ., .) both c_i equal 1/2 and g = (a - 5/3) / 4
+    # at x = (1, 1, ., .) both z_i equal 1/2 and g = (a - 5/3) / 4
     W, b = torch.tensor([[1, 0, 0, 0], [0, 1, 0, 0]]), torch.tensor([0, 0])
     with torch.no_grad():
         for a, ok in [(1.0, False), (1.5, False), (1.8, True), (2.0, True), (8.0, True)]:
@@ -194,7 +194,8 @@ def test_gradient_variance_caption_verdicts(variance):
     assert d0 is not None and d0 < variance.dims[-1]
     ratio = variance.variance / variance.bound
     assert np.all(ratio[variance.dims >= d0] >= 0.99) and ratio[variance.dims == d0 - 1][0] < 0.99
-    # "does not share this decay": no trend comparable with the variance's (slope about -1)
+    # "does not decay", "no comparable trend" (the slope itself is not printed, only the range):
+    # no trend comparable with the variance's (slope about -1)
     assert abs(variance.common_log2_slope) < 0.5
     assert variance.common_log2_slope > variance.log2_slope + 0.5
     common = variance.common_squared_norm

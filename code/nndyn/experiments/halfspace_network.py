@@ -196,7 +196,7 @@ def plot(result: Result):
                  ls="-" if a == 2 else "--", label=rf"$\sigma({az})-\sigma({az}-1)$")
     half = torch.tensor([-1.5, -0.5, 0.5, 1.5], dtype=torch.float64)
     ax1.plot(half, relu_step(half, 2.0), "o", color=OKABE_ITO[0], ms=5, zorder=5)
-    ax1.set(xlabel="$z = c_i(x)$", ylabel="value", title="ReLU step, exact on $|z|\\geq 1/2$", ylim=(-0.15, 1.2))
+    ax1.set(xlabel="$z$ (on the cube $z = z_i(x)$)", ylabel="value", title="ReLU step, exact on $|z|\\geq 1/2$", ylim=(-0.15, 1.2))
     ax1.legend(ncol=2, columnspacing=1.0, handlelength=1.8, **below)
 
     rng = np.random.default_rng(derive_seed(result.config.seed, "plot-sample"))
