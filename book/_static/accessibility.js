@@ -18,6 +18,8 @@ function nndynRepairAccessibility() {
     svg.removeAttribute("role");
     svg.querySelectorAll("title").forEach((t) => t.remove());
   });
+  // sphinx-copybutton's buttons carry only a tooltip: name them.
+  document.querySelectorAll("button.copybtn:not([aria-label])").forEach((el) => el.setAttribute("aria-label", "Copy the code"));
   // The bibliography's citation list says role="list" but holds doc-biblioentry items.
   document.querySelectorAll('.citation-list[role="list"]').forEach((el) => el.removeAttribute("role"));
 }

@@ -50,6 +50,20 @@
     timer = setTimeout(markScrollingBoxes, 150);
   }
 
+  // A static figure is a link to its own image at full size: on a phone the page shows it at
+  // about 40 % of its width, and a reader taps it to read the tick labels.
+  function addFigureZoomLinks() {
+    document.querySelectorAll(".bd-article figure img").forEach(function (img) {
+      if (img.closest("a") || img.closest(".nndyn-interactive")) return;
+      var link = document.createElement("a");
+      link.href = img.getAttribute("src");
+      link.className = "nndyn-zoom";
+      link.setAttribute("aria-label", "Open the figure at full size" + (img.alt ? ": " + img.alt.slice(0, 80) : ""));
+      img.parentNode.insertBefore(link, img);
+      link.appendChild(img);
+    });
+  }
+
   // Skip links to the figures of the page, after the theme's "Skip to main content": hidden
   // until a keyboard user tabs to them, they take the reader to a figure (and its controls)
   // without tabbing through every link of the text before it.
@@ -78,6 +92,7 @@
 
   function start() {
     addFigureSkipLinks();
+    addFigureZoomLinks();
     var typeset = (typeof MathJax !== "undefined" && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
     typeset.catch(function () {}).then(function () {
       markScrollingBoxes();
