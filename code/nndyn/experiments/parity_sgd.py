@@ -216,7 +216,7 @@ def interactive(result: Result):
                      "hovertemplate": f"d = {d}<br>step %{{x}}<br>hinge loss %{{y:.3f}}<extra></extra>"})
         toggles.append(Toggle(f"d = {d}", [2 * k, 2 * k + 1]))
     layout = {
-        "grid": {"rows": 1, "columns": 2, "pattern": "independent"},
+        "grid": {"rows": 1, "columns": 2, "pattern": "independent", "xgap": 0.35},  # room for the right panel's y title
         # A colour key for the dimensions (the accuracy traces only), under the panels; the
         # checkboxes show and hide curves, so clicking the key does nothing.
         "showlegend": True,
