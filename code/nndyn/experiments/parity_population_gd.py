@@ -194,7 +194,7 @@ def plot(result: Result):
     fig, (ax_d, ax_t) = figure(2, width=7.5, height=3.3)
     dims = np.asarray(config.dims)
     G0 = np.array([result.G0[d] for d in config.dims])
-    ax_d.semilogy(dims, result.final() / G0, "o-", label=r"mean over $2^d$ parities, $/\Gamma_0$")
+    ax_d.semilogy(dims, result.final() / G0, "o-", label=r"mean over the $2^d$ parities")
     ax_d.semilogy(dims, result.first_order_bound() / G0, **BOUND_STYLE, label=r"$t^2/2^d$ (first order)")
     ax_d.set(xlabel="dimension $d$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2/\Gamma_0$",
              title=f"after t = {result.time[-1]:g} ({config.steps} steps)")
