@@ -198,7 +198,7 @@ def test_chapter_4_captions_state_no_fact_typed_from_one_run():
     rs_caption = _caption("fig-parity-random-subsets")
     assert "beyond which no run" not in rs_caption and "crosses" not in rs_caption
     gd_caption = _caption("fig-parity-population-gd")
-    assert "not divided by $\\Gamma_0$" in gd_caption  # the panel plots the undivided quantity
+    assert "divided by $\\Gamma_0$, against $d$" in gd_caption  # the left panel plots the distance over Gamma_0
     text = CHAPTER4.read_text()
     assert "exceptions that" not in text and "grow quickly" not in text
     assert "weaker than the notes' statement" in text
@@ -484,6 +484,41 @@ def test_gradient_information_decays_at_predicted_rate():
         if below.any():
             ratio = res.mc_spread[r][below] / res.noise_floor[below]
             assert np.all((ratio > 0.5) & (ratio < 2.0))
+
+
+def test_gradient_information_legend_has_no_stray_thin_space():
+    """Second reading, ch05 mark 1: the thin space goes into the thousands of n only."""
+    import matplotlib.pyplot as plt
+
+    res = cosine_gradient_information.run(cosine_gradient_information.Config.preset("quick"))
+    fig = cosine_gradient_information.plot(res)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
+    noise = next(label for label in labels if label.startswith("sampling noise"))
+    assert "$\\," not in noise and "$, $n=" in noise
+    assert any(label.startswith("closed form, $r=") for label in labels)  # r, as in the caption
+
+
+def test_population_gd_figure_plots_the_distance_over_gamma0(population_gd):
+    """Second reading, ch04 mark 24 and mark 22: the left panel divides by Gamma_0 (as the
+    caption says); the right panel's legend is outside the axes and d = 3 and d = 8 differ in hue."""
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    fig = parity_population_gd.plot(population_gd)
+    ax_d, ax_t = fig.axes[:2]
+    G0 = np.array([population_gd.G0[d] for d in population_gd.config.dims])
+    assert np.allclose(ax_d.lines[0].get_ydata(), population_gd.final() / G0)
+    assert "/\\Gamma_0" in ax_d.get_ylabel()
+    legend = ax_t.get_legend()
+    fig.canvas.draw()
+    inside = ax_t.get_window_extent()
+    assert legend.get_window_extent().x0 >= inside.x1  # to the right of the data
+    colours = {line.get_label(): line.get_color() for line in ax_t.lines if line.get_label().startswith("$d=")}
+    first, last = (mcolors.to_rgb(colours[f"$d={d}$"]) for d in (population_gd.config.dims[0], population_gd.config.dims[-1]))
+    hue = lambda rgb: mcolors.rgb_to_hsv(rgb)[0]
+    assert abs(hue(first) - hue(last)) > 0.1 or abs(sum(first) - sum(last)) > 0.6
+    plt.close(fig)
 
 
 def test_monte_carlo_gradients_match_closed_form():

@@ -166,11 +166,11 @@ def plot(result: Result):
     L = np.asarray(result.config.frequencies)
     fig, ax = figure(1, width=5.2, height=3.4)
     for r, color in zip(result.config.radii, colors(len(result.config.radii))):
-        ax.semilogy(L, result.spread[r], "o", color=color, markersize=3.5, label=f"closed form, $|w-w_*|={r:g}$")
+        ax.semilogy(L, result.spread[r], "o", color=color, markersize=3.5, label=f"closed form, $r={r:g}$")
         ax.semilogy(L, result.mc_spread[r], "x", color=color, markersize=4.5, markeredgewidth=1.1)
         ax.semilogy(L, result.prediction[r], color=color, linestyle="--", linewidth=1.2)
     ax.semilogy(L, result.noise_floor, color="0.45", linestyle=":", linewidth=1.4,
-                label=rf"sampling noise $L\sqrt{{2/n}}$, $n={result.config.n:,}$".replace(",", r"\,"))
+                label=rf"sampling noise $L\sqrt{{2/n}}$, " + "$n=" + f"{result.config.n:,}".replace(",", r"\,") + "$")
     ax.plot([], [], "x", color="0.3", label="autograd on $n$ samples")
     ax.plot([], [], **BOUND_STYLE, label=r"$L^2 r\,e^{-L^2r^2/2}$")
     ax.set(xlabel="frequency $L$", ylabel="spread of $\\nabla R_L(w)$ over targets",

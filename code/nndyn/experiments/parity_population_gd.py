@@ -26,7 +26,7 @@ from ..data import hypercube_points
 from ..models import TwoLayerNet
 from ..data import all_parities  # noqa: F401  (public in nndyn.data)
 from ..kernels import gradient_energy  # noqa: F401  (public in nndyn.kernels)
-from ..plotting import BOUND_STYLE, colors, figure
+from ..plotting import BOUND_STYLE, OKABE_ITO, figure
 from .base import ExperimentConfig
 from ..seeding import derive_seed
 
@@ -188,22 +188,27 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Left: final mean squared distance against :math:`d` with the bound :math:`\\Gamma_0t^2/2^d`.
-    Right: its growth along the run for each dimension."""
+    """Left: final mean squared distance divided by :math:`\\Gamma_0`, against :math:`d`, with the
+    first-order term :math:`t^2/2^d`. Right: its growth along the run for each dimension."""
     config = result.config
     fig, (ax_d, ax_t) = figure(2, width=7.5, height=3.3)
     dims = np.asarray(config.dims)
-    ax_d.semilogy(dims, result.final(), "o-", label="mean over $2^d$ parities")
-    ax_d.semilogy(dims, result.first_order_bound(), **BOUND_STYLE, label=r"$\Gamma_0\,t^2/2^d$ (first order)")
-    ax_d.set(xlabel="dimension $d$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
+    G0 = np.array([result.G0[d] for d in config.dims])
+    ax_d.semilogy(dims, result.final() / G0, "o-", label=r"mean over the $2^d$ parities")
+    ax_d.semilogy(dims, result.first_order_bound() / G0, **BOUND_STYLE, label=r"$t^2/2^d$ (first order)")
+    ax_d.set(xlabel="dimension $d$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2/\Gamma_0$",
              title=f"after t = {result.time[-1]:g} ({config.steps} steps)")
     ax_d.legend(loc="lower left")
     shown = list(config.dims)[:: max(1, len(config.dims) // 4)]
-    for i, (d, color) in enumerate(zip(shown, colors(len(shown)))):
-        ax_t.loglog(result.time[1:], result.mean_sq_distance[d][1:], color=color, label=f"$d={d}$")
-        ax_t.loglog(result.time[1:], result.G0[d] * result.time[1:] ** 2 / 2.0**d, color="black", linestyle="--",
-                    linewidth=0.9, zorder=3, label=r"$\Gamma_0t^2/2^d$" if i == len(shown) - 1 else None)
-    ax_t.set(xlabel=r"time $t=\eta k$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2$",
+    # neighbouring curves get contrasting hues; the two blues of the palette are kept apart
+    order = [0, 4, 5, 1, 3, 2, 7]
+    palette = [OKABE_ITO[i] for i in order]
+    for i, d in enumerate(shown):
+        color = palette[i % len(palette)]
+        ax_t.loglog(result.time[1:], result.mean_sq_distance[d][1:] / result.G0[d], color=color, label=f"$d={d}$")
+        ax_t.loglog(result.time[1:], result.time[1:] ** 2 / 2.0**d, color="black", linestyle="--",
+                    linewidth=0.9, zorder=3, label=r"$t^2/2^d$" if i == len(shown) - 1 else None)
+    ax_t.set(xlabel=r"time $t=\eta k$", ylabel=r"$\mathbb{E}_f\,\|\theta^f_t-\theta_0\|^2/\Gamma_0$",
              title="growth along the run")
-    ax_t.legend(loc="upper left", ncols=2, columnspacing=1.0)
+    ax_t.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     return fig

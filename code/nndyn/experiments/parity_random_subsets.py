@@ -324,15 +324,19 @@ def plot(result: Result):
         slope, icpt = np.polyfit(xs, ys, 1)
         ax.plot(grid, 2.0 ** (icpt + slope * grid), color=fit_color, linewidth=1.5,
                 label=f"fit: factor {factor:.2f} per bit")
-    ax.plot(grid, 2.0**grid / batch, **BOUND_STYLE, label=r"$2^d/B$")
-    ax.plot(grid, central_binomial(grid) / batch, color="grey", linestyle=":",
-            linewidth=1.2, label=r"$\binom{d}{d/2}/B$")
-    ax.scatter([], [], marker="o", color=draw_color, label=r"random $S$ (label: $|S|$)")
     ax.set_yscale("log")
     finite = np.concatenate([result.steps_to_learn[d][np.isfinite(result.steps_to_learn[d])] for d in config.dims])
     low = float(finite.min()) if finite.size else float(cap)
     high = float(finite.max()) if finite.size else float(cap)
-    ax.set_ylim(max(config.eval_every / 2, low / 4), high * 8)
+    y_low, y_high = max(config.eval_every / 2, low / 4), high * 8
+    ax.set_ylim(y_low, y_high)
+    # a reference line is drawn (and listed in the legend) only where it enters the plotted range
+    for values, style, label in ((2.0**grid / batch, BOUND_STYLE, r"$2^d/B$"),
+                                 (central_binomial(grid) / batch,
+                                  {"color": "grey", "linestyle": ":", "linewidth": 1.2}, r"$\binom{d}{d/2}/B$")):
+        if np.any((values >= y_low) & (values <= y_high)):
+            ax.plot(grid, values, **style, label=label)
+    ax.scatter([], [], marker="o", color=draw_color, label=r"random $S$ (label: $|S|$)")
     ax.set_xlim(dims[0] - 0.45 * gap, dims[-1] + 0.45 * gap)
     ax.set(xlabel="dimension $d$", ylabel=f"SGD steps to {100 * config.learned_level:g}% test accuracy",
            xticks=list(config.dims), title=f"random parities, batch $B$ = {batch}")
