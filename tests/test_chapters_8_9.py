@@ -146,6 +146,13 @@ def test_lazy_dynamics_claims(lazy_result):
     assert s["kernel_change"] < -0.45  # at least as fast as m^(-1/2), with tolerance
     assert s["lin_distance"] < -0.45
     assert -1.3 < s["movement"] < -0.7
+    # chapter 8: the slope is shallower than -1; the mean norm sqrt(m(d+1) + (D-2)m^2) of theta_0
+    # grows with a slope below 1, and the rest of the gap is the movement |theta_T - theta_0| growing
+    c = lazy_result.config
+    w = np.asarray(c.widths, dtype=float)
+    norm_slope = np.polyfit(np.log(w), np.log(np.sqrt(w * (c.d + 1) + (c.depth - 2) * w**2)), 1)[0]
+    assert s["movement"] > -1 and norm_slope < 1
+    assert s["movement"] + norm_slope > 0
     assert lazy_result.kernel_change[-1] < 0.5 * lazy_result.kernel_change[0]
     assert lazy_result.lin_distance[-1] < 0.5 * lazy_result.lin_distance[0]
     assert lazy_result.final_loss.max() < 0.01 * lazy_result.loss[:, 0].min()
@@ -393,6 +400,13 @@ def test_particles_travel_in_mean_field_only(mf_result):
     angle = np.arctan2(p[..., 1], p[..., 0])
     assert np.median(angle[-1, plus]) < np.median(angle[0, plus]) - np.radians(5)
     assert np.mean(angle[-1, plus] < angle[0, plus]) > 0.75
+    # chapter 9: the NTK neurons' angle also shrinks for most of them, but by little (median)
+    p_ntk = particle_coordinates(r.particles["ntk"])
+    angle_ntk = np.arctan2(p_ntk[..., 1], p_ntk[..., 0])
+    assert np.mean(angle_ntk[-1, plus] < angle_ntk[0, plus]) > 0.5
+    ntk_turn = np.median(angle_ntk[0, plus]) - np.median(angle_ntk[-1, plus])
+    mf_turn = np.median(angle[0, plus]) - np.median(angle[-1, plus])
+    assert ntk_turn < mf_turn / 3
     assert particle_alignment(last[plus], signed=True) > particle_alignment(first[plus], signed=True) + 0.2
     assert particle_alignment(first, signed=True) <= particle_alignment(first) + 1e-12
     assert particle_alignment(np.abs(last), signed=True) == pytest.approx(particle_alignment(last))

@@ -160,7 +160,7 @@ def test_first_layer_part_of_tangent_kernel_decays_like_minus_d():
     assert np.allclose(summary.degree_slopes, [-3, -4], atol=0.2)
 
 
-def test_smallest_eigenvalue_scan_respects_the_closest_pair_bound():
+def test_eigenvalue_scan_respects_the_closest_pair_bound():
     """The scan is the experiment eigenvalue_scan (chapter 6); spectral keeps its math."""
     from nndyn.experiments.eigenvalue_scan import scan_dimension
 
@@ -173,8 +173,6 @@ def test_smallest_eigenvalue_scan_respects_the_closest_pair_bound():
     # draws differ, and the first draw does not depend on how many follow
     assert len(set(scan.lam[:, 0])) == 3
     assert np.array_equal(scan_dimension(3, (20, 60), seed=0).lam[0], scan.lam[0])
-    # the name in nndyn.spectral (kept for references to it) is the same computation
-    assert np.array_equal(spectral.smallest_eigenvalue_scan(3, (20, 60), seed=0, draws=3).lam, scan.lam)
     with pytest.raises(ValueError):
         scan_dimension(3, (1,))
     with pytest.raises(ValueError):

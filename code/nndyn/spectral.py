@@ -56,7 +56,6 @@ __all__ = [
     "nth_mercer_eigenvalues",
     "relu_derivative_profile",
     "relu_profile",
-    "smallest_eigenvalue_scan",
     "relu_eigenvalue_asymptote",
     "relu_feature_coefficients",
     "relu_kernel_eigenvalues",
@@ -535,19 +534,3 @@ def closest_pair_bound(x) -> float:
     phi = math.acos(min(1.0, float(gram.max())))
     profile = relu_profile(d)
     return float(profile(0.0) - profile(phi))
-
-
-def smallest_eigenvalue_scan(d: int, ns, *, seed: int = 0, draws: int = 1):
-    """:math:`\\lambda_n(K)` of :math:`n` uniform points on :math:`\\mathbb S^{d-1}` over several draws.
-
-    The computation is the experiment :mod:`nndyn.experiments.eigenvalue_scan` (its
-    :func:`~nndyn.experiments.eigenvalue_scan.scan_dimension`, which this calls); the name
-    stays here for the references to it.
-
-    Returns
-    -------
-    nndyn.experiments.eigenvalue_scan.EigenvalueScan
-    """
-    from .experiments.eigenvalue_scan import scan_dimension
-
-    return scan_dimension(d, ns, seed=seed, draws=draws)
