@@ -217,3 +217,15 @@ class QuickRuns:
 @pytest.fixture(scope="session")
 def quick_runs(tmp_path_factory) -> QuickRuns:
     return QuickRuns(tmp_path_factory.mktemp("quick-runs"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module of small tensors: on a loaded 2-core machine this
+    avoids oversubscription (use with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -9,13 +9,7 @@ from nndyn.models import TwoLayerNet
 from nndyn.training.online import OnlineSGDModule, OnlineTrajectory, ParityStream, stream_seed, train_online
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: on a loaded 2-core machine this avoids oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_stream_is_deterministic_and_resumable():

@@ -20,13 +20,7 @@ from nndyn.seeding import derive_seed, numpy_generator, torch_generator
 SEEDS = (0, 1, 2)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread avoids oversubscribing a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ------------------------------------------------------------------------ chapter 1
@@ -203,6 +197,16 @@ def test_hinge_risk_is_linear_for_bounded_models(seed):
             assert torch.allclose(grad, -(f[:, None] * grad_h).mean(0), rtol=0, atol=1e-12)
 
 
+def _all_parities_run(d: int, seed: int, horizon, steps: int = 200):
+    """GD on the hinge risk of all 2^d parities from the smooth model of ``seed``, up to the
+    time ``horizon(L)``: (distances per step and target, a_f, L, Gamma_0, the time T)."""
+    x, phi, theta0, L, _, G0, _ = _sine_model(d, seed)
+    F = all_parities(torch.as_tensor(x)).numpy()
+    T = horizon(L)
+    dist, a_f = _hinge_gd_all_parities(phi, F, theta0, T / steps, steps)
+    return dist, a_f, L, G0, T
+
+
 @pytest.mark.checks(
     "thm-gd-stays",
     "GD, 200 steps, on the hinge risk of all 2^d parities, smooth bounded model with computed L, d = 6, 8, 3 seeds, to sqrt(L) t = 1.5: "
@@ -211,11 +215,8 @@ def test_hinge_risk_is_linear_for_bounded_models(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
 def test_gd_stays_near_its_initialisation(d, seed):
-    x, phi, theta0, L, _, G0, _ = _sine_model(d, seed)
-    F = all_parities(torch.as_tensor(x)).numpy()
-    T = 1.5 / math.sqrt(L)
     steps = 200
-    dist, a_f = _hinge_gd_all_parities(phi, F, theta0, T / steps, steps)
+    dist, a_f, L, G0, T = _all_parities_run(d, seed, lambda L: 1.5 / math.sqrt(L), steps)
     t = T / steps * np.arange(steps + 1)
     growth = np.expm1(math.sqrt(L) * t) / math.sqrt(L)
     assert np.all(dist <= a_f[None, :] * growth[:, None] * (1 + 1e-12) + 1e-15)
@@ -232,11 +233,8 @@ def test_gd_stays_near_its_initialisation(d, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
 def test_most_targets_stay_within_the_corollary_radius(d, seed):
-    x, phi, theta0, L, _, G0, _ = _sine_model(d, seed)
-    F = all_parities(torch.as_tensor(x)).numpy()
-    T = d * math.log(2) / (4 * math.sqrt(L))  # the corollary's horizon
     steps = 200
-    dist, a_f = _hinge_gd_all_parities(phi, F, theta0, T / steps, steps)
+    dist, a_f, L, G0, T = _all_parities_run(d, seed, lambda L: d * math.log(2) / (4 * math.sqrt(L)), steps)  # the corollary's horizon
     sup = dist.max(axis=0)
     growth = math.expm1(math.sqrt(L) * T) / math.sqrt(L)
     # the proof's steps, each with its own constant: sup_t |theta^f_t - theta_0| <= a_f (e^{sqrt L T}-1)/sqrt L
