@@ -149,16 +149,17 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
     """
     import jupytext
     import nbformat
-    from notebook_markdown import PlainResolver, exercise_titles, to_jupyter
+    from notebook_markdown import PlainResolver, exercise_titles, footnote_list, to_jupyter
 
     resolver = resolver or PlainResolver()
     nb = jupytext.read(source)
     titles = exercise_titles(source.read_text(), resolver)
     cells = []
+    notes: list[tuple[str, str]] = []  # the page's footnotes, shown at its end as on the site
     for cell in nb.cells:
         cells.append(cell)
         if cell.cell_type == "markdown":
-            cell.source = to_jupyter(cell.source, resolver, titles)
+            cell.source = to_jupyter(cell.source, resolver, titles, notes)
             continue
         if cell.cell_type != "code":
             continue
@@ -170,6 +171,8 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
             number = resolver.title("numref", figure["name"]) if figure.get("name") else None
             caption = to_jupyter(figure["caption"], resolver)
             cells.append(nbformat.v4.new_markdown_cell(f"**{number or 'Figure'}.** {caption}"))
+    if notes:
+        cells.append(nbformat.v4.new_markdown_cell("---\n\n**Notes**\n\n" + to_jupyter(footnote_list(notes), resolver)))
     nb.cells = [cell for cell in cells if cell.cell_type != "markdown" or cell.source.strip()]
     intro = nbformat.v4.new_markdown_cell(
         "This notebook is a chapter of *Training neural networks: dynamics and convergence*."

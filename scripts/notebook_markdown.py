@@ -250,35 +250,47 @@ FOOTNOTE_DEFINITION = re.compile(r"^\[\^(?P<name>[^\]\s]+)\]:[ \t]*(?P<text>.*(?
 """A footnote's definition: ``[^name]: text``, continued by indented lines."""
 
 
-def inline_footnotes(source: str) -> str:
+def inline_footnotes(source: str, notes: list[tuple[str, str]] | None = None) -> str:
     """Footnotes (``[^name]`` and their definitions ``[^name]: ...``) as Jupyter can show them:
     Jupyter's Markdown has no footnotes and would print both raw. Each reference becomes a
-    superscript number and the definitions move, numbered, to the end of the cell (MyST-NB
-    keeps a footnote's definition in the cell of its reference)."""
+    superscript number. The definitions are appended to ``notes`` (``(name, text)``, numbered
+    by their place in it, so that a whole notebook numbers its notes once and can show them at
+    its end, where the page shows them), or, without ``notes``, move numbered to the end of
+    the cell (MyST-NB keeps a footnote's definition in the cell of its reference)."""
     definitions = {m.group("name"): " ".join(line.strip() for line in m.group("text").splitlines())
                    for m in FOOTNOTE_DEFINITION.finditer(source)}
     if not definitions:
         return source
     body = FOOTNOTE_DEFINITION.sub("", source)
-    order: list[str] = []
+    collected: list[tuple[str, str]] = [] if notes is None else notes
 
     def number(match: re.Match) -> str:
         name = match.group(1)
         if name not in definitions:
             return match.group(0)
-        if name not in order:
-            order.append(name)
-        return f"<sup>{order.index(name) + 1}</sup>"
+        names = [n for n, _ in collected]
+        if name not in names:
+            collected.append((name, definitions[name]))
+            names.append(name)
+        return f"<sup>{names.index(name) + 1}</sup>"
 
     body = re.sub(r"\[\^([^\]\s]+)\]", number, body)
-    notes = [f"<sup>{i + 1}</sup> {definitions[name]}" for i, name in enumerate(order)]
-    return body.rstrip("\n") + "\n\n---\n\n" + "\n\n".join(notes) + "\n"
+    if notes is not None:
+        return body
+    return body.rstrip("\n") + "\n\n---\n\n" + footnote_list(collected) + "\n"
 
 
-def to_jupyter(source: str, resolver: Resolver | None = None, titles: dict[str, str] | None = None) -> str:
+def footnote_list(notes: list[tuple[str, str]]) -> str:
+    """The numbered notes collected by :func:`inline_footnotes`, as Markdown."""
+    return "\n\n".join(f"<sup>{i + 1}</sup> {text}" for i, (_, text) in enumerate(notes))
+
+
+def to_jupyter(source: str, resolver: Resolver | None = None, titles: dict[str, str] | None = None,
+               notes: list[tuple[str, str]] | None = None) -> str:
     """The MyST Markdown ``source`` of one cell as Markdown that Jupyter renders like the page
-    (``titles``: :func:`exercise_titles` of the whole page, if the cell has solutions)."""
-    lines = convert_lines(inline_footnotes(source).splitlines(), resolver or PlainResolver(), titles or {})
+    (``titles``: :func:`exercise_titles` of the whole page, if the cell has solutions;
+    ``notes``: where footnote definitions go, see :func:`inline_footnotes`)."""
+    lines = convert_lines(inline_footnotes(source, notes).splitlines(), resolver or PlainResolver(), titles or {})
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 

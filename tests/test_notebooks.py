@@ -358,3 +358,8 @@ def test_footnotes_become_numbered_notes_at_the_end_of_the_cell():
     assert md.endswith("<sup>1</sup> Note b with $x$.\n\n<sup>2</sup> Note a, on two lines."), md
     assert nbmd.raw_myst(md) == []
     assert nbmd.raw_myst("a claim.[^x]") == ["[^x]"]
+    notes: list = []  # a whole notebook: one numbering, the notes collected for its end
+    first = nbmd.to_jupyter("A.[^a]\n\n[^a]: Note a.", FakeResolver(), notes=notes)
+    second = nbmd.to_jupyter("B.[^b] A again.[^a]\n\n[^b]: Note b.\n[^a]: Note a.", FakeResolver(), notes=notes)
+    assert (first, second) == ("A.<sup>1</sup>", "B.<sup>2</sup> A again.<sup>1</sup>"), (first, second)
+    assert nbmd.footnote_list(notes) == "<sup>1</sup> Note a.\n\n<sup>2</sup> Note b."
