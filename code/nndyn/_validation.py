@@ -84,6 +84,14 @@ def check_increasing(name: str, values: Sequence[float]) -> tuple:
     return values
 
 
+def check_accuracy_levels(learned_level: float, chance_level: float | None = None) -> None:
+    """Raise unless the accuracy levels of a parity experiment lie in ``[0.5, 1]``: the level
+    that counts as learned and (if the experiment has one) the edge of the band of chance."""
+    check_in_range("learned_level", learned_level, 0.5, 1.0)
+    if chance_level is not None:
+        check_in_range("chance_level", chance_level, 0.5, 1.0)
+
+
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     """Return ``value``, or raise if it is not one of ``choices``."""
     choices = tuple(choices)

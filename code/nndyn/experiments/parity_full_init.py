@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .._validation import check_in_range, check_increasing
+from .._validation import check_accuracy_levels, check_increasing
 from ..models import TwoLayerNet
 from ..plotting import colors, figure, legend_below
 from ..seeding import derive_seed
@@ -88,8 +88,7 @@ class Config(ExperimentConfig):
         # the types and signs of the fields are checked by ExperimentConfig (from their defaults)
         super().__post_init__()
         check_increasing("dims", self.dims)
-        check_in_range("learned_level", self.learned_level, 0.5, 1.0)
-        check_in_range("chance_level", self.chance_level, 0.5, 1.0)
+        check_accuracy_levels(self.learned_level, self.chance_level)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from math import comb, lgamma
 import numpy as np
 import torch
 
-from .._validation import check_in_range, check_increasing, check_positive_int
+from .._validation import check_accuracy_levels, check_increasing, check_positive_int
 from ..models import TwoLayerNet
 from ..plotting import BOUND_STYLE, LEGEND_SIZE, PAGE_WIDTH, figure
 from ..prose import number
@@ -109,7 +109,7 @@ class Config(ExperimentConfig):
             check_increasing(name, getattr(self, name))
         if self.sweep_dim not in self.dims:
             raise ValueError(f"sweep_dim must be one of dims {self.dims}, got {self.sweep_dim}")
-        check_in_range("learned_level", self.learned_level, 0.5, 1.0)
+        check_accuracy_levels(self.learned_level)
 
 
 @dataclass

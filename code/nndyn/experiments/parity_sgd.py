@@ -16,7 +16,7 @@ import torch
 
 import numpy as np
 
-from .._validation import check_in_range, check_increasing
+from .._validation import check_accuracy_levels, check_increasing
 from ..models import TwoLayerNet
 from ..plotting import LEGEND_SIZE, colors, figure
 from ..training.online import OnlineTrajectory, train_online
@@ -88,8 +88,7 @@ class Config(ExperimentConfig):
         if len(self.dims) != len(self.steps):
             raise ValueError(f"dims and steps must be of the same length, got {self.dims} and {self.steps}")
         check_increasing("dims", self.dims)  # the results are keyed by d
-        check_in_range("learned_level", self.learned_level, 0.5, 1.0)
-        check_in_range("chance_level", self.chance_level, 0.5, 1.0)
+        check_accuracy_levels(self.learned_level, self.chance_level)
 
 
 @dataclass
