@@ -117,7 +117,7 @@ import pytest
 from pytest import mark
 
 
-@pytest.mark.checks("thm-here", "a check: $x \\\\le 1$ with tolerance 1e-9", shown_in=("fig-demo",))
+@pytest.mark.checks("thm-here", "a check: $x \\\\le 1$ with tolerance $10^{-9}$", shown_in=("fig-demo",))
 def test_here():
     pass
 
@@ -127,8 +127,8 @@ def test_both():
     pass
 
 
-@pytest.mark.parametrize("d, name", [pytest.param(5, "a", marks=pytest.mark.checks("lem-paper", "d = 5")),
-                                     pytest.param(7, "b", id="seven", marks=[pytest.mark.checks("lem-paper", "d = 7")]),
+@pytest.mark.parametrize("d, name", [pytest.param(5, "a", marks=pytest.mark.checks("lem-paper", "$d = 5$")),
+                                     pytest.param(7, "b", id="seven", marks=[pytest.mark.checks("lem-paper", "$d = 7$")]),
                                      (9, "c")])
 def test_param(d, name):
     pass
@@ -174,7 +174,7 @@ def test_the_collector_reads_markers_on_functions_params_and_classes(tmp_path):
     [observation] = found.observations()
     assert observation.test_id == "tests/test_demo.py::TestObserved::test_one"
     assert observation.targets == ("demo_experiment",) and observation.shown_in == ("fig-demo",)
-    assert found.checks("thm-here")[0].what == "a check: $x \\le 1$ with tolerance 1e-9"
+    assert found.checks("thm-here")[0].what == "a check: $x \\le 1$ with tolerance $10^{-9}$"
     assert found.functions["tests/test_demo.py"] == {"test_here", "test_both", "test_param", "TestObserved::test_one"}
 
 
@@ -305,6 +305,39 @@ def test_a_third_positional_argument_breaks_the_rules(tmp_path):
     assert len(errors) == 1 and "takes two positional arguments" in errors[0], errors
 
 
+def test_ascii_mathematics_outside_the_math_of_a_what_line_breaks_the_rules(tmp_path):
+    """The page typesets only the ``$...$`` of a ``what`` line: ``lambda_n(K) >= ...``, ``sqrt``,
+    ``2^d`` written in ASCII would show as typed (the reader review of the ledger page)."""
+    broken = rules_broken(tmp_path, """\
+        import pytest
+
+        @pytest.mark.checks("thm-here", "lambda_n(K_hat) >= lambda/2 in 90 % of draws, d=2..10")
+        def test_x():
+            pass
+
+        @pytest.mark.checks("thm-here", "$\\\\lambda_n(\\\\hat K) \\\\ge \\\\lambda/2$ in 90 % of draws, $d = 2, \\\\dots, 10$")
+        def test_y():
+            pass
+    """)
+    [error] = broken["ASCII mathematics in what lines"]
+    assert error.startswith("tests/test_demo.py::test_x ") and "'lambda', '_', '>=', '/', '=', '..'" in error, error
+
+
+@pytest.mark.parametrize("text, found", [
+    ("ratio <= 1 + 1e-9 at every step", ["<=", "1e-9"]),
+    ("falls like n^{-1/2}, slope -0.7..-0.3", ["^", "{", "-1", "/", "}", "-0", ".."]),
+    ("2 sqrt d, |G - I|, 3x lower, log2 slope, log(n)", ["sqrt", "|", "|", "3x", "log2", "log("]),
+    ("GD (lr 0.2, 2000 steps), width-100 net, depths 2-4, 95 % accuracy, log-log slope, thm-kernel-convergence", []),
+    ("$\\lambda_n(\\hat K) \\ge 2^d/\\sqrt{d}$ at $m = 10^{-3}$", []),
+])
+def test_the_ascii_stand_ins_for_mathematics(text, found):
+    assert ledger.ascii_math(text) == found
+
+
+def test_a_what_line_is_measured_as_the_page_shows_it():
+    assert ledger.visible_text("$\\lambda_n(\\hat K) \\ge 2^{d}\\,\\mathbb{E}$ here") == "xn( K) x 2d E here"
+
+
 def test_a_declared_test_that_is_not_defined_breaks_the_rules(tmp_path):
     found = make_checkout(tmp_path, GOOD_TESTS)
     found.functions["tests/test_demo.py"].discard("test_here")  # as if the function had gone
@@ -404,7 +437,7 @@ def test_the_page_has_an_entry_for_every_statement_and_the_counts(tmp_path):
     assert "Proved in this book. The notes' statement, corrected: see {ref}`its errata entry <errata-thm-here>`." in text
     assert "Proved in {cite:t}`someone2020` and {cite:t}`other2021` (no proof here)." in text
     assert "Checked numerically by 2 tests:" in text  # thm-here
-    assert "- `tests/test_demo.py::test_here`: a check: $x \\le 1$ with tolerance 1e-9. Shown in {numref}`fig-demo`." in text
+    assert "- `tests/test_demo.py::test_here`: a check: $x \\le 1$ with tolerance $10^{-9}$. Shown in {numref}`fig-demo`." in text
     assert "Shown in a number in the text of {doc}`Chapter 1 </book/01_demo>`." in text
     assert "Not checked numerically: an existence statement." in text
     assert "## Observations: measurements no theorem covers" in text and "Experiment `demo_experiment` (A demo, Chapter 1)" in text
@@ -474,7 +507,7 @@ def test_a_changed_declaration_changes_the_fingerprint(tmp_path):
     found = make_checkout(tmp_path, GOOD_TESTS)
     before = nndyn_ledger.fingerprint(found)
     path = tmp_path / "tests" / "test_demo.py"
-    path.write_text(path.read_text().replace("d = 7", "d = 8"))
+    path.write_text(path.read_text().replace("$d = 7$", "$d = 8$"))
     assert nndyn_ledger.fingerprint(ledger.collect(tmp_path)) != before, "the pages would not be read again"
 
 
