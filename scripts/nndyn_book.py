@@ -144,7 +144,8 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
     defined in the set-up cell, which is inserted first. The Markdown reads like the page
     (``scripts/notebook_markdown.py``): glued numbers, references and statements as the
     ``resolver`` (:class:`notebook_refs.SphinxResolver` in the book build) says the page
-    shows them, and each figure's caption in a Markdown cell after the cell that draws it.
+    shows them, and each figure's caption in a Markdown cell after the cell that draws it
+    (and, the same text, in the cell's ``mystnb.figure.caption`` metadata).
     Cell ids are numbered, so that a page gives the same notebook in every build.
     """
     import jupytext
@@ -171,6 +172,9 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
             number = resolver.title("numref", figure["name"]) if figure.get("name") else None
             caption = to_jupyter(figure["caption"], resolver)
             cells.append(nbformat.v4.new_markdown_cell(f"**{number or 'Figure'}.** {caption}"))
+            # Jupyter does not show cell metadata, but myst-nb (a Jupyter Book made of the
+            # notebook) and metadata editors do: the caption there reads as the cell's does.
+            figure["caption"] = caption
     if notes:
         cells.append(nbformat.v4.new_markdown_cell("---\n\n**Notes**\n\n" + to_jupyter(footnote_list(notes), resolver)))
     nb.cells = [cell for cell in cells if cell.cell_type != "markdown" or cell.source.strip()]
