@@ -543,7 +543,7 @@ def test_monte_carlo_gradients_match_closed_form():
 @pytest.mark.checks(
     "prop-cosine-gradient-information",
     "$w = (1.5, 0)$, targets $(0.5, 0)$, $(1.5, 1)$, $r = 1$, $L = 1, 2, 4, 6$: $|\\nabla R_L(w; w_1) - \\nabla "
-    "R_L(w; w_2)| \\le 4 L^2 r e^{-L^2 r^2/2}$",
+    "R_L(w; w_2)|$ $\\le 4 L^2 r e^{-L^2 r^2/2}$",
     shown_in=("fig-cosine-gradient-information",),
 )
 def test_gradient_difference_bound_and_monte_carlo():

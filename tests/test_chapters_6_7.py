@@ -75,7 +75,7 @@ def test_kernel_matrix_positive_and_decreasing(spectrum):
 
 @pytest.mark.checks(
     "lem-gram-init",
-    "$\\|\\hat K(\\theta_0) - K\\|_F \\le n (\\log(2n^2/\\delta)/(2m))^{1/2}$, the lemma's Hoeffding bound, in all "
+    "$\\|\\hat K(\\theta_0) - K\\|_F$ $\\le n (\\log(2n^2/\\delta)/(2m))^{1/2}$, the lemma's Hoeffding bound, in all "
     "20 draws at every width $m = 30, \\dots, 3000$ ($n = 50$, $d = 20$, $\\delta = 0.1$)",
     shown_in=("fig-kr-spectrum",),
 )

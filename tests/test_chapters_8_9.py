@@ -289,7 +289,7 @@ def test_test_risk(mf_result):
 @pytest.mark.checks(
     "prop-neuron-speed",
     "GD ($n = 30$, $d = 5$, $m = 40$, 200 steps, $\\eta_0 = 0.01$), NTK and mean-field scalings: every neuron's "
-    "$|\\theta_j(t) - \\theta_j(0)| \\le |\\theta_j(0)| (e^{m^{\\beta-1}\\sqrt{2R_0}\\, t} - 1)$, the largest ratio "
+    "$|\\theta_j(t) - \\theta_j(0)|$ $\\le |\\theta_j(0)| (e^{m^{\\beta-1}\\sqrt{2R_0}\\, t} - 1)$, the largest ratio "
     "above 0.1 (the bound is not vacuous; it is about 0.2)",
 )
 def test_neuron_speed_bound():

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import ledger  # scripts/, on the path through pyproject.toml
+import nndyn_book
 import nndyn_ledger
 import test_results_page
 
@@ -603,6 +604,60 @@ def test_the_built_ledger_lists_every_statement_with_its_number(built_book, repo
     assert not missing and not wrong, (missing, wrong)
     assert 'id="ledger-counts"' in page and 'id="ledger-observations"' in page
     assert "test-results/" in page
+
+
+@pytest.mark.book
+def test_the_built_ledger_typesets_the_mathematics_of_the_what_lines(built_book, repo):
+    """Each test's line on the page shows its ``$...$`` as math (a MathJax span), and no ASCII
+    stand-in for mathematics (``<=``, ``>=``, ``sqrt``, ``lambda_n``, ``2^d``) is left in its text."""
+    page = (built_book / "book" / "ledger.html").read_text()
+    items = re.findall(r'<li><p><code class="docutils literal notranslate"><span class="pre">(tests/[^<]+)</span></code>:(.*?)</p>',
+                       page, flags=re.S)
+    assert len({test_id for test_id, _ in items}) == len({d.test_id for d in repo.declarations}), len(items)
+    untypeset, ascii_left = [], []
+    for test_id, body in items:
+        declaration = next(d for d in repo.declarations if d.test_id == html_lib.unescape(test_id))
+        maths = re.findall(r'<span class="math notranslate nohighlight">(.*?)</span>', body, flags=re.S)
+        if len(maths) != len(ledger.MATH_SPAN.findall(declaration.what)):
+            untypeset.append(test_id)
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<span class="math[^"]*">.*?</span>', " ", body, flags=re.S)))
+        text = text.split(" Shown in ")[0]
+        if ledger.ascii_math(text):
+            ascii_left.append((test_id, ledger.ascii_math(text)))
+    assert not untypeset and not ascii_left, (untypeset, ascii_left)
+
+
+def test_a_repository_file_links_to_the_repository_or_shows_its_name():
+    """``{repo-file}`CONTRIBUTING.md``` (the ledger page names the developers' guide): a link to
+    the repository's page of the file, or, in a build with no repository URL, the name alone."""
+    from docutils import nodes
+
+    assert nndyn_book.repository_file_url("https://github.com/o/r/", "dev", "CONTRIBUTING.md") == \
+        "https://github.com/o/r/blob/dev/CONTRIBUTING.md"
+    assert nndyn_book.repository_file_url("git+https://github.com/o/r.git", "", "CONTRIBUTING.md") == \
+        "https://github.com/o/r/blob/main/CONTRIBUTING.md"
+    assert nndyn_book.repository_file_url("", "main", "CONTRIBUTING.md") is None
+    linked = nndyn_book.repo_file_node("CONTRIBUTING.md", "https://github.com/o/r/blob/main/CONTRIBUTING.md")
+    assert isinstance(linked, nodes.reference) and linked["refuri"].endswith("/CONTRIBUTING.md")
+    assert linked.astext() == "CONTRIBUTING.md"
+    plain = nndyn_book.repo_file_node("CONTRIBUTING.md", None)
+    assert isinstance(plain, nodes.literal) and not list(plain.findall(nodes.reference))
+    assert "{repo-file}`CONTRIBUTING.md`" in (ROOT / "book" / "ledger.md").read_text()
+
+
+@pytest.mark.book
+def test_the_built_ledger_links_the_developers_guide(built_book):
+    """The page names ``CONTRIBUTING.md`` as a link to the file in the configured repository."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    url = nndyn_book.repository_file_url(nndyn_book.repository_url(config["url"]), config.get("branch", ""),
+                                         "CONTRIBUTING.md")
+    page = (built_book / "book" / "ledger.html").read_text()
+    link = re.search(r'<a class="[^"]*reference external[^"]*" href="([^"]+)"[^>]*><code[^>]*>'
+                     r'<span class="pre">CONTRIBUTING\.md</span></code></a>', page)
+    assert link and link.group(1) == url, (link and link.group(1), url)
+    assert (ROOT / "CONTRIBUTING.md").is_file()
 
 
 @pytest.mark.book

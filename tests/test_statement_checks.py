@@ -62,7 +62,7 @@ def test_descent_lemma_at_every_step(eta_L):
 @pytest.mark.checks(
     "thm-nonconvex",
     "GD on the smooth non-convex $\\sum_i \\theta_i^2 + 3\\sin^2\\theta_i$ ($p = 1, 5$; $L = 8$, $\\inf R = 0$), "
-    "$\\eta L = 0.5$ to $1.9$, 3 seeds, 300 steps: $\\min_{j<k} |\\nabla R(\\theta_j)| \\le \\sqrt{(R(\\theta_0) - "
+    "$\\eta L = 0.5$ to $1.9$, 3 seeds, 300 steps: $\\min_{j<k} |\\nabla R(\\theta_j)|$ $\\le \\sqrt{(R(\\theta_0) - "
     "\\inf R)/(\\zeta\\eta k)}$ at every $k$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -116,7 +116,7 @@ def test_halfspace_network_path_norm_chain(seed):
 @pytest.mark.checks(
     "lem-gronwall",
     "$\\phi_{k+1} \\le \\phi_k + \\eta(g_0 + g_1\\phi_k)$ with random slack, and an exact flow with $\\phi \\le g_0 "
-    "t + g_1\\int\\phi$, 3 seeds $\\times$ 3 $(g_0, g_1, \\eta)$: $\\phi_k \\le g_0((1+\\eta g_1)^k - 1)/g_1 \\le "
+    "t + g_1\\int\\phi$, 3 seeds $\\times$ 3 $(g_0, g_1, \\eta)$: $\\phi_k \\le g_0((1+\\eta g_1)^k - 1)/g_1$ $\\le "
     "g_0(e^{g_1\\eta k} - 1)/g_1$; equality without slack (relative $10^{-12}$)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -549,7 +549,7 @@ def test_nn_rfm_gap_at_theorem13s_width(seed):
 @pytest.mark.checks(
     "prop-linear-dynamics",
     "GD to convergence on the linearisation of a two-layer NTK net ($n = 6$, $d = 5$, width 64), 3 seeds: "
-    "$|\\theta_\\infty - \\theta_0|^2 = e_0^\\top G_0^{-1} e_0 \\le |e_0|^2/\\lambda_n(G_0)$ and kernel "
+    "$|\\theta_\\infty - \\theta_0|^2 = e_0^\\top G_0^{-1} e_0$ $\\le |e_0|^2/\\lambda_n(G_0)$ and kernel "
     "interpolation at 20 test $x$, relative $10^{-6}$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
