@@ -584,9 +584,48 @@ def unknown_tests(ledger: Ledger) -> list[str]:
             for d in ledger.declarations if d.function not in ledger.functions.get(d.path, set())]
 
 
+MATH_SPAN = re.compile(r"\$[^$]+\$")
+"""Inline TeX of a ``what`` line (``$...$``), which the ledger page typesets as mathematics."""
+ASCII_MATH = re.compile(
+    r"<=|>=|!=|\+-|->|(?<!\.)\.\.(?!\.)|[<>=^_|*/{}~\\]"  # operators, sub- and superscripts, norms
+    r"|(?<![\w.-])-\d"                                      # a minus sign written as a hyphen
+    r"|\b\d+(?:\.\d+)?x(?![A-Za-z])"                          # 3x for 3 times
+    r"|\b\d(?:\.\d+)?e[-+]?\d+\b"                            # 1e-12 for 10^-12
+    r"|\blog\d+\b|\b(?:log|ln|exp)\s*\("                     # log2, log(...)
+    r"|(?<![A-Za-z])(?:sqrt|inf|sup|sum|int|nabla|grad|alpha|beta|gamma|delta|epsilon|eps|zeta|eta|theta|lambda|mu|nu|pi"
+    r"|rho|sigma|tau|phi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Sigma|Phi|Psi|Omega)(?![A-Za-z])")
+"""What a ``what`` line may not write outside its ``$...$`` math: ASCII stand-ins for
+mathematics (``<=``, ``2^d``, ``lambda_n``, ``sqrt``, ``|x|``, ``3x``, ``1e-12``, ``-0.5``, ...),
+which the page would show as typed instead of typeset."""
+
+
+def ascii_math(text: str) -> list[str]:
+    """The ASCII stand-ins for mathematics in ``text`` outside its ``$...$`` math (:data:`ASCII_MATH`)."""
+    return [m.group(0) for m in ASCII_MATH.finditer(MATH_SPAN.sub(" ", text))]
+
+
+def visible_text(text: str) -> str:
+    """``text`` about as the page shows it: the TeX of its math without commands, braces and scripts."""
+    def shown(match: re.Match) -> str:
+        tex = match.group(0)[1:-1]
+        tex = re.sub(r"\\(?:mathrm|mathbf|mathbb|operatorname|sqrt|hat|left|right)\b", "", tex)
+        tex = re.sub(r"\\[A-Za-z]+", "x", tex)
+        return re.sub(r"[{}^_\\]", "", re.sub(r"\\[,;!]", " ", tex))
+    return MATH_SPAN.sub(shown, text)
+
+
+def ascii_whats(ledger: Ledger) -> list[str]:
+    """``what`` lines that write mathematics in ASCII outside ``$...$``: the page typesets only
+    what is inside (``$\\lambda_n(K) \\ge 1$``, not ``lambda_n(K) >= 1``)."""
+    return [f"{d.test_id} ({d.path}:{d.line}): write the mathematics of its 'what' line as $...$ TeX, "
+            f"not {', '.join(repr(p) for p in dict.fromkeys(ascii_math(d.what)))}"
+            for d in ledger.declarations if ascii_math(d.what)]
+
+
 def long_whats(ledger: Ledger, limit: int = 240) -> list[str]:
-    return [f"{d.test_id}: its 'what' line has {len(d.what)} characters (at most {limit})" for d in ledger.declarations
-            if len(d.what) > limit]
+    """``what`` lines longer than ``limit`` characters as the page shows them (:func:`visible_text`)."""
+    return [f"{d.test_id}: its 'what' line has {len(visible_text(d.what))} characters (at most {limit})"
+            for d in ledger.declarations if len(visible_text(d.what)) > limit]
 
 
 def unestablished(ledger: Ledger) -> list[str]:
@@ -604,6 +643,7 @@ RULES = {
     "unknown figures or glue keys": unknown_shown_in,
     "unknown tests": unknown_tests,
     "long what lines": long_whats,
+    "ASCII mathematics in what lines": ascii_whats,
     "neither proved here nor cited": unestablished,
     "statements without an entry": missing_entries,
 }

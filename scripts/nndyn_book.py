@@ -10,7 +10,10 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``. What it does:
 * **Repository.** ``repository.url`` in ``_config.yml`` is the one setting that names the
   repository; the environment variable ``NNDYN_REPOSITORY_URL`` overrides it (the
   publishing workflows set it to the repository they run in). Launch links, the notebooks'
-  install cell and the repository button all derive from it.
+  install cell and the repository button all derive from it, and so does the role
+  ``{repo-file}`CONTRIBUTING.md``` (a file of the repository, in code font, linked to
+  ``<repository>/blob/<branch>/<path>``; in a build with no repository URL, or for a path
+  that is no file of the checkout, the name alone, never a dead link).
 * **Student notebooks.** For every executable page (a MyST notebook), a notebook without
   outputs is written to ``<site>/notebooks/<name>.ipynb``: its first cell installs
   ``nndyn`` from the repository when it is missing and replaces ``myst_nb.glue`` (which
@@ -108,6 +111,36 @@ def repository_url(config_url: str, environ: dict[str, str] | None = None) -> st
     return (environ.get("NNDYN_REPOSITORY_URL") or config_url).rstrip("/")
 
 
+def repository_file_url(repo_url: str, branch: str, path: str) -> str | None:
+    """The web address of the file ``path`` of the repository ``repo_url`` on ``branch``
+    (GitHub's ``/blob/`` form), or None where there is no repository URL to link."""
+    url = repo_url.removeprefix("git+").removesuffix(".git").rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        return None
+    return f"{url}/blob/{branch or 'main'}/{path.lstrip('/')}"
+
+
+def repo_file_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{repo-file}`path```: a file of the repository (``CONTRIBUTING.md``), in code font,
+    linked to the repository's page of it (:func:`repository_file_url`); the name alone in a
+    build without a repository URL. A path that is no file of the checkout is an error."""
+    path = text.strip()
+    if not (ROOT / path).is_file():
+        message = inliner.reporter.error(f"repo-file: {path!r} is no file of the repository", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+    config = inliner.document.settings.env.app.config
+    url = repository_file_url(config.nndyn_repository_url or "", config.html_theme_options.get("repository_branch", ""), path)
+    return [repo_file_node(path, url)], []
+
+
+def repo_file_node(path: str, url: str | None):
+    """The name ``path`` in code font, linked to ``url`` (no link where ``url`` is None)."""
+    from docutils import nodes
+
+    literal = nodes.literal(path, path)
+    return literal if url is None else nodes.reference("", "", literal, refuri=url, classes=["nndyn-repo-file"])
+
+
 def install_spec(repo_url: str, ref: str = "") -> str:
     """The pip requirement that installs ``nndyn`` from the repository (at ``ref`` if given)."""
     url = repo_url if repo_url.startswith("git+") else f"git+{repo_url}"
@@ -144,7 +177,8 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
     defined in the set-up cell, which is inserted first. The Markdown reads like the page
     (``scripts/notebook_markdown.py``): glued numbers, references and statements as the
     ``resolver`` (:class:`notebook_refs.SphinxResolver` in the book build) says the page
-    shows them, and each figure's caption in a Markdown cell after the cell that draws it.
+    shows them, and each figure's caption in a Markdown cell after the cell that draws it
+    (and, the same text, in the cell's ``mystnb.figure.caption`` metadata).
     Cell ids are numbered, so that a page gives the same notebook in every build.
     """
     import jupytext
@@ -171,6 +205,9 @@ def student_notebook(source: Path, *, spec: str, preset: str, title_note: str = 
             number = resolver.title("numref", figure["name"]) if figure.get("name") else None
             caption = to_jupyter(figure["caption"], resolver)
             cells.append(nbformat.v4.new_markdown_cell(f"**{number or 'Figure'}.** {caption}"))
+            # Jupyter does not show cell metadata, but myst-nb (a Jupyter Book made of the
+            # notebook) and metadata editors do: the caption there reads as the cell's does.
+            figure["caption"] = caption
     if notes:
         cells.append(nbformat.v4.new_markdown_cell("---\n\n**Notes**\n\n" + to_jupyter(footnote_list(notes), resolver)))
     nb.cells = [cell for cell in cells if cell.cell_type != "markdown" or cell.source.strip()]
@@ -420,6 +457,7 @@ def setup(app) -> dict[str, Any]:
     app.add_config_value("nndyn_repository_url", "", "env")
     proof_chapter_latex.apply()  # scripts/sphinx_patches/: a statement's chapter in the LaTeX doctree
     app.add_directive("nndyn-book-bibtex", _bibtex_directive())
+    app.add_role("repo-file", repo_file_role)
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _on_page_context, priority=502)
     app.connect("html-page-context", _add_interactive_assets)

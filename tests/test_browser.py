@@ -442,6 +442,107 @@ def check_phone_width(page, rel: str) -> list[str]:
     return failures
 
 
+# The scroll cue of every box that scrolls sideways (book/_static/layout.css): on each edge
+# behind which content is hidden (data-nndyn-at), a solid bar at least 3 px wide whose colour
+# has at least 3:1 contrast (WCAG's relative luminance) against the background behind the box.
+SCROLL_CUES = """() => {
+  const rgba = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
+      .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4))
+      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const behind = box => {
+    for (let e = box.parentElement; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c;
+    }
+    return [255, 255, 255];
+  };
+  return Array.from(document.querySelectorAll('.bd-article .nndyn-scrolls')).map(box => {
+    const at = box.dataset.nndynAt;
+    const edges = at === 'start' ? ['right'] : at === 'end' ? ['left'] : ['left', 'right'];
+    const style = getComputedStyle(box);
+    return edges.map(side => {
+      const color = rgba(style.getPropertyValue('border-' + side + '-color'));
+      const width = parseFloat(style.getPropertyValue('border-' + side + '-width'));
+      const seen = style.getPropertyValue('border-' + side + '-style') === 'solid' && (color.length === 3 || color[3] > 0.99);
+      return {box: box.tagName + '.' + (box.className || '').split(' ').join('.') + ': ' + box.textContent.trim().slice(0, 30),
+              at, side, width, contrast: seen ? contrast(color, behind(box)) : 0};
+    });
+  }).flat();
+}"""
+SCROLL_TO_MIDDLE = """() => document.querySelectorAll('.bd-article .nndyn-scrolls').forEach(box => {
+  box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2; box.dispatchEvent(new Event('scroll'));
+})"""
+SCROLL_CUE_PAGE = "book/reproduce.html"
+"""The page whose wide tables showed a faint cue (reader review of issue 23)."""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_scroll_cue_is_clearly_visible_in_light_and_dark_mode(browser, site, theme):
+    """On the Reproduce page at 390 and 1280 px, each box that scrolls sideways shows on every
+    edge that hides content a solid bar (>= 3 px) of >= 3:1 contrast against what lies behind
+    the box, at the start of the box and scrolled to its middle (both edges). At 390 px the
+    page's tables scroll; at 1280 px they fit, and the test narrows them so that they scroll."""
+    base, _ = site
+    failures, measured = [], {}
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 844}, color_scheme=theme)
+        try:
+            page = context.new_page()
+            page.add_init_script(f"localStorage.setItem('mode', '{theme}'); localStorage.setItem('theme', '{theme}');")
+            page.goto(f"{base}/{SCROLL_CUE_PAGE}", wait_until="load")
+            page.wait_for_function(MARKS_DONE, timeout=10_000)
+            assert page.evaluate("document.documentElement.dataset.theme") == theme
+            if not page.evaluate("document.querySelectorAll('.bd-article .nndyn-scrolls').length"):
+                # at 1280 px the page's tables fit their column (tables.css): narrow them, so
+                # that the cue is measured at this width, in this layout, too
+                page.evaluate("document.documentElement.dataset.nndynScrollMarks = 'stale'")
+                page.add_style_tag(content=".bd-article .pst-scrollable-table-container { max-width: 20rem; }")
+                page.evaluate("window.dispatchEvent(new Event('resize'))")
+                page.wait_for_timeout(300)
+                page.wait_for_function(MARKS_DONE, timeout=10_000)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            cues = page.evaluate(SCROLL_CUES)
+            page.evaluate(SCROLL_TO_MIDDLE)
+            page.wait_for_timeout(100)
+            cues += page.evaluate(SCROLL_CUES)
+            table = page.query_selector(".bd-article .pst-scrollable-table-container.nndyn-scrolls")
+            if table:
+                table.screenshot(path=str(SCREENSHOTS / f"scroll-cue-{width}-{theme}.png"))
+        finally:
+            context.close()
+        measured[width] = len(cues)
+        failures += [f"{width} px: {c}" for c in cues if c["width"] < 3 or c["contrast"] < 3]
+    assert measured[390] > 0 and measured[1280] > 0, f"no box scrolls sideways on the Reproduce page: nothing to measure {measured}"
+    assert not failures, failures
+
+
+# Inline formulas (which MathJax 3 never breaks) that run past the right edge of their line.
+INLINE_MATH_OVERFLOW = """() => Array.from(document.querySelectorAll('.bd-article mjx-container:not([display="true"])'))
+    .map(m => ({m, block: m.closest('p, li, dd, td, th, div')}))
+    .filter(({m, block}) => block && m.getBoundingClientRect().right > block.getBoundingClientRect().right + 1)
+    .map(({m}) => (m.getAttribute('aria-label') || m.textContent).slice(0, 60))"""
+
+
+def test_the_mathematics_of_the_ledger_fits_a_phone(browser, site):
+    """The ledger page typesets each test's what line (``$...$``, tests/test_ledger.py): at
+    390 px every inline formula fits its line (a long one is written as two formulas, split
+    at a relation, so that the line may break between them)."""
+    base, _ = site
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/book/ledger.html", wait_until="load")
+        wait_for_math(page)
+        page.wait_for_function(MARKS_DONE, timeout=10_000)
+        assert page.evaluate("document.querySelectorAll('.bd-article mjx-container').length") > 100
+        cut = page.evaluate(INLINE_MATH_OVERFLOW)
+    finally:
+        context.close()
+    assert not cut, f"{len(cut)} formulas run past their line at 390 px: {cut}"
+
+
 def chapter_pages(root: Path) -> list[str]:
     return [rel for rel in pages(root) if Path(rel).name[:2].isdigit()]
 

@@ -40,7 +40,8 @@ def variance():
 
 @pytest.mark.checks(
     "lem-halfspace-network",
-    "sign g(x) = AND of the k halfspaces on every point of {-1,1}^d, d=2,4,..,12, k=1,2,3,5, 4 instances each (>= 50 000 points): 0 mismatches",
+    "$\\operatorname{sign} g(x)$ equals the AND of the $k$ halfspaces on every point of $\\{-1,1\\}^d$, $d = 2, 4, "
+    "\\dots, 12$, $k = 1, 2, 3, 5$, 4 instances each ($\\ge 50\\,000$ points): 0 mismatches",
     shown_in=("fig-halfspace-network", "ch2-mismatches"),
 )
 def test_sign_of_network_is_intersection_on_every_point(halfspaces):
@@ -56,7 +57,8 @@ def test_sign_of_network_is_intersection_on_every_point(halfspaces):
 
 @pytest.mark.checks(
     "lem-halfspace-network",
-    "path norm of the built network equals the closed form (rtol 1e-12) and is <= the corrected bound (ratio <= 1+1e-12), d=2,4,..,12, k=1,2,3,5",
+    "path norm of the built network equals the closed form (relative tolerance $10^{-12}$) and is $\\le$ the "
+    "corrected bound (ratio $\\le 1 + 10^{-12}$), $d = 2, 4, \\dots, 12$, $k = 1, 2, 3, 5$",
     shown_in=("fig-halfspace-network", "ch2-worst-bound-ratio"),
 )
 def test_path_norm_matches_closed_form_and_corrected_bound(halfspaces):
@@ -102,7 +104,8 @@ def test_path_norm_does_not_grow_with_k():
 
 @pytest.mark.checks(
     "lem-parity-orthonormal",
-    "Gram matrix of all 2^d parities under the uniform law, computed exactly over the cube, d=1..8: max |G - I| = 0",
+    "Gram matrix of all $2^d$ parities under the uniform law, computed exactly over the cube, $d = 1, \\dots, 8$: "
+    "$\\max |G - I| = 0$",
     shown_in=("ch3-gram-error",),
 )
 def test_parities_are_orthonormal(parity):
@@ -112,7 +115,8 @@ def test_parities_are_orthonormal(parity):
 
 @pytest.mark.checks(
     "lem-parity-network",
-    "the 3(d+1)-neuron ReLU network equals (-1)^{v.x} at every x in {0,1}^d, d=2..10, up to 32 vectors v per d (> 10 000 points): max error 0",
+    "the $3(d+1)$-neuron ReLU network equals $(-1)^{v \\cdot x}$ at every $x \\in \\{0,1\\}^d$, $d = 2, \\dots, 10$, "
+    "up to 32 vectors $v$ per $d$ ($> 10\\,000$ points): max error 0",
     shown_in=("fig-parity-network", "ch3-check-error"),
 )
 def test_parity_network_is_exact(parity):
@@ -123,7 +127,7 @@ def test_parity_network_is_exact(parity):
 
 @pytest.mark.checks(
     "lem-parity-network",
-    "path norm of the full-parity network equals 12d^2+12d+2 exactly, d=2..30",
+    "path norm of the full-parity network equals $12d^2 + 12d + 2$ exactly, $d = 2, \\dots, 30$",
     shown_in=("fig-parity-network", "ch3-path-formula-error"),
 )
 def test_parity_path_norm_grows_quadratically(parity):
@@ -137,7 +141,8 @@ def test_parity_path_norm_grows_quadratically(parity):
 
 @pytest.mark.checks(
     "lem-cosine-family",
-    "(i): |S_d| counted by enumeration equals binom(2d,d) and is >= 4^d/(2 sqrt d) >= 2^d/sqrt d, d=1..30",
+    "(i): $|S_d|$ counted by enumeration equals $\\binom{2d}{d}$ and is $\\ge 4^d/(2\\sqrt{d}) \\ge 2^d/\\sqrt{d}$, "
+    "$d = 1, \\dots, 30$",
     shown_in=("fig-cosine-family", "ch3-cos-enum-mismatch"),
 )
 def test_cosine_family_size(cosines):
@@ -154,7 +159,8 @@ def test_cosine_family_size(cosines):
 
 @pytest.mark.checks(
     "lem-cosine-family",
-    "(ii): exact Gram matrix of sqrt2 cos(w.x) on [0,2pi]^d, d<=3: max |G-I| < 1e-10; Monte-Carlo error (d=4) falls like n^{-1/2} (slope -0.7..-0.3)",
+    "(ii): exact Gram matrix of $\\sqrt{2}\\cos(w \\cdot x)$ on $[0, 2\\pi]^d$, $d \\le 3$: $\\max |G - I| < "
+    "10^{-10}$; Monte-Carlo error ($d = 4$) falls like $n^{-1/2}$ (slope $-0.7$ to $-0.3$)",
     shown_in=("fig-cosine-family", "ch3-cos-exact-error"),
 )
 def test_cosine_family_is_orthonormal(cosines):
@@ -165,7 +171,8 @@ def test_cosine_family_is_orthonormal(cosines):
 
 @pytest.mark.checks(
     "thm-gradient-variance",
-    "variance over all 2^d parities of the exact gradient of a tanh net (width 8), d=2..12: variance/bound <= 1+1e-9, and >= 0.99 for d >= 8",
+    "variance over all $2^d$ parities of the exact gradient of a tanh net (width 8), $d = 2, \\dots, 12$: "
+    "$\\mathrm{variance}/\\mathrm{bound} \\le 1 + 10^{-9}$, and $\\ge 0.99$ for $d \\ge 8$",
     shown_in=("fig-gradient-variance", "ch3-gv-ratio"),
 )
 def test_gradient_variance_never_exceeds_bound(variance):

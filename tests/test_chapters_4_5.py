@@ -44,7 +44,8 @@ def sgd(one_thread):
 
 @pytest.mark.observation(
     "parity_population_gd",
-    "GD on the exact hinge risk of all 2^d parities (d=3..8, width 8): E_f|theta_t-theta_0|^2 / Gamma_0 halves per bit (log2 slope -1 +- 0.1), 0.8..1.5 x Gamma_0 t^2/2^d",
+    "GD on the exact hinge risk of all $2^d$ parities ($d = 3, \\dots, 8$, width 8): $\\mathbb{E}_f|\\theta_t - "
+    "\\theta_0|^2/\\Gamma_0$ halves per bit ($\\log_2$ slope $-1 \\pm 0.1$), $0.8$ to $1.5 \\times \\Gamma_0 t^2/2^d$",
     shown_in=("fig-parity-population-gd", "ch4-gd-slope"),
 )
 def test_mean_distance_decays_like_two_to_minus_d(population_gd):
@@ -56,7 +57,8 @@ def test_mean_distance_decays_like_two_to_minus_d(population_gd):
 
 @pytest.mark.checks(
     "lem-bessel-gradients",
-    "equality case for the parity basis: 2^d E_f|grad R^f(theta_0)|^2 = Gamma_0 (rel 1e-9), bias-input ReLU net, width 8, d=3..8; |h| <= 1 along the runs",
+    "equality case for the parity basis: $2^d\\, \\mathbb{E}_f|\\nabla R^f(\\theta_0)|^2 = \\Gamma_0$ (relative "
+    "$10^{-9}$), bias-input ReLU net, width 8, $d = 3, \\dots, 8$; $|h| \\le 1$ along the runs",
     shown_in=("fig-parity-population-gd", "ch4-gd-parseval"),
 )
 def test_parseval_at_initialisation_and_hypotheses(population_gd):
@@ -72,7 +74,8 @@ def test_parseval_at_initialisation_and_hypotheses(population_gd):
 
 @pytest.mark.observation(
     "parity_population_gd",
-    "the measured E_f|theta_t-theta_0|^2 exceeds the first-order term Gamma_0 t^2/2^d by 0-10 % in every d=3..8 (the ReLU net is outside the Lipschitz hypothesis)",
+    "the measured $\\mathbb{E}_f|\\theta_t - \\theta_0|^2$ exceeds the first-order term $\\Gamma_0 t^2/2^d$ by 0 to "
+    "10 % in every $d = 3, \\dots, 8$ (the ReLU net is outside the Lipschitz hypothesis)",
     shown_in=("fig-parity-population-gd", "ch4-gd-excess-max"),
 )
 def test_measurement_exceeds_the_first_order_term_by_a_few_percent(population_gd):
@@ -131,7 +134,8 @@ def test_both_criteria_are_reported_for_every_dimension(sgd):
 
 @pytest.mark.observation(
     "parity_sgd",
-    "online SGD on the full parity (width 256, batch 500, lr 0.2): d = 4, 8 reach >= 95 % accuracy; d = 20 stays at chance for >= 3x as many steps",
+    "online SGD on the full parity (width 256, batch 500, lr 0.2): $d = 4, 8$ reach $\\ge 95$ % accuracy; $d = 20$ "
+    "stays at chance for $\\ge 3\\times$ as many steps",
     shown_in=("fig-parity-sgd", "ch4-sgd-large-verdict"),
 )
 def test_small_parities_learned_and_large_one_at_chance(sgd):
@@ -227,7 +231,8 @@ def test_the_rademacher_first_layer_is_the_signs_of_the_gaussian_at_the_same_sca
 
 @pytest.mark.observation(
     "parity_full_init",
-    "full parity d=10, online SGD: a +-1 first layer leaves chance in fewer steps than the Gaussian one at the same scale",
+    "full parity $d = 10$, online SGD: a $\\pm 1$ first layer leaves chance in fewer steps than the Gaussian one at "
+    "the same scale",
     shown_in=("fig-parity-full-init", "ch4-fi-leave-verdict"),
 )
 def test_the_pm1_first_layer_leaves_chance_first(full_init):
@@ -373,7 +378,8 @@ def landscape_result():
 
 @pytest.mark.observation(
     "cosine_landscape",
-    "local minima on a 161^2 grid, w_*=(1,0.5), L = 1, 2, 4, 8: population <= 2, empirical (n=100) grows with L to >= 20x the population count",
+    "local minima on a $161^2$ grid, $w_* = (1, 0.5)$, $L = 1, 2, 4, 8$: population $\\le 2$, empirical ($n = 100$) "
+    "grows with $L$ to $\\ge 20\\times$ the population count",
     shown_in=("fig-cosine-landscape", "ch5-land-growth"),
 )
 def test_population_has_few_minima_and_the_empirical_many(landscape_result):
@@ -451,7 +457,8 @@ def test_interactive_landscape_figure(landscape_result):
 
 @pytest.mark.checks(
     "prop-cosine-origin",
-    "w_*=(1,0.5), L=4, 8 (s = 4.5, 8.9 >= 2.5): GD from 0 (2000 steps) stops at |grad| < 1e-10 with |w_0| < 1/(2L), R_L(w_0) <= R_L(0), R_L(w_0) > 0.4",
+    "$w_* = (1, 0.5)$, $L = 4, 8$ ($s = 4.5, 8.9 \\ge 2.5$): GD from 0 (2000 steps) stops at $|\\nabla R_L| < "
+    "10^{-10}$ with $|w_0| < 1/(2L)$, $R_L(w_0) \\le R_L(0)$, $R_L(w_0) > 0.4$",
     shown_in=("fig-cosine-landscape", "ch5-land-origin-min"),
 )
 def test_spurious_minimum_near_origin_is_a_local_minimum():
@@ -466,7 +473,8 @@ def test_spurious_minimum_near_origin_is_a_local_minimum():
 
 @pytest.mark.checks(
     "prop-cosine-gradient-information",
-    "spread of the gradient over 16 evenly spaced targets, r = 0.25, 0.5, 1: equals L^2 r e^{-L^2 r^2/2} within 5 % for L r >= 1.5; fitted rate -r^2/2 within 5 %",
+    "spread of the gradient over 16 evenly spaced targets, $r = 0.25, 0.5, 1$: equals $L^2 r e^{-L^2 r^2/2}$ within "
+    "5 % for $L r \\ge 1.5$; fitted rate $-r^2/2$ within 5 %",
     shown_in=("fig-cosine-gradient-information",),
 )
 def test_gradient_information_decays_at_predicted_rate():
@@ -534,7 +542,8 @@ def test_monte_carlo_gradients_match_closed_form():
 
 @pytest.mark.checks(
     "prop-cosine-gradient-information",
-    "w=(1.5,0), targets (0.5,0), (1.5,1), r=1, L = 1, 2, 4, 6: |grad R_L(w;w1) - grad R_L(w;w2)| <= 4 L^2 r e^{-L^2 r^2/2}",
+    "$w = (1.5, 0)$, targets $(0.5, 0)$, $(1.5, 1)$, $r = 1$, $L = 1, 2, 4, 6$: $|\\nabla R_L(w; w_1) - \\nabla "
+    "R_L(w; w_2)|$ $\\le 4 L^2 r e^{-L^2 r^2/2}$",
     shown_in=("fig-cosine-gradient-information",),
 )
 def test_gradient_difference_bound_and_monte_carlo():
@@ -553,7 +562,8 @@ def test_gradient_difference_bound_and_monte_carlo():
 
 @pytest.mark.observation(
     "cosine_gd_starts",
-    "GD from a 17x17 grid of starts, L = 1, 2, 4, 8: the fraction reaching w_* falls with L, > 0.5 at L=1 and < 0.1 at L=8, population and empirical risk",
+    "GD from a $17 \\times 17$ grid of starts, $L = 1, 2, 4, 8$: the fraction reaching $w_*$ falls with $L$, $> 0.5$ "
+    "at $L = 1$ and $< 0.1$ at $L = 8$, population and empirical risk",
     shown_in=("fig-cosine-gd-starts", "ch5-gd-target-big"),
 )
 def test_gd_success_fraction_falls_with_L():

@@ -75,7 +75,8 @@ def test_kernel_matrix_positive_and_decreasing(spectrum):
 
 @pytest.mark.checks(
     "lem-gram-init",
-    "|K_hat(theta_0)-K|_F <= n (log(2n^2/delta)/(2m))^{1/2}, the lemma's Hoeffding bound, in all 20 draws at every width m = 30..3000 (n=50, d=20, delta=0.1)",
+    "$\\|\\hat K(\\theta_0) - K\\|_F$ $\\le n (\\log(2n^2/\\delta)/(2m))^{1/2}$, the lemma's Hoeffding bound, in all "
+    "20 draws at every width $m = 30, \\dots, 3000$ ($n = 50$, $d = 20$, $\\delta = 0.1$)",
     shown_in=("fig-kr-spectrum",),
 )
 def test_monte_carlo_error_slope_and_hoeffding_bound(spectrum):
@@ -96,7 +97,8 @@ def test_caption_of_the_spectrum_figure(spectrum):
 
 @pytest.mark.observation(
     "kernel_spectrum",
-    "lambda_n(K_hat) >= lambda_n(K)/2 in every draw from a width m <= 1000, more than 1e6 times below the width Lemma 11 asks (n=50, d=20)",
+    "$\\lambda_n(\\hat K) \\ge \\lambda_n(K)/2$ in every draw from a width $m \\le 1000$, more than $10^6$ times "
+    "below the width Lemma 11 asks ($n = 50$, $d = 20$)",
     shown_in=("fig-kr-spectrum", "ch6-sufficient-width"),
 )
 def test_eigenvalue_condition_needs_far_fewer_features_than_lemma(spectrum):
@@ -113,7 +115,8 @@ def test_eigenvalue_condition_needs_far_fewer_features_than_lemma(spectrum):
 
 @pytest.mark.checks(
     "lem-kr-error-dynamics",
-    "Gram matrix G(theta) by autograd vs m K_hat(theta) from the lemma's formula, trained width-100 net (n=50, d=20): relative max error < 1e-12",
+    "Gram matrix $G(\\theta)$ by autograd vs $m \\hat K(\\theta)$ from the lemma's formula, trained width-100 net "
+    "($n = 50$, $d = 20$): relative max error $< 10^{-12}$",
     shown_in=("ch6-gram-error",),
 )
 def test_gram_matrix_autograd_equals_formula(training):
@@ -122,7 +125,8 @@ def test_gram_matrix_autograd_equals_formula(training):
 
 @pytest.mark.observation(
     "kernel_regime_training",
-    "outside thm-kernel-convergence's hypotheses (n=50, d=20, m = 100..1000, far below its width): risk <= e^{-m lambda t/(2n)} R(0) at every record (ratio <= 1+1e-12), final < 0.1 x",
+    "outside thm-kernel-convergence's hypotheses ($n = 50$, $d = 20$, $m = 100, \\dots, 1000$, far below its width): "
+    "risk $\\le e^{-m\\lambda t/(2n)} R(0)$ at every record (ratio $\\le 1 + 10^{-12}$), final $< 0.1\\times$",
     shown_in=("fig-kr-training", "ch6-worst-ratio-after-start"),
 )
 def test_risk_below_theorem10_bound(training):
@@ -150,7 +154,8 @@ def test_wider_networks_follow_the_kernel_limit(training):
 
 @pytest.mark.observation(
     "kernel_regime_training",
-    "log-log slopes in m of the movements (m = 100..1000): distance -1/2 +- 0.1, first layer -2.3..-1.6, output weights -1.2..-0.7, kernel drift -2.3..-1.7",
+    "log-log slopes in $m$ of the movements ($m = 100, \\dots, 1000$): distance $-1/2 \\pm 0.1$, first layer $-2.3$ "
+    "to $-1.6$, output weights $-1.2$ to $-0.7$, kernel drift $-2.3$ to $-1.7$",
     shown_in=("fig-kr-training", "ch6-slope-first-layer"),
 )
 def test_movement_slopes(training):
@@ -164,7 +169,9 @@ def test_movement_slopes(training):
 
 @pytest.mark.observation(
     "kernel_regime_training",
-    "thm-kernel-convergence's items 2-4 far below its width (m = 100..1000): |theta-theta_0|, max|a_j|, max|b_j-b_j(0)|, K_hat drift below 2c/sqrt m, 2c/m, 2c^2/m^2, 10nc^2/m^2",
+    "thm-kernel-convergence's items 2-4 far below its width ($m = 100, \\dots, 1000$): $|\\theta - \\theta_0|$, "
+    "$\\max_j |a_j|$, $\\max_j |b_j - b_j(0)|$, $\\hat K$ drift below $2c/\\sqrt{m}$, $2c/m$, $2c^2/m^2$, "
+    "$10nc^2/m^2$",
     shown_in=("fig-kr-training",),
 )
 def test_movement_below_theorem10_bounds(training):
@@ -236,7 +243,8 @@ def test_fitted_mercer_slopes_are_pre_asymptotic():
 
 @pytest.mark.checks(
     "thm-nn-rfm-linear-lower",
-    "V = span of 12 kernel sections on S^4 (m=400), 300 neurons f_b, L^2 by 20 000 Monte-Carlo points: mean squared error >= 0.9 x sum_{i>12} mu_(i)",
+    "$V$ is the span of 12 kernel sections on $S^4$ ($m = 400$), 300 neurons $f_b$, $L^2$ by 20 000 Monte-Carlo "
+    "points: mean squared error $\\ge 0.9 \\times \\sum_{i>12} \\mu_{(i)}$",
     shown_in=("fig-nn-rfm-mercer", "ch7-tail-error"),
 )
 def test_linear_lower_bound_holds_for_the_span_of_kernel_sections():
@@ -260,7 +268,9 @@ def test_linear_lower_bound_holds_for_the_span_of_kernel_sections():
 
 @pytest.mark.observation(
     "nn_vs_rfm",
-    "sup gap |f_NN - f_RFM| (200 probes, n=50, d=20, m = 100, 200, 400, far below the widths of thm-nn-rfm, prop-nn-rfm-sharp): falls with m, slope <= -2, below Thm 13's bound with constant 1",
+    "largest gap $|f_{\\mathrm{NN}} - f_{\\mathrm{RFM}}|$ (200 probes, $n = 50$, $d = 20$, $m = 100, 200, 400$, far "
+    "below the widths of thm-nn-rfm, prop-nn-rfm-sharp): falls with $m$, slope $\\le -2$, below Thm 13's bound with "
+    "constant 1",
     shown_in=("fig-nn-rfm-gap", "ch7-gap-slope"),
 )
 def test_nn_rfm_gap_decays_at_least_as_fast_as_theorem13(gap):
@@ -272,7 +282,8 @@ def test_nn_rfm_gap_decays_at_least_as_fast_as_theorem13(gap):
 
 @pytest.mark.checks(
     "lem-representer",
-    "RFM trained by GD (n=30, d=10, m=100, 50 steps) vs sum_i w_i k_m(x_i, x) with w_i = -(m eta/n) sum_k e_i(k), 50 test points: relative error < 1e-8",
+    "RFM trained by GD ($n = 30$, $d = 10$, $m = 100$, 50 steps) vs $\\sum_i w_i k_m(x_i, x)$ with $w_i = "
+    "-(m\\eta/n) \\sum_k e_i(k)$, 50 test points: relative error $< 10^{-8}$",
     shown_in=("ch7-rep-error",),
 )
 def test_representer_exact():
@@ -284,7 +295,8 @@ def test_representer_exact():
 
 @pytest.mark.observation(
     "nn_rfm_dynamics",
-    "n=50, d=20: at m=4 the network's test risk is > 3x lower than its random-feature model's; at m=1000 the two agree within 1 %",
+    "$n = 50$, $d = 20$: at $m = 4$ the network's test risk is $> 3\\times$ lower than its random-feature model's; "
+    "at $m = 1000$ the two agree within 1 %",
     shown_in=("fig-nn-rfm-dynamics",),
 )
 def test_figure2_narrow_differs_wide_coincides(dynamics):
@@ -359,7 +371,8 @@ def test_slice_figure_is_small_and_complete(dynamics):
 
 @pytest.mark.observation(
     "path_norm",
-    "GD with a path-norm penalty (m=100, lambda=0.01): test risk < 0.7x plain GD's, top neuron aligned with the target (cosine > 0.8)",
+    "GD with a path-norm penalty ($m = 100$, $\\lambda = 0.01$): test risk $< 0.7\\times$ plain GD's, top neuron "
+    "aligned with the target (cosine $> 0.8$)",
     shown_in=("fig-nn-rfm-path-norm", "ch7-pn-reg-test"),
 )
 def test_path_norm_generalises_better(penalty):

@@ -53,7 +53,8 @@ def test_registry_and_presets():
 # ---------------------------------------------------------------- chapter 8
 @pytest.mark.checks(
     "thm-ntk-init",
-    "relative error of the empirical NTK against the limit Theta_D, depths 2-4, widths 64-512 (4 seeds): falls like width^{-1/2} (slope -0.7..-0.3)",
+    "relative error of the empirical NTK against the limit $\\Theta_D$, depths 2-4, widths 64-512 (4 seeds): falls "
+    "like $\\mathrm{width}^{-1/2}$ (slope $-0.7$ to $-0.3$)",
     shown_in=("fig-ntk-convergence", "ch8-ntk-err-max-4"),
 )
 def test_ntk_relative_error_slope(ntk_result):
@@ -67,7 +68,8 @@ def test_ntk_relative_error_slope(ntk_result):
 
 @pytest.mark.checks(
     "prop-ntk-rate-two-layer",
-    "orthogonal unit x, x' in R^5, 200 seeds, m = 16, 128: error unbiased (4 s.e.) and m E|err|^2 = v = 1 - 1/pi^2 within 25 %",
+    "orthogonal unit $x, x' \\in \\mathbb{R}^5$, 200 seeds, $m = 16, 128$: error unbiased (4 s.e.) and $m\\, "
+    "\\mathbb{E}|\\mathrm{err}|^2 = v = 1 - 1/\\pi^2$ within 25 %",
 )
 def test_two_layer_ntk_rate_constant():
     """Proposition prop-ntk-rate-two-layer: m * E|err|^2 = v, for orthogonal inputs v = 1 - 1/pi^2."""
@@ -81,7 +83,8 @@ def test_two_layer_ntk_rate_constant():
 
 @pytest.mark.checks(
     "prop-linear-dynamics",
-    "GD (lr 0.05, 100 steps) on the linearisation of a depth-3 net (n=12, d=6, width 32): residuals vs exp(-t G_0/n) e(0), relative error < 0.05",
+    "GD (lr 0.05, 100 steps) on the linearisation of a depth-3 net ($n = 12$, $d = 6$, width 32): residuals vs "
+    "$\\exp(-t G_0/n)\\, e(0)$, relative error $< 0.05$",
 )
 def test_linear_dynamics_closed_form():
     """Proposition prop-linear-dynamics: GD on the linearisation follows exp(-t G0 / n) e(0)."""
@@ -137,7 +140,9 @@ def test_caption_of_the_ntk_figure(ntk_result):
 
 @pytest.mark.checks(
     "thm-ntk-training",
-    "the conclusion only, outside both items' hypotheses (ReLU, output scale 1, GD): depth-3 nets, n=20, widths 32-256, 200 steps: the change of the tangent kernel during training and the distance to f_lin fall at least like width^{-0.45}",
+    "the conclusion only, outside both items' hypotheses (ReLU, output scale 1, GD): depth-3 nets, $n = 20$, widths "
+    "32-256, 200 steps: the change of the tangent kernel during training and the distance to $f_{\\mathrm{lin}}$ "
+    "fall at least like $\\mathrm{width}^{-0.45}$",
     shown_in=("fig-lazy-dynamics", "ch8-lazy-kslope"),
 )
 def test_lazy_dynamics_claims(lazy_result):
@@ -161,7 +166,9 @@ def test_lazy_dynamics_claims(lazy_result):
 
 @pytest.mark.checks(
     "prop-alpha-movement",
-    "GD (the statement is for the flow) on F_alpha, centred depth-2 ReLU net (n=20, d=10, width 128, alpha = 0.5..16, 200 steps): |theta_T - theta_0| <= sqrt(T R(0))/alpha for every alpha; slope -1 +- 0.1",
+    "GD (the statement is for the flow) on $F_\\alpha$, centred depth-2 ReLU net ($n = 20$, $d = 10$, width 128, "
+    "$\\alpha = 0.5, \\dots, 16$, 200 steps): $|\\theta_T - \\theta_0| \\le \\sqrt{T R(0)}/\\alpha$ for every "
+    "$\\alpha$; slope $-1 \\pm 0.1$",
     shown_in=("fig-output-scale", "ch8-alpha-mslope"),
 )
 def test_output_scale_claims(alpha_result):
@@ -178,7 +185,8 @@ def test_output_scale_claims(alpha_result):
 
 @pytest.mark.checks(
     "thm-alpha-lazy",
-    "the O(1/alpha) rate only (the ReLU Jacobian has no Lipschitz constant): |alpha h - alpha h_lin| on 10 points after 30 GD steps, alpha = 1, 4, 16: log-log slope < -0.8",
+    "the $O(1/\\alpha)$ rate only (the ReLU Jacobian has no Lipschitz constant): $|\\alpha h - \\alpha "
+    "h_{\\mathrm{lin}}|$ on 10 points after 30 GD steps, $\\alpha = 1, 4, 16$: log-log slope $< -0.8$",
 )
 def test_lazy_theorem_distance_falls_like_one_over_alpha():
     """Theorem thm-alpha-lazy: the outputs of alpha*h and alpha*h_lin differ by O(1/alpha)."""
@@ -198,7 +206,8 @@ def test_lazy_theorem_distance_falls_like_one_over_alpha():
 
 @pytest.mark.checks(
     "lem-two-layer-linearisation",
-    "notes' net (d=5, m=40) after 200 GD steps: max over test x of |f - f_lin| <= |a| |B-B_0|_F (unit x, alpha=1), gap > 0",
+    "notes' net ($d = 5$, $m = 40$) after 200 GD steps: $\\max_x |f - f_{\\mathrm{lin}}| \\le |a|\\, \\|B - "
+    "B_0\\|_F$ over test $x$ (unit $x$, $\\alpha = 1$), gap $> 0$",
 )
 def test_two_layer_linearisation_is_rfm_bound_on_trajectory():
     """Lemma lem-two-layer-linearisation along a GD trajectory of the notes' network."""
@@ -236,7 +245,8 @@ def test_caption_mean_field_test_risk_falls_faster_and_further(mf_result):
 
 @pytest.mark.observation(
     "mean_field_vs_ntk",
-    "neuron movement against width 40-640: NTK slope -0.7..-0.3, mean field |slope| < 0.15 and > 4x the NTK movement",
+    "neuron movement against width 40-640: NTK slope $-0.7$ to $-0.3$, mean field $|\\mathrm{slope}| < 0.15$ and $> "
+    "4\\times$ the NTK movement",
     shown_in=("fig-mean-field-vs-ntk", "ch9-slope-mf"),
 )
 def test_movement_scaling(mf_result):
@@ -250,7 +260,8 @@ def test_movement_scaling(mf_result):
 
 @pytest.mark.observation(
     "mean_field_vs_ntk",
-    "n=100, d=10, widths 40-640: only the mean-field network aligns its first layer with e_1 (alignment +0.1 over init; NTK within 0.02 of init)",
+    "$n = 100$, $d = 10$, widths 40-640: only the mean-field network aligns its first layer with $e_1$ (alignment "
+    "$+0.1$ over init; NTK within $0.02$ of init)",
     shown_in=("fig-mean-field-vs-ntk", "ch9-align-mf"),
 )
 def test_feature_learning(mf_result):
@@ -263,7 +274,8 @@ def test_feature_learning(mf_result):
 
 @pytest.mark.observation(
     "mean_field_vs_ntk",
-    "the mean-field network's test risk is below the NTK one at every width (> 2x at 640); both fit the training set (risk < 1e-3)",
+    "the mean-field network's test risk is below the NTK one at every width ($> 2\\times$ at 640); both fit the "
+    "training set (risk $< 10^{-3}$)",
     shown_in=("fig-mean-field-vs-ntk", "ch9-test-ratio"),
 )
 def test_test_risk(mf_result):
@@ -276,7 +288,9 @@ def test_test_risk(mf_result):
 
 @pytest.mark.checks(
     "prop-neuron-speed",
-    "GD (n=30, d=5, m=40, 200 steps, eta_0=0.01), NTK and mean-field scalings: every neuron's |theta_j(t)-theta_j(0)| <= |theta_j(0)| (e^{m^{beta-1} sqrt(2R_0) t} - 1), the largest ratio above 0.1 (the bound is not vacuous; it is about 0.2)",
+    "GD ($n = 30$, $d = 5$, $m = 40$, 200 steps, $\\eta_0 = 0.01$), NTK and mean-field scalings: every neuron's "
+    "$|\\theta_j(t) - \\theta_j(0)|$ $\\le |\\theta_j(0)| (e^{m^{\\beta-1}\\sqrt{2R_0}\\, t} - 1)$, the largest ratio "
+    "above 0.1 (the bound is not vacuous; it is about 0.2)",
 )
 def test_neuron_speed_bound():
     """Proposition prop-neuron-speed, on a gradient-descent trajectory with a small step."""
@@ -301,7 +315,8 @@ def test_neuron_speed_bound():
 
 @pytest.mark.checks(
     "prop-mean-field-particles",
-    "m grad_{theta_j} R = grad Psi(theta_j; rho^m) for every neuron, by autograd vs the formula (n=15, d=4, m=12): allclose",
+    "$m \\nabla_{\\theta_j} R = \\nabla \\Psi(\\theta_j; \\rho^m)$ for every neuron, by autograd vs the formula ($n "
+    "= 15$, $d = 4$, $m = 12$): allclose",
 )
 def test_mean_field_particle_identity():
     """Proposition prop-mean-field-particles: m grad_j R = grad Psi(theta_j; rho^m)."""
@@ -322,7 +337,8 @@ def test_mean_field_particle_identity():
 
 @pytest.mark.checks(
     "prop-mean-field-particles",
-    "mean-field nets, 100 GD steps: with lr eta_0 m the movement at m=400 matches m=40 (rel 0.5); with lr eta_0 it is O(1/m) (ratio 10 +- 30 %)",
+    "mean-field nets, 100 GD steps: with lr $\\eta_0 m$ the movement at $m = 400$ matches $m = 40$ (relative 0.5); "
+    "with lr $\\eta_0$ it is $O(1/m)$ (ratio $10 \\pm 30$ %)",
 )
 def test_mean_field_needs_lr_proportional_to_m():
     """With lr = eta_0 (not eta_0 m) mean-field neurons move O(1/m) in a fixed number of steps."""

@@ -27,7 +27,8 @@ from nndyn.theory.hardness import (
 
 @pytest.mark.checks(
     "lem-relu-step",
-    "sigma(2z)-sigma(2z-1) equals 1(z>=0) exactly (torch.equal) at z = -3, -1, -1/2, 1/2, 1, 5/2",
+    "$\\sigma(2z) - \\sigma(2z-1)$ equals $\\mathbf{1}(z \\ge 0)$ exactly (torch.equal) at $z = -3, -1, -1/2, 1/2, "
+    "1, 5/2$",
 )
 def test_relu_step_exact_away_from_zero():
     z = torch.tensor([-3.0, -1.0, -0.5, 0.5, 1.0, 2.5], dtype=torch.float64)
@@ -92,7 +93,8 @@ def test_halfspace_intersection_by_hand():
 @pytest.mark.parametrize("d,k,seed", [(1, 1, 0), (5, 3, 1), (9, 4, 2)])
 @pytest.mark.checks(
     "lem-halfspace-network",
-    "sign of the 2k+1-neuron network = intersection of k random integer halfspaces on all of {-1,1}^d, (d,k) = (1,1), (5,3), (9,4): exact equality",
+    "sign of the $(2k+1)$-neuron network equals the intersection of $k$ random integer halfspaces on all of "
+    "$\\{-1,1\\}^d$, $(d, k) = (1, 1), (5, 3), (9, 4)$: exact equality",
 )
 def test_halfspace_network_is_exact(d, k, seed):
     W, b = random_integer_halfspaces(k, d, seed=seed)
@@ -151,7 +153,8 @@ def test_halfspace_theory_rejects_bad_shapes():
 @pytest.mark.parametrize("d", [1, 3, 6])
 @pytest.mark.checks(
     "lem-parity-network",
-    "ParityNet(v) equals the parity (-1)^{v.x} on all of {0,1}^d for every v, d = 1, 3, 6 (torch.equal)",
+    "ParityNet($v$) equals the parity $(-1)^{v \\cdot x}$ on all of $\\{0,1\\}^d$ for every $v$, $d = 1, 3, 6$ "
+    "(torch.equal)",
 )
 def test_parity_network_is_exact_for_all_v(d):
     x = hypercube_points(d, values="01")
@@ -163,7 +166,8 @@ def test_parity_network_is_exact_for_all_v(d):
 
 @pytest.mark.checks(
     "lem-parity-network",
-    "path norm of ParityNet(v), |v|=4, d=7, equals 8|v|(d+1)+4d^2+4d+2 (approx 1e-6); full parity 12d^2+12d+2",
+    "path norm of ParityNet($v$), $|v| = 4$, $d = 7$, equals $8|v|(d+1) + 4d^2 + 4d + 2$ (to $10^{-6}$); full parity "
+    "$12d^2 + 12d + 2$",
 )
 def test_parity_network_path_norm_and_levels():
     d = 7

@@ -39,7 +39,8 @@ def test_relu_kernel_special_values():
 
 @pytest.mark.checks(
     "prop-kr-closed-form",
-    "closed-form k(x,x') vs a Monte-Carlo average over 200 000 features, 12 points on S^4: every entry within 4 x 0.5/sqrt(200 000)",
+    "closed-form $k(x, x')$ vs a Monte-Carlo average over 200 000 features, 12 points on $S^4$: every entry within "
+    "$4 \\times 0.5/\\sqrt{200\\,000}$",
 )
 def test_relu_kernel_matches_monte_carlo(x):
     k = relu_kernel(x)
@@ -81,7 +82,8 @@ def test_kernel_value_errors(x, call):
 
 @pytest.mark.checks(
     "lem-kr-error-dynamics",
-    "autograd Gram matrix of a two-layer net with random a (m=7, 12 points) equals the formula m K_hat(theta) (rtol 1e-12)",
+    "autograd Gram matrix of a two-layer net with random $a$ ($m = 7$, 12 points) equals the formula $m \\hat "
+    "K(\\theta)$ (relative tolerance $10^{-12}$)",
 )
 def test_grams_agree(x):
     net = TwoLayerNet(5, 7, seed=1, output_scale=0.5)

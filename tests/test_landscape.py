@@ -10,7 +10,8 @@ W_STAR = np.array([1.0, 0.5])
 
 @pytest.mark.checks(
     "lem-sin-sin",
-    "E[sin(a.x) sin(b.x)], x ~ N(0,I_2), closed form vs 200 000 samples for 3 pairs (a,b): within 4 standard errors",
+    "$\\mathbb{E}[\\sin(a \\cdot x) \\sin(b \\cdot x)]$, $x \\sim N(0, I_2)$, closed form vs 200 000 samples for 3 "
+    "pairs $(a, b)$: within 4 standard errors",
     shown_in=("ch5-mc-z",),
 )
 def test_sin_sin_closed_form_matches_monte_carlo():
@@ -38,7 +39,8 @@ def test_population_risk_values():
 
 @pytest.mark.checks(
     "prop-cosine-risk",
-    "closed-form R_L(w) vs the empirical risk on 400 000 Gaussian inputs, 3 points w, L = 1, 2, 4: within 6e-3",
+    "closed-form $R_L(w)$ vs the empirical risk on 400 000 Gaussian inputs, 3 points $w$, $L = 1, 2, 4$: within $6 "
+    "\\times 10^{-3}$",
     shown_in=("fig-cosine-landscape",),
 )
 def test_population_risk_matches_large_sample_empirical_risk():
@@ -50,7 +52,8 @@ def test_population_risk_matches_large_sample_empirical_risk():
 
 @pytest.mark.checks(
     "prop-cosine-risk",
-    "the gradient S_L + T_L vs central differences (eps 1e-6) of the closed-form risk, 3 points, L = 1, 2.5, 6: within 1e-6 max(1, L^2)",
+    "the gradient $S_L + T_L$ vs central differences ($\\varepsilon = 10^{-6}$) of the closed-form risk, 3 points, "
+    "$L = 1, 2.5, 6$: within $10^{-6} \\max(1, L^2)$",
 )
 def test_gradients_match_finite_differences():
     w = np.array([[0.3, -0.7], [1.1, 0.4], [-0.2, 0.1]])

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import ledger  # scripts/, on the path through pyproject.toml
+import nndyn_book
 import nndyn_ledger
 import test_results_page
 
@@ -117,7 +118,7 @@ import pytest
 from pytest import mark
 
 
-@pytest.mark.checks("thm-here", "a check: $x \\\\le 1$ with tolerance 1e-9", shown_in=("fig-demo",))
+@pytest.mark.checks("thm-here", "a check: $x \\\\le 1$ with tolerance $10^{-9}$", shown_in=("fig-demo",))
 def test_here():
     pass
 
@@ -127,8 +128,8 @@ def test_both():
     pass
 
 
-@pytest.mark.parametrize("d, name", [pytest.param(5, "a", marks=pytest.mark.checks("lem-paper", "d = 5")),
-                                     pytest.param(7, "b", id="seven", marks=[pytest.mark.checks("lem-paper", "d = 7")]),
+@pytest.mark.parametrize("d, name", [pytest.param(5, "a", marks=pytest.mark.checks("lem-paper", "$d = 5$")),
+                                     pytest.param(7, "b", id="seven", marks=[pytest.mark.checks("lem-paper", "$d = 7$")]),
                                      (9, "c")])
 def test_param(d, name):
     pass
@@ -174,7 +175,7 @@ def test_the_collector_reads_markers_on_functions_params_and_classes(tmp_path):
     [observation] = found.observations()
     assert observation.test_id == "tests/test_demo.py::TestObserved::test_one"
     assert observation.targets == ("demo_experiment",) and observation.shown_in == ("fig-demo",)
-    assert found.checks("thm-here")[0].what == "a check: $x \\le 1$ with tolerance 1e-9"
+    assert found.checks("thm-here")[0].what == "a check: $x \\le 1$ with tolerance $10^{-9}$"
     assert found.functions["tests/test_demo.py"] == {"test_here", "test_both", "test_param", "TestObserved::test_one"}
 
 
@@ -305,6 +306,39 @@ def test_a_third_positional_argument_breaks_the_rules(tmp_path):
     assert len(errors) == 1 and "takes two positional arguments" in errors[0], errors
 
 
+def test_ascii_mathematics_outside_the_math_of_a_what_line_breaks_the_rules(tmp_path):
+    """The page typesets only the ``$...$`` of a ``what`` line: ``lambda_n(K) >= ...``, ``sqrt``,
+    ``2^d`` written in ASCII would show as typed (the reader review of the ledger page)."""
+    broken = rules_broken(tmp_path, """\
+        import pytest
+
+        @pytest.mark.checks("thm-here", "lambda_n(K_hat) >= lambda/2 in 90 % of draws, d=2..10")
+        def test_x():
+            pass
+
+        @pytest.mark.checks("thm-here", "$\\\\lambda_n(\\\\hat K) \\\\ge \\\\lambda/2$ in 90 % of draws, $d = 2, \\\\dots, 10$")
+        def test_y():
+            pass
+    """)
+    [error] = broken["ASCII mathematics in what lines"]
+    assert error.startswith("tests/test_demo.py::test_x ") and "'lambda', '_', '>=', '/', '=', '..'" in error, error
+
+
+@pytest.mark.parametrize("text, found", [
+    ("ratio <= 1 + 1e-9 at every step", ["<=", "1e-9"]),
+    ("falls like n^{-1/2}, slope -0.7..-0.3", ["^", "{", "-1", "/", "}", "-0", ".."]),
+    ("2 sqrt d, |G - I|, 3x lower, log2 slope, log(n)", ["sqrt", "|", "|", "3x", "log2", "log("]),
+    ("GD (lr 0.2, 2000 steps), width-100 net, depths 2-4, 95 % accuracy, log-log slope, thm-kernel-convergence", []),
+    ("$\\lambda_n(\\hat K) \\ge 2^d/\\sqrt{d}$ at $m = 10^{-3}$", []),
+])
+def test_the_ascii_stand_ins_for_mathematics(text, found):
+    assert ledger.ascii_math(text) == found
+
+
+def test_a_what_line_is_measured_as_the_page_shows_it():
+    assert ledger.visible_text("$\\lambda_n(\\hat K) \\ge 2^{d}\\,\\mathbb{E}$ here") == "xn( K) x 2d E here"
+
+
 def test_a_declared_test_that_is_not_defined_breaks_the_rules(tmp_path):
     found = make_checkout(tmp_path, GOOD_TESTS)
     found.functions["tests/test_demo.py"].discard("test_here")  # as if the function had gone
@@ -404,7 +438,7 @@ def test_the_page_has_an_entry_for_every_statement_and_the_counts(tmp_path):
     assert "Proved in this book. The notes' statement, corrected: see {ref}`its errata entry <errata-thm-here>`." in text
     assert "Proved in {cite:t}`someone2020` and {cite:t}`other2021` (no proof here)." in text
     assert "Checked numerically by 2 tests:" in text  # thm-here
-    assert "- `tests/test_demo.py::test_here`: a check: $x \\le 1$ with tolerance 1e-9. Shown in {numref}`fig-demo`." in text
+    assert "- `tests/test_demo.py::test_here`: a check: $x \\le 1$ with tolerance $10^{-9}$. Shown in {numref}`fig-demo`." in text
     assert "Shown in a number in the text of {doc}`Chapter 1 </book/01_demo>`." in text
     assert "Not checked numerically: an existence statement." in text
     assert "## Observations: measurements no theorem covers" in text and "Experiment `demo_experiment` (A demo, Chapter 1)" in text
@@ -474,7 +508,7 @@ def test_a_changed_declaration_changes_the_fingerprint(tmp_path):
     found = make_checkout(tmp_path, GOOD_TESTS)
     before = nndyn_ledger.fingerprint(found)
     path = tmp_path / "tests" / "test_demo.py"
-    path.write_text(path.read_text().replace("d = 7", "d = 8"))
+    path.write_text(path.read_text().replace("$d = 7$", "$d = 8$"))
     assert nndyn_ledger.fingerprint(ledger.collect(tmp_path)) != before, "the pages would not be read again"
 
 
@@ -570,6 +604,60 @@ def test_the_built_ledger_lists_every_statement_with_its_number(built_book, repo
     assert not missing and not wrong, (missing, wrong)
     assert 'id="ledger-counts"' in page and 'id="ledger-observations"' in page
     assert "test-results/" in page
+
+
+@pytest.mark.book
+def test_the_built_ledger_typesets_the_mathematics_of_the_what_lines(built_book, repo):
+    """Each test's line on the page shows its ``$...$`` as math (a MathJax span), and no ASCII
+    stand-in for mathematics (``<=``, ``>=``, ``sqrt``, ``lambda_n``, ``2^d``) is left in its text."""
+    page = (built_book / "book" / "ledger.html").read_text()
+    items = re.findall(r'<li><p><code class="docutils literal notranslate"><span class="pre">(tests/[^<]+)</span></code>:(.*?)</p>',
+                       page, flags=re.S)
+    assert len({test_id for test_id, _ in items}) == len({d.test_id for d in repo.declarations}), len(items)
+    untypeset, ascii_left = [], []
+    for test_id, body in items:
+        declaration = next(d for d in repo.declarations if d.test_id == html_lib.unescape(test_id))
+        maths = re.findall(r'<span class="math notranslate nohighlight">(.*?)</span>', body, flags=re.S)
+        if len(maths) != len(ledger.MATH_SPAN.findall(declaration.what)):
+            untypeset.append(test_id)
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<span class="math[^"]*">.*?</span>', " ", body, flags=re.S)))
+        text = text.split(" Shown in ")[0]
+        if ledger.ascii_math(text):
+            ascii_left.append((test_id, ledger.ascii_math(text)))
+    assert not untypeset and not ascii_left, (untypeset, ascii_left)
+
+
+def test_a_repository_file_links_to_the_repository_or_shows_its_name():
+    """``{repo-file}`CONTRIBUTING.md``` (the ledger page names the developers' guide): a link to
+    the repository's page of the file, or, in a build with no repository URL, the name alone."""
+    from docutils import nodes
+
+    assert nndyn_book.repository_file_url("https://github.com/o/r/", "dev", "CONTRIBUTING.md") == \
+        "https://github.com/o/r/blob/dev/CONTRIBUTING.md"
+    assert nndyn_book.repository_file_url("git+https://github.com/o/r.git", "", "CONTRIBUTING.md") == \
+        "https://github.com/o/r/blob/main/CONTRIBUTING.md"
+    assert nndyn_book.repository_file_url("", "main", "CONTRIBUTING.md") is None
+    linked = nndyn_book.repo_file_node("CONTRIBUTING.md", "https://github.com/o/r/blob/main/CONTRIBUTING.md")
+    assert isinstance(linked, nodes.reference) and linked["refuri"].endswith("/CONTRIBUTING.md")
+    assert linked.astext() == "CONTRIBUTING.md"
+    plain = nndyn_book.repo_file_node("CONTRIBUTING.md", None)
+    assert isinstance(plain, nodes.literal) and not list(plain.findall(nodes.reference))
+    assert "{repo-file}`CONTRIBUTING.md`" in (ROOT / "book" / "ledger.md").read_text()
+
+
+@pytest.mark.book
+def test_the_built_ledger_links_the_developers_guide(built_book):
+    """The page names ``CONTRIBUTING.md`` as a link to the file in the configured repository."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    url = nndyn_book.repository_file_url(nndyn_book.repository_url(config["url"]), config.get("branch", ""),
+                                         "CONTRIBUTING.md")
+    page = (built_book / "book" / "ledger.html").read_text()
+    link = re.search(r'<a class="[^"]*reference external[^"]*" href="([^"]+)"[^>]*><code[^>]*>'
+                     r'<span class="pre">CONTRIBUTING\.md</span></code></a>', page)
+    assert link and link.group(1) == url, (link and link.group(1), url)
+    assert (ROOT / "CONTRIBUTING.md").is_file()
 
 
 @pytest.mark.book

@@ -273,13 +273,39 @@ def test_markdown_refuses_an_unknown_directive():
         nbmd.to_jupyter("```{glue:figure} x\n```\n", FakeResolver())
 
 
+def metadata_texts(value) -> list[str]:
+    """Every string in a cell's metadata (a figure's caption and alt text, ...), recursively."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in metadata_texts(item)]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in metadata_texts(item)]
+    return []
+
+
+def raw_myst_in_metadata(nb) -> list[str]:
+    """The raw MyST in the metadata of the cells of ``nb`` (captions of figures: myst-nb and
+    metadata editors show them; they must read as the Markdown cells do)."""
+    return [piece for cell in nb.cells for text in metadata_texts(cell.get("metadata", {}))
+            for piece in nbmd.raw_myst(text)]
+
+
+def test_raw_myst_in_cell_metadata_is_found():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("plot()", metadata={
+        "mystnb": {"figure": {"caption": "As in {numref}`fig-x`, $n$ = {glue:text}`n:.0f`.", "name": "fig-y"}}})])
+    assert raw_myst_in_metadata(nb) == ["{numref}`", "{glue:text}`"]
+
+
 @pytest.mark.parametrize("page", notebook_pages())
 def test_student_notebook_has_no_raw_myst(page):
-    """Without a build (no numbers, no glued values) no cell shows MyST that Jupyter leaves raw."""
+    """Without a build (no numbers, no glued values) no cell shows MyST that Jupyter leaves raw,
+    neither in its Markdown nor in its metadata (a figure's caption)."""
     nb = nndyn_book.student_notebook(ROOT / f"{page}.md", spec="nndyn", preset="quick")
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             assert not nbmd.raw_myst(cell.source), (nbmd.raw_myst(cell.source), cell.source[:300])
+    assert not raw_myst_in_metadata(nb), raw_myst_in_metadata(nb)[:5]
 
 
 def _site_values(html: str) -> list[str]:
@@ -306,6 +332,7 @@ def test_built_notebooks_read_like_the_pages(built_book):
         nb = nbformat.read(built_book / nndyn_book.NOTEBOOKS_DIR / (Path(page).name + ".ipynb"), as_version=4)
         markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         assert not nbmd.raw_myst(markdown), f"{page}: {nbmd.raw_myst(markdown)[:5]}"
+        assert not raw_myst_in_metadata(nb), f"{page}: in cell metadata {raw_myst_in_metadata(nb)[:5]}"
         html = (built_book / f"{page}.html").read_text()
         values = [html_lib.unescape(v) for v in glued.findall(markdown)]
         assert values == _site_values(html), f"{page}: the notebook's glued values differ from the page's"

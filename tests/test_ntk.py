@@ -167,7 +167,8 @@ def test_linearize_is_affine_and_trains():
 
 @pytest.mark.checks(
     "lem-two-layer-linearisation",
-    "alpha=0.7, m=30, random (a, B-B_0), 50 unit x: f_lin is the RFM with B_0 (allclose) and max |f - f_lin| <= alpha |a| |B-B_0|_F + 1e-12",
+    "$\\alpha = 0.7$, $m = 30$, random $(a, B - B_0)$, 50 unit $x$: $f_{\\mathrm{lin}}$ is the RFM with $B_0$ "
+    "(allclose) and $\\max |f - f_{\\mathrm{lin}}|$ $\\le \\alpha |a|\\, \\|B - B_0\\|_F + 10^{-12}$",
 )
 def test_linearize_two_layer_error_bound():
     """Lemma lem-two-layer-linearisation: |f - f_lin| <= alpha |x| ||a|| ||B - B0||."""

@@ -49,7 +49,7 @@ def test_parity_table_rows_are_parities():
 
 @pytest.mark.checks(
     "lem-parity-orthonormal",
-    "exact Gram matrix of the 64 parities of d=6 under the uniform law equals the identity (torch.equal)",
+    "exact Gram matrix of the 64 parities of $d = 6$ under the uniform law equals the identity (torch.equal)",
 )
 def test_parity_gram_uniform_and_biased():
     assert torch.equal(parity_gram(6), torch.eye(64, dtype=torch.float64))

@@ -24,7 +24,8 @@ def result():
 
 @pytest.mark.observation(
     "parity_random_subsets",
-    "online SGD on parities of random subsets S, d = 4, 6, 8, 2 draws each: every draw learned (>= 95 %) within half the step cap",
+    "online SGD on parities of random subsets $S$, $d = 4, 6, 8$, 2 draws each: every draw learned ($\\ge 95$ %) "
+    "within half the step cap",
     shown_in=("fig-parity-random-subsets", "ch4-rs-all-verdict"),
 )
 def test_every_quick_draw_is_learned_well_before_the_cap(result):
@@ -58,7 +59,7 @@ def test_growth_per_bit_is_the_least_squares_fit_over_every_draw(result):
 
 @pytest.mark.observation(
     "parity_random_subsets",
-    "batch sweep at d=8: batch 8 needs more steps than batch 250 to learn the same random-subset parity",
+    "batch sweep at $d = 8$: batch 8 needs more steps than batch 250 to learn the same random-subset parity",
     shown_in=("fig-parity-random-subsets",),
 )
 def test_the_batch_sweep_trains_the_first_draw_and_reuses_the_main_run(result):

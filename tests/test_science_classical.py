@@ -13,8 +13,8 @@ def result():
 
 @pytest.mark.observation(
     "classical_bounds",
-    "GD on a two-layer ReLU net (n=50, d=20, m=10, lr 0.2, 2000 steps), not L-smooth, so outside thm-nonconvex: "
-    "running min of |grad R| <= sqrt(R(theta_0)/t), the flow's bound, at every record",
+    "GD on a two-layer ReLU net ($n = 50$, $d = 20$, $m = 10$, lr 0.2, 2000 steps), not $L$-smooth, so outside "
+    "thm-nonconvex: running min of $|\\nabla R| \\le \\sqrt{R(\\theta_0)/t}$, the flow's bound, at every record",
     shown_in=("fig-classical-bounds", "ch1-net-ratio"),
 )
 def test_theorem1_bound_holds_along_the_network_trajectory(result):
@@ -24,7 +24,8 @@ def test_theorem1_bound_holds_along_the_network_trajectory(result):
 
 @pytest.mark.checks(
     "thm-convex",
-    "GD on an ill-conditioned least squares (p=100, lr 0.5 = 1/(2L), 2000 steps): gap <= |theta*-theta_0|^2/(2t) at every step",
+    "GD on an ill-conditioned least squares ($p = 100$, lr $0.5 = 1/(2L)$, 2000 steps): gap $\\le |\\theta^* - "
+    "\\theta_0|^2/(2t)$ at every step",
     shown_in=("fig-classical-bounds", "ch1-lsq-ratio"),
 )
 def test_theorem2_bound_holds_for_convex_least_squares(result):
@@ -41,7 +42,8 @@ def test_theorem2_is_the_right_order_for_an_ill_conditioned_problem(result):
 
 @pytest.mark.checks(
     "thm-pl",
-    "GD on theta^2+3 sin^2 theta from 4 (lr 0.01, 300 steps): gap <= e^{-zeta C t} gap_0 and <= e^{-Ct} gap_0 at every step (ratio <= 1+1e-12)",
+    "GD on $\\theta^2 + 3\\sin^2\\theta$ from 4 (lr 0.01, 300 steps): gap $\\le e^{-\\zeta C t}\\,\\mathrm{gap}_0$ "
+    "and $\\le e^{-Ct}\\,\\mathrm{gap}_0$ at every step (ratio $\\le 1 + 10^{-12}$)",
     shown_in=("fig-classical-bounds", "ch1-pl-ratio"),
 )
 def test_theorem3_bound_holds_for_the_pl_objective(result):

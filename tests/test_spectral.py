@@ -59,7 +59,8 @@ FUNK_HECKE_60_DIGITS = {
 @pytest.mark.parametrize("key", sorted(FUNK_HECKE_60_DIGITS))
 @pytest.mark.checks(
     "prop-kr-mercer-closed-form",
-    "closed-form |nu_l| vs a 60-digit mpmath Funk-Hecke integral, d = 3, 5, 20, l up to 20: rel 1e-11; mu_l = nu_l^2 to rel 1e-10",
+    "closed-form $|\\nu_l|$ vs a 60-digit mpmath Funk-Hecke integral, $d = 3, 5, 20$, $l \\le 20$: relative "
+    "$10^{-11}$; $\\mu_l = \\nu_l^2$ to relative $10^{-10}$",
     shown_in=("fig-nn-rfm-mercer",),
 )
 def test_closed_form_matches_an_independent_high_precision_integral(key):
@@ -78,7 +79,8 @@ def test_closed_form_signs_and_low_degrees():
 @pytest.mark.parametrize("d", [3, 5, 20])
 @pytest.mark.checks(
     "prop-kr-mercer-closed-form",
-    "closed-form mu_l vs Gauss quadrature of the Funk-Hecke integral of the kernel, d = 3, 5, 20, l = 0..120: absolute error < 1e-13/(2d)",
+    "closed-form $\\mu_l$ vs Gauss quadrature of the Funk-Hecke integral of the kernel, $d = 3, 5, 20$, $l = 0, "
+    "\\dots, 120$: absolute error $< 10^{-13}/(2d)$",
 )
 def test_quadrature_agrees_with_the_closed_form_to_an_absolute_error(d):
     # the documented accuracy of zonal_kernel_eigenvalues: absolute, below 1e-13 k(1)
@@ -102,7 +104,8 @@ def test_quadrature_loses_relative_accuracy_in_high_dimension_but_the_closed_for
 @pytest.mark.parametrize("d", [3, 5, 20])
 @pytest.mark.checks(
     "prop-kr-mercer-closed-form",
-    "mu_l / asymptote -> 1 at l = 1e4, 1e5 (error < 50 d^2/l, shrinking), local log-slope -(d+2) +- 0.01, d = 3, 5, 20",
+    "$\\mu_l/\\mathrm{asymptote} \\to 1$ at $l = 10^4, 10^5$ (error $< 50 d^2/l$, shrinking), local log-slope "
+    "$-(d+2) \\pm 0.01$, $d = 3, 5, 20$",
 )
 def test_eigenvalues_approach_the_asymptote_l_to_the_minus_d_plus_2(d):
     ell = np.array([10**4, 10**5])

@@ -31,7 +31,9 @@ def _top_eigenvector(objective, theta):
 
 @pytest.mark.checks(
     "lem-descent",
-    "GD on least squares (p=30, L=1) and theta^2+3 sin^2 theta (L=8), eta L = 0.5-1.9, 200 steps: R(theta+) <= R(theta) - zeta eta |grad R|^2 (+1e-12) at every step; equality on the top eigenvector",
+    "GD on least squares ($p = 30$, $L = 1$) and $\\theta^2 + 3\\sin^2\\theta$ ($L = 8$), $\\eta L = 0.5$ to $1.9$, "
+    "200 steps: $R(\\theta^+) \\le R(\\theta) - \\zeta\\eta|\\nabla R|^2$ ($+10^{-12}$) at every step; equality on "
+    "the top eigenvector",
 )
 @pytest.mark.parametrize("eta_L", [0.5, 1.0, 1.5, 1.9])
 def test_descent_lemma_at_every_step(eta_L):
@@ -59,8 +61,9 @@ def test_descent_lemma_at_every_step(eta_L):
 
 @pytest.mark.checks(
     "thm-nonconvex",
-    "GD on the smooth non-convex sum_i theta_i^2 + 3 sin^2 theta_i (p = 1, 5; L = 8, inf 0), eta L = 0.5-1.9, 3 seeds, "
-    "300 steps: min_{j<k} |grad R(theta_j)| <= sqrt((R(theta_0) - inf R)/(zeta eta k)) at every k",
+    "GD on the smooth non-convex $\\sum_i \\theta_i^2 + 3\\sin^2\\theta_i$ ($p = 1, 5$; $L = 8$, $\\inf R = 0$), "
+    "$\\eta L = 0.5$ to $1.9$, 3 seeds, 300 steps: $\\min_{j<k} |\\nabla R(\\theta_j)|$ $\\le \\sqrt{(R(\\theta_0) - "
+    "\\inf R)/(\\zeta\\eta k)}$ at every $k$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_nonconvex_bound_for_gd_on_a_smooth_objective(seed):
@@ -81,8 +84,9 @@ def test_nonconvex_bound_for_gd_on_a_smooth_objective(seed):
 # ------------------------------------------------------------------------ chapter 2
 @pytest.mark.checks(
     "lem-halfspace-network",
-    "built path norm, 60 random instances (d 3-10, k 1-8, 3 seeds), offsets of both signs: = lemma's value (1e-12) "
-    "<= middle line <= 2 max(|w_i|_1+|b_i|)+2; middle - value = 6/(2k) per b_i <= -1",
+    "built path norm, 60 random instances ($d$ 3-10, $k$ 1-8, 3 seeds), offsets of both signs: equal to the lemma's "
+    "value ($10^{-12}$), $\\le$ middle line $\\le 2\\max_i(|w_i|_1 + |b_i|) + 2$; middle $-$ value $= 6/(2k)$ per "
+    "$b_i \\le -1$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_halfspace_network_path_norm_chain(seed):
@@ -111,8 +115,9 @@ def test_halfspace_network_path_norm_chain(seed):
 # ------------------------------------------------------------------------ chapter 4
 @pytest.mark.checks(
     "lem-gronwall",
-    "phi_{k+1} <= phi_k + eta(g0 + g1 phi_k) with random slack, and an exact flow with phi <= g0 t + g1 int phi, 3 seeds x 3 (g0, g1, eta): "
-    "phi_k <= g0((1+eta g1)^k-1)/g1 <= g0(e^{g1 eta k}-1)/g1 (1e-12 rel); equality without slack (1e-12 rel)",
+    "$\\phi_{k+1} \\le \\phi_k + \\eta(g_0 + g_1\\phi_k)$ with random slack, and an exact flow with $\\phi \\le g_0 "
+    "t + g_1\\int\\phi$, 3 seeds $\\times$ 3 $(g_0, g_1, \\eta)$: $\\phi_k \\le g_0((1+\\eta g_1)^k - 1)/g_1$ $\\le "
+    "g_0(e^{g_1\\eta k} - 1)/g_1$; equality without slack (relative $10^{-12}$)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_gronwall_discrete_and_continuous(seed):
@@ -178,8 +183,9 @@ def _hinge_gd_all_parities(phi, targets, theta0, lr, steps):
 
 @pytest.mark.checks(
     "lem-hinge-linear",
-    "bounded smooth model sin(theta.phi(x))/2 on {-1,1}^6, f uniform in [-1,1], 3 seeds x 5 theta: autograd hinge "
-    "risk and gradient equal 1 - <f,h> and -<f, grad h> to 1e-12",
+    "bounded smooth model $\\sin(\\theta \\cdot \\phi(x))/2$ on $\\{-1,1\\}^6$, $f$ uniform in $[-1,1]$, 3 seeds "
+    "$\\times$ 5 $\\theta$: autograd hinge risk and gradient equal $1 - \\langle f, h\\rangle$ and $-\\langle f, "
+    "\\nabla h\\rangle$ to $10^{-12}$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_hinge_risk_is_linear_for_bounded_models(seed):
@@ -209,8 +215,8 @@ def _all_parities_run(d: int, seed: int, horizon, steps: int = 200):
 
 @pytest.mark.checks(
     "thm-gd-stays",
-    "GD, 200 steps, on the hinge risk of all 2^d parities, smooth bounded model with computed L, d = 6, 8, 3 seeds, to sqrt(L) t = 1.5: "
-    "both bounds (per target, class mean square) at every step, 1e-12 rel",
+    "GD, 200 steps, on the hinge risk of all $2^d$ parities, smooth bounded model with computed $L$, $d = 6, 8$, 3 "
+    "seeds, to $\\sqrt{L}\\, t = 1.5$: both bounds (per target, class mean square) at every step, relative $10^{-12}$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
@@ -227,8 +233,9 @@ def test_gd_stays_near_its_initialisation(d, seed):
 
 @pytest.mark.checks(
     "cor-gd-stays",
-    "as thm-gd-stays, T = d ln2/(4 sqrt L), s = 0.5, 0.75, 0.9: sup_t |theta^f_t-theta_0| <= a_f (e^{sqrt L T}-1)/sqrt L for every f, "
-    "and every f with a_f^2 <= Gamma_0/((1-s)2^d), >= s 2^d of them, within the radius (1e-12 rel)",
+    "as thm-gd-stays, $T = d\\ln 2/(4\\sqrt{L})$, $s = 0.5, 0.75, 0.9$: $\\sup_t |\\theta^f_t - \\theta_0| \\le "
+    "a_f(e^{\\sqrt{L}T} - 1)/\\sqrt{L}$ for every $f$; every $f$ with $a_f^2 \\le \\Gamma_0/((1-s)2^d)$, $\\ge s "
+    "2^d$ of them, within the radius (relative $10^{-12}$)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
@@ -252,8 +259,9 @@ def test_most_targets_stay_within_the_corollary_radius(d, seed):
 
 @pytest.mark.checks(
     "thm-gd-stays-exponential",
-    "GD to T_* on all 2^d parities, smooth model, computed Gamma_0, H_0, M, d = 6, 8, 3 seeds, s = 0.5, 0.75:"
-    " every f with a_f^2 + |A_f|_F^2 <= K^2 2^{-d}, >= s 2^d of them, keeps |theta^f_t-theta_0| <= (2K+c) 2^{-d/2} t at each step (1e-12 rel)",
+    "GD to $T_*$ on all $2^d$ parities, smooth model, computed $\\Gamma_0, H_0, M$, $d = 6, 8$, 3 seeds, $s = 0.5, "
+    "0.75$: every $f$ with $a_f^2 + \\|A_f\\|_F^2 \\le K^2 2^{-d}$, $\\ge s 2^d$ of them, keeps $|\\theta^f_t - "
+    "\\theta_0| \\le (2K+c) 2^{-d/2} t$ (relative $10^{-12}$)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
@@ -304,7 +312,8 @@ def _accuracy(params, x, y):
 
 @pytest.mark.checks(
     "prop-equivariance",
-    "online SGD (d=6, m=16, batch 32, 60 steps) on chi_S and on chi_{pi(S)} from the permuted init and examples, 3 seeds: weights permuted (1e-12), exact test accuracies equal at every step",
+    "online SGD ($d = 6$, $m = 16$, batch 32, 60 steps) on $\\chi_S$ and on $\\chi_{\\pi(S)}$ from the permuted init "
+    "and examples, 3 seeds: weights permuted ($10^{-12}$), exact test accuracies equal at every step",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sgd_on_a_permuted_parity_is_the_permuted_run(seed):
@@ -340,8 +349,9 @@ def test_sgd_on_a_permuted_parity_is_the_permuted_run(seed):
 
 @pytest.mark.checks(
     "lem-cosine-family",
-    "(iii): the proof's neurons, cos z = 1 - int_0^Omega cos(s) sigma(z-s) ds (trapezoid, 2e5 nodes) at 20 random u, 4 w per d, d = 1-4, "
-    "3 seeds, within 1e-6; their cost <= 1 + 6 pi^2 d^2",
+    "(iii): the proof's neurons, $\\cos z = 1 - \\int_0^\\Omega \\cos(s)\\,\\sigma(z-s)\\,ds$ (trapezoid, $2 \\times "
+    "10^5$ nodes) at 20 random $u$, 4 $w$ per $d$, $d = 1, \\dots, 4$, 3 seeds, within $10^{-6}$; their cost $\\le 1 "
+    "+ 6\\pi^2 d^2$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_cosine_barron_representation_and_its_cost(seed):
@@ -385,7 +395,9 @@ def _kernel_points(n: int, d: int, seed: int):
 
 @pytest.mark.checks(
     "lem-gram-init",
-    "at the lemma's width (n=3 orthonormal points, d=3, delta=0.1: m = 7 242), 40 draws, 3 seeds: |K_hat-K|_F <= lambda/2 in >= 90 % of draws (in all), then lambda_n(K_hat) >= lambda/2",
+    "at the lemma's width ($n = 3$ orthonormal points, $d = 3$, $\\delta = 0.1$: $m = 7242$), 40 draws, 3 seeds: "
+    "$\\|\\hat K - K\\|_F \\le \\lambda/2$ in $\\ge 90$ % of draws (in all), then $\\lambda_n(\\hat K) \\ge "
+    "\\lambda/2$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_gram_matrix_at_the_lemmas_width(seed):
@@ -404,7 +416,8 @@ def test_gram_matrix_at_the_lemmas_width(seed):
 
 @pytest.mark.checks(
     "lem-kr-error-dynamics",
-    "GD with eta = 1e-4 (10 steps) on a two-layer net (n=6, d=4, m=20, both layers active), 3 seeds: de/dt = -Ge/n and dR/dt = -e^T G e/n^2 to 1e-2, and <= -2 lambda_n(G) R/n",
+    "GD with $\\eta = 10^{-4}$ (10 steps) on a two-layer net ($n = 6$, $d = 4$, $m = 20$, both layers active), 3 "
+    "seeds: $de/dt = -Ge/n$ and $dR/dt = -e^\\top G e/n^2$ to $10^{-2}$, and $\\le -2\\lambda_n(G) R/n$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_error_dynamics_along_a_small_step_run(seed):
@@ -476,7 +489,9 @@ def _train_nn_and_rfm(x, y, m, seed, steps, probes, record_every):
 
 @pytest.mark.checks(
     ("lem-local-convergence", "thm-kernel-convergence", "prop-nn-rfm-sharp"),
-    "at Theorem 10's width (n=3 orthonormal points, d=3, Y=0.05, delta=0.1: m = 7 242), 3 seeds: risk, movements, kernel drift and sup_x |f_NN-f_RFM| below items 1-4 and (8+8n/lambda)c^3/m^2",
+    "at Theorem 10's width ($n = 3$ orthonormal points, $d = 3$, $Y = 0.05$, $\\delta = 0.1$: $m = 7242$), 3 seeds: "
+    "risk, movements, kernel drift and $\\sup_x |f_{\\mathrm{NN}} - f_{\\mathrm{RFM}}|$ below items 1-4 and $(8 + "
+    "8n/\\lambda)c^3/m^2$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_kernel_regime_bounds_at_the_theorems_width(seed):
@@ -504,7 +519,9 @@ def test_kernel_regime_bounds_at_the_theorems_width(seed):
 
 @pytest.mark.checks(
     "thm-nn-rfm",
-    "at m = n^4 log(n^2/delta)/lambda^2 (28 237) and 4x (n=3 orthonormal points, d=3, Y=0.05), 3 seeds: sup |f_NN-f_RFM| (200 probes) <= (1+sqrt log(1/delta))/(lambda sqrt m); slope <= -1/2",
+    "at $m = n^4\\log(n^2/\\delta)/\\lambda^2$ (28 237) and $4\\times$ ($n = 3$ orthonormal points, $d = 3$, $Y = "
+    "0.05$), 3 seeds: $\\sup |f_{\\mathrm{NN}} - f_{\\mathrm{RFM}}|$ (200 probes) $\\le (1 + "
+    "\\sqrt{\\log(1/\\delta)})/(\\lambda\\sqrt{m})$; slope $\\le -1/2$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_nn_rfm_gap_at_theorem13s_width(seed):
@@ -531,7 +548,9 @@ def test_nn_rfm_gap_at_theorem13s_width(seed):
 # ------------------------------------------------------------------------ chapter 8
 @pytest.mark.checks(
     "prop-linear-dynamics",
-    "GD to convergence on the linearisation of a two-layer NTK net (n=6, d=5, width 64), 3 seeds: |theta_inf-theta_0|^2 = e0^T G0^{-1} e0 <= |e0|^2/lambda_n(G0) and kernel interpolation at 20 test x, rel 1e-6",
+    "GD to convergence on the linearisation of a two-layer NTK net ($n = 6$, $d = 5$, width 64), 3 seeds: "
+    "$|\\theta_\\infty - \\theta_0|^2 = e_0^\\top G_0^{-1} e_0$ $\\le |e_0|^2/\\lambda_n(G_0)$ and kernel "
+    "interpolation at 20 test $x$, relative $10^{-6}$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_linearised_flow_limit_is_kernel_interpolation(seed):
@@ -596,7 +615,9 @@ def _mean_field_particles(x, y, m, rng, eta0=0.1, steps=100):
 
 @pytest.mark.checks(
     "thm-mean-field-limit",
-    "width limit at a fixed step, neuron a tanh(b.x), n=10, d=3, GD with lr 0.1 m, t <= 10, 3 seeds: risk path and two moments approach the m=25600 run, error like m^{-1/2} (m=25..400, slope -0.9..-0.3)",
+    "width limit at a fixed step, neuron $a\\tanh(b \\cdot x)$, $n = 10$, $d = 3$, GD with lr $0.1m$, $t \\le 10$, 3 "
+    "seeds: risk path and two moments approach the $m = 25\\,600$ run, error like $m^{-1/2}$ ($m = 25$ to $400$, "
+    "slope $-0.9$ to $-0.3$)",
 )
 def test_mean_field_particles_approach_a_deterministic_limit():
     """Law of large numbers for the particles: the finite-width runs approach one deterministic
@@ -649,8 +670,9 @@ def _approximate_gradient_descent(table, tau, steps, lr=0.5):
 
 @pytest.mark.checks(
     "prop-approximate-gradients",
-    "GD (lr 1/2, T = 1-3) on theta . (all parities), d = 3, 5, the proof's adversary, tau = 0.5-6: learned fraction <= 4 sum G/(N tau^2) + 1/N; "
-    "at T=1 all learned iff tau < 2 sqrt(1-1/N) (4 is tight)",
+    "GD (lr $1/2$, $T = 1$ to 3) on $\\theta \\cdot$ (all parities), $d = 3, 5$, the proof's adversary, $\\tau = "
+    "0.5$ to 6: learned fraction $\\le 4\\sum G/(N\\tau^2) + 1/N$; at $T = 1$ all learned iff $\\tau < 2\\sqrt{1 - "
+    "1/N}$ (4 is tight)",
 )
 @pytest.mark.parametrize("d", [3, 5])
 def test_few_targets_are_learned_from_approximate_gradients(d):
