@@ -439,7 +439,18 @@ def check_phone_width(page, rel: str) -> list[str]:
     uncued = page.evaluate(UNCUED_BOXES)
     if uncued:
         failures.append(f"{rel}: wider than a phone without a scroll cue: {uncued[:5]}")
+    broken = page.evaluate(BROKEN_TABLE_CODE)
+    if broken:
+        failures.append(f"{rel}: code in a table broken inside a word at 390 px: {broken[:5]}")
     return failures
+
+
+# Inline code without spaces in a generated table (the Reproduce page's) that the browser laid
+# out on more than one line: the presets table once showed `seed=0` as "se / ed= / 0".
+BROKEN_TABLE_CODE = """() => Array.from(document.querySelectorAll('.bd-article .cell_output table span.pre'))
+  .filter(s => !/\\s/.test(s.textContent))
+  .filter(s => new Set(Array.from(s.getClientRects()).map(r => Math.round(r.top))).size > 1)
+  .map(s => s.textContent)"""
 
 
 # The scroll cue of every box that scrolls sideways (book/_static/layout.css): on each edge
