@@ -451,7 +451,7 @@ def test_interactive_landscape_figure(landscape_result):
 
 @pytest.mark.checks(
     "prop-cosine-origin",
-    "w_*=(1,0.5), L=4, 8 (s = 4.5, 8.9 >= 2.5): GD from 0 (2000 steps) stops at |grad| < 1e-10 with |w_0| < 1/(2L), R_L(w_0) <= R_L(0), R_L(w_0) > 0.4",
+    "w_*=(1,0.5), omega=4, 8 (s = 4.5, 8.9 >= 2.5): GD from 0 (2000 steps) stops at |grad| < 1e-10 with |w_0| < 1/(2omega), R_omega(w_0) <= R_omega(0), R_omega(w_0) > 0.4",
     shown_in=("fig-cosine-landscape", "ch5-land-origin-min"),
 )
 def test_spurious_minimum_near_origin_is_a_local_minimum():
@@ -466,7 +466,7 @@ def test_spurious_minimum_near_origin_is_a_local_minimum():
 
 @pytest.mark.checks(
     "prop-cosine-gradient-information",
-    "spread of the gradient over 16 evenly spaced targets, r = 0.25, 0.5, 1: equals L^2 r e^{-L^2 r^2/2} within 5 % for L r >= 1.5; fitted rate -r^2/2 within 5 %",
+    "spread of the gradient over 16 evenly spaced targets, r = 0.25, 0.5, 1: equals omega^2 r e^{-omega^2 r^2/2} within 5 % for omega r >= 1.5; fitted rate -r^2/2 within 5 %",
     shown_in=("fig-cosine-gradient-information",),
 )
 def test_gradient_information_decays_at_predicted_rate():
@@ -534,7 +534,7 @@ def test_monte_carlo_gradients_match_closed_form():
 
 @pytest.mark.checks(
     "prop-cosine-gradient-information",
-    "w=(1.5,0), targets (0.5,0), (1.5,1), r=1, L = 1, 2, 4, 6: |grad R_L(w;w1) - grad R_L(w;w2)| <= 4 L^2 r e^{-L^2 r^2/2}",
+    "w=(1.5,0), targets (0.5,0), (1.5,1), r=1, omega = 1, 2, 4, 6: |grad R_omega(w;w1) - grad R_omega(w;w2)| <= 4 omega^2 r e^{-omega^2 r^2/2}",
     shown_in=("fig-cosine-gradient-information",),
 )
 def test_gradient_difference_bound_and_monte_carlo():

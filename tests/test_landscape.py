@@ -38,7 +38,7 @@ def test_population_risk_values():
 
 @pytest.mark.checks(
     "prop-cosine-risk",
-    "closed-form R_L(w) vs the empirical risk on 400 000 Gaussian inputs, 3 points w, L = 1, 2, 4: within 6e-3",
+    "closed-form R_omega(w) vs the empirical risk on 400 000 Gaussian inputs, 3 points w, omega = 1, 2, 4: within 6e-3",
     shown_in=("fig-cosine-landscape",),
 )
 def test_population_risk_matches_large_sample_empirical_risk():
@@ -50,7 +50,7 @@ def test_population_risk_matches_large_sample_empirical_risk():
 
 @pytest.mark.checks(
     "prop-cosine-risk",
-    "the gradient S_L + T_L vs central differences (eps 1e-6) of the closed-form risk, 3 points, L = 1, 2.5, 6: within 1e-6 max(1, L^2)",
+    "the gradient S_omega + T_omega vs central differences (eps 1e-6) of the closed-form risk, 3 points, omega = 1, 2.5, 6: within 1e-6 max(1, omega^2)",
 )
 def test_gradients_match_finite_differences():
     w = np.array([[0.3, -0.7], [1.1, 0.4], [-0.2, 0.1]])
