@@ -283,17 +283,17 @@ def test_gd_hardness_bounds():
     # the L -> 0 limit is the first-order bound G0 t^2 / 2^d
     assert th.mean_square_bound(2.0, 0.5, 0.0, 4) == pytest.approx(0.5 * 4 / 16)
     assert th.mean_square_bound(2.0, 0.5, 1e-12, 4) == pytest.approx(0.5 * 4 / 16, rel=1e-5)
-    assert th.pathwise_bound(1.0, 2.0, 4.0) == pytest.approx(2.0 * (math.e**2 - 1) / 2)
-    T = th.linear_horizon(4.0, 12)
+    assert th.pathwise_bound(1.0, 2.0, 2.0) == pytest.approx(2.0 * (math.e**2 - 1) / 2)
+    T = th.linear_horizon(2.0, 12)
     assert math.exp(2 * T) == pytest.approx(2 ** (12 / 4))
-    r = th.corollary_radius(T, 0.5, 4.0, 12, share=0.75)
-    assert r <= math.sqrt(0.5 / (0.25 * 4.0)) * 2 ** (-12 / 4)
+    r = th.corollary_radius(T, 0.5, 2.0, 12, share=0.75)
+    assert r <= math.sqrt(0.5 / 0.25) * 2 ** (-12 / 4) / 2.0
 
 
 def test_exponential_horizon():
     T = th.exponential_horizon(0.5, 0.3, 2.0, 16, share=0.75)
     K = math.sqrt((0.5 + 0.3) / 0.25)
-    c = math.sqrt(2.0 / 3)
+    c = 2.0 / math.sqrt(3)
     assert T == pytest.approx(2**4 / (2 * K + c))
     # the horizon grows like 2^(d/4): four more bits double it
     assert th.exponential_horizon(0.5, 0.3, 2.0, 20) == pytest.approx(2 * th.exponential_horizon(0.5, 0.3, 2.0, 16))
