@@ -253,7 +253,7 @@ def test_most_targets_stay_within_the_corollary_radius(d, seed):
 @pytest.mark.checks(
     "thm-gd-stays-exponential",
     "GD to T_* on all 2^d parities, smooth model, computed Gamma_0, H_0, M, d = 6, 8, 3 seeds, s = 0.5, 0.75:"
-    " every f with a_f^2 + |A_f|_F^2 <= K^2 2^{-d}, >= s 2^d of them, keeps |theta^f_t-theta_0| <= (2K+c) 2^{-d/2} t at each step (1e-12 rel)",
+    " every f with a_f^2 + |A_f|_F^2 <= Lambda^2 2^{-d}, >= s 2^d of them, keeps |theta^f_t-theta_0| <= (2 Lambda+M/sqrt3) 2^{-d/2} t at each step (1e-12 rel)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
@@ -274,7 +274,7 @@ def test_most_targets_stay_put_up_to_the_exponential_horizon(d, seed):
         bound = (2 * K + c) * 2 ** (-d / 2) * t
         assert bound[-1] == pytest.approx(2 ** (-d / 4), rel=1e-12)
         within = np.all(dist <= bound[:, None] * (1 + 1e-12) + 1e-15, axis=0)
-        # the proof's set: a_f^2 + |A_f|_F^2 <= K^2 2^{-d} holds for at least s 2^d targets, and every one of them
+        # the proof's set: a_f^2 + |A_f|_F^2 <= Lambda^2 2^{-d} holds (K = Lambda) for at least s 2^d targets, and every one of them
         # stays below the bound (a barrier argument for each target, not only a count)
         small = a_f**2 + A_norm_sq <= K**2 * 2.0**-d
         assert np.mean(small) >= s and np.all(within[small])

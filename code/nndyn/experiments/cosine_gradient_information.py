@@ -79,7 +79,7 @@ class Result:
     ----------
     config : Config
     spread : dict[float, numpy.ndarray]
-        For each radius, :math:`\\big(\\frac1K\\sum_k\\|g_k-\\bar g\\|^2\\big)^{1/2}` for each :math:`\\omega`,
+        For each radius, :math:`\\big(\\frac1N\\sum_k\\|g_k-\\bar g\\|^2\\big)^{1/2}` for each :math:`\\omega`,
         from the exact population gradients.
     mc_spread : dict[float, numpy.ndarray]
         The same spread of the gradients of the empirical risk on ``n`` samples, computed by autograd.

@@ -171,11 +171,11 @@ def neuron_parity_correlation(W, subset, *, bias=0.0, chunk: int = 1 << 15) -> n
 def exponential_horizon(G0: float, H0: float, M: float, d: int, *, share: float = 0.75) -> float:
     """The time up to which most targets stay within :math:`2^{-d/4}` of :math:`\\theta_0` (the second-order theorem).
 
-    With :math:`K=\\sqrt{(\\Gamma_0+H_0)/(1-s)}` and :math:`c=M/\\sqrt3`, at least a fraction
-    :math:`s` of the targets satisfy :math:`\\|\\theta^f_t-\\theta_0\\|\\le(2K+c)\\,2^{-d/2}\\,t\\le 2^{-d/4}`
+    With :math:`\\Lambda=\\sqrt{(\\Gamma_0+H_0)/(1-s)}`, at least a fraction
+    :math:`s` of the targets satisfy :math:`\\|\\theta^f_t-\\theta_0\\|\\le(2\\Lambda+M/\\sqrt3)\\,2^{-d/2}\\,t\\le 2^{-d/4}`
     for all
 
-    .. math:: t\\le T_*=\\frac{2^{d/4}}{2K+c}.
+    .. math:: t\\le T_*=\\frac{2^{d/4}}{2\\Lambda+M/\\sqrt3}.
 
     Parameters
     ----------
