@@ -253,7 +253,7 @@ def test_most_targets_stay_within_the_corollary_radius(d, seed):
 @pytest.mark.checks(
     "thm-gd-stays-exponential",
     "GD to T_* on all 2^d parities, smooth model, computed Gamma_0, H_0, M, d = 6, 8, 3 seeds, s = 0.5, 0.75:"
-    " every f with a_f^2 + |A_f|_F^2 <= Lambda^2 2^{-d}, >= s 2^d of them, keeps |theta^f_t-theta_0| <= (2 Lambda+M/sqrt3) 2^{-d/2} t at each step (1e-12 rel)",
+    " every f with a_f^2 + |A_f|_F^2 <= Lambda^2 2^{-d}, >= s 2^d, keep |theta^f_t-theta_0| <= (2Lambda+M/sqrt3) 2^{-d/2} t (1e-12 rel)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
