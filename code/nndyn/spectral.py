@@ -324,12 +324,12 @@ def sorted_eigenvalues(d: int, max_degree: int, eigenvalues: np.ndarray | None =
     max_degree : int
         Largest degree included.
     eigenvalues : numpy.ndarray, optional
-        :math:`\\mu_0,\\dots,\\mu_L` (``L = max_degree``); default those of the ReLU kernel.
+        :math:`\\mu_0,\\dots,\\mu_{\\ell_{\\max}}` (:math:`\\ell_{\\max}` = ``max_degree``); default those of the ReLU kernel.
 
     Returns
     -------
     numpy.ndarray
-        :math:`\\mu_{(1)}\\ge\\mu_{(2)}\\ge\\dots`, of length :math:`\\sum_{\\ell\\le L}N(d,\\ell)`.
+        :math:`\\mu_{(1)}\\ge\\mu_{(2)}\\ge\\dots`, of length :math:`\\sum_{\\ell\\le\\ell_{\\max}}N(d,\\ell)`.
     """
     d = _dimension(d)
     max_degree = int(_degrees(max_degree)[0])
