@@ -126,7 +126,7 @@ def test_both_criteria_are_reported_for_every_dimension(sgd):
         leave, learn = sgd.steps_to_leave_chance[d], sgd.steps_to_learn[d]
         assert leave <= learn  # leaving chance comes first
         assert sgd.steps_at_chance[d] == min(float(steps), leave)
-    # the largest quick dimension: the sample budget B T is below 2^d and it never leaves chance
+    # the largest quick dimension: the sample budget n_b T is below 2^d and it never leaves chance
     d = cfg.dims[-1]
     assert cfg.batch_size * cfg.steps[-1] < 2**d
     assert math.isinf(sgd.steps_to_leave_chance[d])
@@ -161,7 +161,7 @@ def test_sgd_table_and_the_verdict_on_the_largest_dimension(sgd):
         leave = sgd.steps_to_leave_chance[d]
         assert cells[2] == (str(int(leave)) if math.isfinite(leave) else f"not within {cells[1]}")
     assert parity_sgd.largest_stays_at_chance(sgd) == math.isinf(sgd.steps_to_leave_chance[cfg.dims[-1]])
-    assert parity_sgd.largest_stays_at_chance(sgd)  # quick: d = 20 with B T < 2^d
+    assert parity_sgd.largest_stays_at_chance(sgd)  # quick: d = 20 with n_b T < 2^d
     d = cfg.dims[-1]
     left = parity_sgd.largest_stays_at_chance(
         parity_sgd.Result(cfg, steps_to_leave_chance={**sgd.steps_to_leave_chance, d: 250.0}))
@@ -288,17 +288,17 @@ def test_gd_hardness_bounds():
     # the L -> 0 limit is the first-order bound G0 t^2 / 2^d
     assert th.mean_square_bound(2.0, 0.5, 0.0, 4) == pytest.approx(0.5 * 4 / 16)
     assert th.mean_square_bound(2.0, 0.5, 1e-12, 4) == pytest.approx(0.5 * 4 / 16, rel=1e-5)
-    assert th.pathwise_bound(1.0, 2.0, 4.0) == pytest.approx(2.0 * (math.e**2 - 1) / 2)
-    T = th.linear_horizon(4.0, 12)
+    assert th.pathwise_bound(1.0, 2.0, 2.0) == pytest.approx(2.0 * (math.e**2 - 1) / 2)
+    T = th.linear_horizon(2.0, 12)
     assert math.exp(2 * T) == pytest.approx(2 ** (12 / 4))
-    r = th.corollary_radius(T, 0.5, 4.0, 12, share=0.75)
-    assert r <= math.sqrt(0.5 / (0.25 * 4.0)) * 2 ** (-12 / 4)
+    r = th.corollary_radius(T, 0.5, 2.0, 12, share=0.75)
+    assert r <= math.sqrt(0.5 / 0.25) * 2 ** (-12 / 4) / 2.0
 
 
 def test_exponential_horizon():
     T = th.exponential_horizon(0.5, 0.3, 2.0, 16, share=0.75)
     K = math.sqrt((0.5 + 0.3) / 0.25)
-    c = math.sqrt(2.0 / 3)
+    c = 2.0 / math.sqrt(3)
     assert T == pytest.approx(2**4 / (2 * K + c))
     # the horizon grows like 2^(d/4): four more bits double it
     assert th.exponential_horizon(0.5, 0.3, 2.0, 20) == pytest.approx(2 * th.exponential_horizon(0.5, 0.3, 2.0, 16))
@@ -457,8 +457,8 @@ def test_interactive_landscape_figure(landscape_result):
 
 @pytest.mark.checks(
     "prop-cosine-origin",
-    "$w_* = (1, 0.5)$, $L = 4, 8$ ($s = 4.5, 8.9 \\ge 2.5$): GD from 0 (2000 steps) stops at $|\\nabla R_L| < "
-    "10^{-10}$ with $|w_0| < 1/(2L)$, $R_L(w_0) \\le R_L(0)$, $R_L(w_0) > 0.4$",
+    "$w_* = (1, 0.5)$, $\\omega = 4, 8$ ($s = 4.5, 8.9 \\ge 2.5$): GD from 0 (2000 steps) stops at $|\\nabla R_\\omega| < "
+    "10^{-10}$ with $|w_0| < 1/(2\\omega)$, $R_\\omega(w_0) \\le R_\\omega(0)$, $R_\\omega(w_0) > 0.4$",
     shown_in=("fig-cosine-landscape", "ch5-land-origin-min"),
 )
 def test_spurious_minimum_near_origin_is_a_local_minimum():
@@ -473,8 +473,8 @@ def test_spurious_minimum_near_origin_is_a_local_minimum():
 
 @pytest.mark.checks(
     "prop-cosine-gradient-information",
-    "spread of the gradient over 16 evenly spaced targets, $r = 0.25, 0.5, 1$: equals $L^2 r e^{-L^2 r^2/2}$ within "
-    "5 % for $L r \\ge 1.5$; fitted rate $-r^2/2$ within 5 %",
+    "spread of the gradient over 16 evenly spaced targets, $r = 0.25, 0.5, 1$: equals $\\omega^2 r e^{-\\omega^2 r^2/2}$ within "
+    "5 % for $\\omega r \\ge 1.5$; fitted rate $-r^2/2$ within 5 %",
     shown_in=("fig-cosine-gradient-information",),
 )
 def test_gradient_information_decays_at_predicted_rate():
@@ -542,8 +542,8 @@ def test_monte_carlo_gradients_match_closed_form():
 
 @pytest.mark.checks(
     "prop-cosine-gradient-information",
-    "$w = (1.5, 0)$, targets $(0.5, 0)$, $(1.5, 1)$, $r = 1$, $L = 1, 2, 4, 6$: $|\\nabla R_L(w; w_1) - \\nabla "
-    "R_L(w; w_2)|$ $\\le 4 L^2 r e^{-L^2 r^2/2}$",
+    "$w = (1.5, 0)$, targets $(0.5, 0)$, $(1.5, 1)$, $r = 1$, $\\omega = 1, 2, 4, 6$: $|\\nabla R_\\omega(w; w_1) - \\nabla "
+    "R_\\omega(w; w_2)|$ $\\le 4 \\omega^2 r e^{-\\omega^2 r^2/2}$",
     shown_in=("fig-cosine-gradient-information",),
 )
 def test_gradient_difference_bound_and_monte_carlo():

@@ -39,7 +39,7 @@ def test_population_risk_values():
 
 @pytest.mark.checks(
     "prop-cosine-risk",
-    "closed-form $R_L(w)$ vs the empirical risk on 400 000 Gaussian inputs, 3 points $w$, $L = 1, 2, 4$: within $6 "
+    "closed-form $R_\\omega(w)$ vs the empirical risk on 400 000 Gaussian inputs, 3 points $w$, $\\omega = 1, 2, 4$: within $6 "
     "\\times 10^{-3}$",
     shown_in=("fig-cosine-landscape",),
 )
@@ -52,8 +52,8 @@ def test_population_risk_matches_large_sample_empirical_risk():
 
 @pytest.mark.checks(
     "prop-cosine-risk",
-    "the gradient $S_L + T_L$ vs central differences ($\\varepsilon = 10^{-6}$) of the closed-form risk, 3 points, "
-    "$L = 1, 2.5, 6$: within $10^{-6} \\max(1, L^2)$",
+    "the gradient $S_\\omega + T_\\omega$ vs central differences ($\\varepsilon = 10^{-6}$) of the closed-form risk, 3 points, "
+    "$\\omega = 1, 2.5, 6$: within $10^{-6} \\max(1, \\omega^2)$",
 )
 def test_gradients_match_finite_differences():
     w = np.array([[0.3, -0.7], [1.1, 0.4], [-0.2, 0.1]])

@@ -53,18 +53,18 @@ def hat(z: torch.Tensor) -> torch.Tensor:
 
 
 def triangle_wave(z: torch.Tensor, levels: int) -> torch.Tensor:
-    """The triangle wave :math:`\\sum_{i=0}^{L} (-1)^i\\,\\mathrm{hat}(z-i)`.
+    """The triangle wave :math:`\\sum_{i=0}^{U} (-1)^i\\,\\mathrm{hat}(z-i)`.
 
-    On :math:`[-1/2, L+1/2]` it is the piecewise-linear function through
+    On :math:`[-1/2, U+1/2]` it is the piecewise-linear function through
     :math:`(i, (-1)^i)` and the zeros at half-integers; in particular it equals
-    :math:`(-1)^s` at every integer :math:`s\\in\\{0,\\dots,L\\}`.
+    :math:`(-1)^s` at every integer :math:`s\\in\\{0,\\dots,U\\}`.
 
     Parameters
     ----------
     z : torch.Tensor
         Points at which to evaluate.
     levels : int
-        The number :math:`L\\ge0` of the last hat.
+        The number :math:`U\\ge0` of the last hat.
     """
     levels = check_nonnegative_int("levels", levels)
     z = torch.as_tensor(z)
@@ -291,18 +291,18 @@ class ParityNet(nn.Module):
 
     .. math::
 
-        (-1)^{v^\\top x} = \\sum_{i=0}^{L}(-1)^i\\big[&\\sigma(2v^\\top x-2i+1) \\\\
+        (-1)^{v^\\top x} = \\sum_{i=0}^{U}(-1)^i\\big[&\\sigma(2v^\\top x-2i+1) \\\\
             &- 2\\sigma(2v^\\top x-2i) + \\sigma(2v^\\top x-2i-1)\\big]
 
-    for any number of levels :math:`L\\ge|v|`; the notes take :math:`L=d`. The network has
-    :math:`3(L+1)` neurons, all with first-layer weight :math:`2v`.
+    for any number of levels :math:`U\\ge|v|`; the notes take :math:`U=d`. The network has
+    :math:`3(U+1)` neurons, all with first-layer weight :math:`2v`.
 
     Parameters
     ----------
     v : array_like of 0/1
         The selected coordinates, shape ``(d,)``.
     levels : int, optional
-        The number :math:`L` (default ``d``, as in the notes). Must be at least
+        The number :math:`U` of the last hat (default ``d``, as in the notes). Must be at least
         :math:`|v|=\\sum_i v_i` for the network to equal the parity.
     dtype : torch.dtype
         Floating-point type of the weights.
@@ -310,9 +310,9 @@ class ParityNet(nn.Module):
     Attributes
     ----------
     hidden : torch.nn.Linear
-        First layer, ``d -> 3(L+1)``.
+        First layer, ``d -> 3(U+1)``.
     output : torch.nn.Linear
-        Second layer, ``3(L+1) -> 1``, without bias.
+        Second layer, ``3(U+1) -> 1``, without bias.
     """
 
     def __init__(self, v, *, levels: int | None = None, dtype: torch.dtype = DEFAULT_DTYPE) -> None:

@@ -6,7 +6,7 @@
 
      h^{(1)} &= W^{(1)}x,\\qquad
      h^{(l)} = W^{(l)}\\sqrt{2/m}\\,\\sigma(h^{(l-1)}),\\\\
-     f(x) &= \\alpha\\, w^\\top \\sqrt{2/m}\\,\\sigma(h^{(L)}),
+     f(x) &= \\alpha\\, w^\\top \\sqrt{2/m}\\,\\sigma(h^{(D-1)}),
 
   with every weight a standard Gaussian at initialisation. Its tangent kernel converges,
   as the width :math:`m` grows, to :func:`nndyn.ntk.analytic_ntk`.
@@ -87,7 +87,7 @@ class DeepReLUNet(nn.Module):
         )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The scaled last hidden layer :math:`\\sqrt{2/m}\\,\\sigma(h^{(L)})`, shape ``(n, width)``."""
+        """The scaled last hidden layer :math:`\\sqrt{2/m}\\,\\sigma(h^{(D-1)})`, shape ``(n, width)``."""
         check_input_shape(x, self.d)
         x = torch.as_tensor(x).to(dtype=self.weights[0].dtype, device=self.weights[0].device)  # the package's dtype rule
         c = (2.0 / self.width) ** 0.5

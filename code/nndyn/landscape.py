@@ -1,17 +1,17 @@
 """The landscape of a cosine (sine) neuron in two dimensions.
 
-For :math:`x\\sim\\mathcal N(0, I_2)` and a frequency :math:`L>0` the population risk is
+For :math:`x\\sim\\mathcal N(0, I_2)` and a frequency :math:`\\omega>0` the population risk is
 
-.. math:: R_L(w) = \\mathbb E\\big[(\\sin(L w^\\top x) - \\sin(L w_*^\\top x))^2\\big],
+.. math:: R_\\omega(w) = \\mathbb E\\big[(\\sin(\\omega w^\\top x) - \\sin(\\omega w_*^\\top x))^2\\big],
 
-and the empirical risk :math:`\\hat R_{L,n}(w)` replaces the expectation by the mean
+and the empirical risk :math:`\\hat R_{\\omega,n}(w)` replaces the expectation by the mean
 over ``n`` samples. With :math:`\\mathbb E[\\sin(a^\\top x)\\sin(b^\\top x)]
 = \\tfrac12(e^{-|a-b|^2/2}-e^{-|a+b|^2/2})` the population risk has the closed form
 
 .. math::
 
-   R_L(w) &= \\tfrac12(1-e^{-2L^2|w|^2}) + \\tfrac12(1-e^{-2L^2|w_*|^2})\\\\
-   &\\quad - e^{-L^2|w-w_*|^2/2} + e^{-L^2|w+w_*|^2/2}.
+   R_\\omega(w) &= \\tfrac12(1-e^{-2\\omega^2|w|^2}) + \\tfrac12(1-e^{-2\\omega^2|w_*|^2})\\\\
+   &\\quad - e^{-\\omega^2|w-w_*|^2/2} + e^{-\\omega^2|w+w_*|^2/2}.
 
 Every function works on NumPy arrays in float64 and broadcasts over leading axes of
 ``w`` (the last axis holds the two coordinates), so a whole grid is one call.
@@ -90,7 +90,7 @@ def monte_carlo_sin_sin(a, b, *, n: int = 100_000, seed: int = 0) -> tuple[float
 
 
 def population_risk(w, w_star, L: float) -> np.ndarray:
-    """The population risk :math:`R_L(w)` in closed form.
+    """The population risk :math:`R_\\omega(w)` in closed form.
 
     Parameters
     ----------
@@ -99,7 +99,7 @@ def population_risk(w, w_star, L: float) -> np.ndarray:
     w_star : array_like
         The target's weight, shape ``(2,)``.
     L : float
-        The frequency (> 0).
+        The frequency :math:`\\omega` (> 0).
 
     Returns
     -------
@@ -115,12 +115,12 @@ def population_risk(w, w_star, L: float) -> np.ndarray:
 
 
 def gradient_parts(w, w_star, L: float) -> tuple[np.ndarray, np.ndarray]:
-    """The two parts of :math:`\\nabla R_L(w)`: the one that depends on :math:`w_*` and the one that does not.
+    """The two parts of :math:`\\nabla R_\\omega(w)`: the one that depends on :math:`w_*` and the one that does not.
 
     .. math::
 
-       \\nabla R_L(w) &= \\underbrace{2L^2 w e^{-2L^2|w|^2}}_{\\text{self}}\\\\
-       &\\quad + \\underbrace{L^2(w-w_*)e^{-L^2|w-w_*|^2/2} - L^2(w+w_*)e^{-L^2|w+w_*|^2/2}}_{\\text{target}}.
+       \\nabla R_\\omega(w) &= \\underbrace{2\\omega^2 w e^{-2\\omega^2|w|^2}}_{\\text{self}}\\\\
+       &\\quad + \\underbrace{\\omega^2(w-w_*)e^{-\\omega^2|w-w_*|^2/2} - \\omega^2(w+w_*)e^{-\\omega^2|w+w_*|^2/2}}_{\\text{target}}.
 
     Returns
     -------
@@ -140,7 +140,7 @@ def gradient_parts(w, w_star, L: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def population_gradient(w, w_star, L: float) -> np.ndarray:
-    """:math:`\\nabla R_L(w)` in closed form, shape ``w.shape``."""
+    """:math:`\\nabla R_\\omega(w)` in closed form, shape ``w.shape``."""
     target_part, self_part = gradient_parts(w, w_star, L)
     return target_part + self_part
 
@@ -152,7 +152,7 @@ def sample_inputs(n: int, *, seed: int = 0) -> np.ndarray:
 
 
 def empirical_risk(w, w_star, L: float, x) -> np.ndarray:
-    """The empirical risk :math:`\\frac1n\\sum_i(\\sin(Lw^\\top x_i)-\\sin(Lw_*^\\top x_i))^2`.
+    """The empirical risk :math:`\\frac1n\\sum_i(\\sin(\\omega w^\\top x_i)-\\sin(\\omega w_*^\\top x_i))^2`.
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ def empirical_risk(w, w_star, L: float, x) -> np.ndarray:
     w_star : array_like
         The target's weight, shape ``(2,)``.
     L : float
-        The frequency (> 0).
+        The frequency :math:`\\omega` (> 0).
     x : array_like
         Samples of shape ``(n, 2)``.
     """

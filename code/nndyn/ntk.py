@@ -104,7 +104,7 @@ def _recursion(x: torch.Tensor, y: torch.Tensor | None, depth: int) -> tuple[tor
 
 
 def analytic_nngp(x: torch.Tensor, y: torch.Tensor | None = None, *, depth: int = 2) -> torch.Tensor:
-    """The infinite-width covariance :math:`\\Sigma^{(L)}` of the last hidden layer (NNGP kernel).
+    """The infinite-width covariance :math:`\\Sigma^{(D-1)}` of the last hidden layer (NNGP kernel).
 
     Parameters
     ----------
@@ -113,19 +113,19 @@ def analytic_nngp(x: torch.Tensor, y: torch.Tensor | None = None, *, depth: int 
     y : torch.Tensor, optional
         Second set of points ``(n2, d)`` (default: ``x``).
     depth : int
-        Number of weight layers of the network (>= 2; a two-layer network has ``depth=2``).
+        Number :math:`D` of weight layers of the network (>= 2; a two-layer network has ``depth=2``).
 
     Returns
     -------
     torch.Tensor
         Shape ``(n1, n2)``, float64. It is also the kernel of the output at initialisation:
-        :math:`\\mathbb E f(x)f(x') = \\Sigma^{(L)}(x,x')`.
+        :math:`\\mathbb E f(x)f(x') = \\Sigma^{(D-1)}(x,x')`.
     """
     return _recursion(x, y, depth)[0]
 
 
 def analytic_ntk(x: torch.Tensor, y: torch.Tensor | None = None, *, depth: int = 2) -> torch.Tensor:
-    """The infinite-width NTK :math:`\\Theta^{(L)}` of a deep ReLU network in NTK parametrisation.
+    """The infinite-width NTK :math:`\\Theta_D=\\Theta^{(D-1)}` of a deep ReLU network in NTK parametrisation.
 
     Parameters
     ----------

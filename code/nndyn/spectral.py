@@ -13,12 +13,13 @@ eigenfunction with the same eigenvalue (Funk-Hecke)
 
 .. math::
 
-   \\mu_\\ell=\\frac{\\omega_{d-2}}{\\omega_{d-1}}\\int_0^\\pi
+   \\mu_\\ell=\\frac1{Z_d}\\int_0^\\pi
    \\kappa(\\cos\\varphi)\\,P_\\ell^{(d)}(\\cos\\varphi)\\,\\sin^{d-2}\\varphi\\,d\\varphi ,
 
 where :math:`P_\\ell^{(d)}` is the Legendre (Gegenbauer) polynomial of degree :math:`\\ell`
 in dimension :math:`d`, normalised by :math:`P_\\ell^{(d)}(1)=1`, and
-:math:`\\omega_{d-2}/\\omega_{d-1}=\\Gamma(d/2)/(\\sqrt\\pi\\,\\Gamma((d-1)/2))`. The
+:math:`Z_d=\\sqrt\\pi\\,\\Gamma((d-1)/2)/\\Gamma(d/2)` (the area of
+:math:`\\mathbb S^{d-1}` divided by that of :math:`\\mathbb S^{d-2}`). The
 eigenvalue has multiplicity :math:`N(d,\\ell)`, the dimension of the space of harmonics
 of degree :math:`\\ell` (:func:`harmonic_dimension`).
 
@@ -323,12 +324,12 @@ def sorted_eigenvalues(d: int, max_degree: int, eigenvalues: np.ndarray | None =
     max_degree : int
         Largest degree included.
     eigenvalues : numpy.ndarray, optional
-        :math:`\\mu_0,\\dots,\\mu_L` (``L = max_degree``); default those of the ReLU kernel.
+        :math:`\\mu_0,\\dots,\\mu_{\\ell_{\\max}}` (:math:`\\ell_{\\max}` = ``max_degree``); default those of the ReLU kernel.
 
     Returns
     -------
     numpy.ndarray
-        :math:`\\mu_{(1)}\\ge\\mu_{(2)}\\ge\\dots`, of length :math:`\\sum_{\\ell\\le L}N(d,\\ell)`.
+        :math:`\\mu_{(1)}\\ge\\mu_{(2)}\\ge\\dots`, of length :math:`\\sum_{\\ell\\le\\ell_{\\max}}N(d,\\ell)`.
     """
     d = _dimension(d)
     max_degree = int(_degrees(max_degree)[0])

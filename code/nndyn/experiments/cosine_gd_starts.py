@@ -1,6 +1,6 @@
 """Gradient descent on the sine neuron from a grid of starting points.
 
-For each frequency :math:`L`, gradient descent with step :math:`c/L^2` runs on the
+For each frequency :math:`\\omega`, gradient descent with step :math:`\\eta_0/\\omega^2` runs on the
 population risk and on the empirical risk from every point of a grid of
 :math:`[-\\ell,\\ell]^2`; a start succeeds if it ends within ``tolerance`` of :math:`w_*`.
 The other starts are sorted by where they end (:meth:`Result.outcomes`): at the spurious
@@ -34,7 +34,7 @@ class Config(ExperimentConfig):
     Attributes
     ----------
     frequencies : tuple of float
-        The values of :math:`L`.
+        The values of :math:`\\omega`.
     w_star : tuple of float
         The target weight.
     n : int
@@ -44,7 +44,7 @@ class Config(ExperimentConfig):
     starts_per_side : int
         The starts form a ``starts_per_side`` x ``starts_per_side`` grid.
     lr_times_L2 : float
-        The step size is ``lr_times_L2 / L**2`` (the curvature at :math:`w_*` grows like :math:`L^2`).
+        The step size is ``lr_times_L2 / L**2`` (the curvature at :math:`w_*` grows like :math:`\\omega^2`).
     steps : int
         Gradient steps from each start.
     tolerance : float
@@ -89,12 +89,12 @@ class Result:
     starts : numpy.ndarray
         Starting points, shape ``(starts_per_side**2, 2)``.
     population_success, empirical_success : dict[float, numpy.ndarray]
-        Boolean success of each start, by :math:`L`.
+        Boolean success of each start, by :math:`\\omega`.
     population_end, empirical_end : dict[float, numpy.ndarray]
-        End point of each start, shape ``(starts_per_side**2, 2)``, by :math:`L`.
+        End point of each start, shape ``(starts_per_side**2, 2)``, by :math:`\\omega`.
     spurious_minimum : dict[float, numpy.ndarray]
         Where gradient descent on the population risk started at :math:`w=0` ends (ten times
-        ``steps`` steps): the spurious minimum near the origin, or :math:`w_*` for small :math:`L`.
+        ``steps`` steps): the spurious minimum near the origin, or :math:`w_*` for small :math:`\\omega`.
     """
 
     config: Config
@@ -106,14 +106,14 @@ class Result:
     spurious_minimum: dict[float, np.ndarray] = field(default_factory=dict)
 
     def fractions(self, which: str = "population") -> np.ndarray:
-        """Fraction of successful starts for each :math:`L` (``which``: ``"population"`` or ``"empirical"``)."""
+        """Fraction of successful starts for each :math:`\\omega` (``which``: ``"population"`` or ``"empirical"``)."""
         table = {"population": self.population_success, "empirical": self.empirical_success}
         if which not in table:
             raise ValueError(f"which must be 'population' or 'empirical', got {which!r}")
         return np.array([table[which][L].mean() for L in self.config.frequencies])
 
     def outcomes(self, which: str = "population") -> dict[str, np.ndarray]:
-        """Where the starts end, as fractions for each :math:`L`; the four fractions add up to 1.
+        """Where the starts end, as fractions for each :math:`\\omega`; the four fractions add up to 1.
 
         ``"target"``: within ``tolerance`` of :math:`w_*`; ``"origin"``: within ``tolerance`` of
         the spurious minimum near the origin (:attr:`spurious_minimum`, when it is not
@@ -157,7 +157,7 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Left: fraction of successful starts against :math:`L`. Right: the successful starts for the largest :math:`L`."""
+    """Left: fraction of successful starts against :math:`\\omega`. Right: the successful starts for the largest :math:`\\omega`."""
     config = result.config
     fig, (ax_f, ax_s) = figure(2, width=PAGE_WIDTH, height=3.4)
     L = np.asarray(config.frequencies)
@@ -166,12 +166,12 @@ def plot(result: Result):
                 label=f"empirical risk, $n={config.n}$")
     pop = result.fractions("population")
     if pop[-1] > 0:
-        ax_f.loglog(L, pop[-1] * (L / L[-1]) ** -2.0, **BOUND_STYLE, label=r"$\propto L^{-2}$")
+        ax_f.loglog(L, pop[-1] * (L / L[-1]) ** -2.0, **BOUND_STYLE, label=r"$\propto \omega^{-2}$")
     ax_f.set_xticks(L, labels=[f"{v:g}" for v in L])
     ax_f.xaxis.set_minor_formatter(NullFormatter())
     ax_f.yaxis.set_minor_formatter(NullFormatter())
     ax_f.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax_f.set(xlabel="frequency $L$", ylabel="fraction of starts that reach $w_*$", title="success of gradient descent")
+    ax_f.set(xlabel="frequency $\\omega$", ylabel="fraction of starts that reach $w_*$", title="success of gradient descent")
     ax_f.legend(loc="lower left", fontsize=LEGEND_SIZE)
     L_max = config.frequencies[-1]
     # Open blue circles and orange crosses: a start that succeeds on both risks shows a cross in a circle.
@@ -185,7 +185,7 @@ def plot(result: Result):
               markeredgewidth=min(1.5, size / 5), label="empirical")
     ax_s.plot(*config.w_star, "*", color="black", markersize=10, label="$w_*$")
     ax_s.set(xlim=(-config.limit, config.limit), ylim=(-config.limit, config.limit), xlabel="$w_1$", ylabel="$w_2$",
-             title=f"starts that reach $w_*$, $L={L_max:g}$")
+             title=f"starts that reach $w_*$, $\\omega={L_max:g}$")
     ax_s.set_aspect("equal")
     ax_s.legend(loc="lower left", fontsize=LEGEND_SIZE, markerscale=max(1.0, 6.0 / size))
     return fig

@@ -1,15 +1,15 @@
 """How much the population gradient of a sine neuron knows about its target.
 
 At a fixed point :math:`w`, take targets :math:`w_*` on the circle of radius :math:`r`
-around :math:`w` and compute the population gradients :math:`\\nabla R_L(w;w_*)`. Their
+around :math:`w` and compute the population gradients :math:`\\nabla R_\\omega(w;w_*)`. Their
 spread over the targets is the information a gradient step receives about the target;
-it decays like :math:`L^2 r\\,e^{-L^2r^2/2}` as :math:`L` grows.
+it decays like :math:`\\omega^2 r\\,e^{-\\omega^2r^2/2}` as :math:`\\omega` grows.
 
 The spread is computed twice: exactly, from the closed-form gradient of the population risk
 (:func:`nndyn.landscape.population_gradient`), and independently of that formula, by
 automatic differentiation (:mod:`torch.autograd`) of the empirical risk on ``n`` Gaussian
 samples shared by all targets. The Monte-Carlo spread follows the exact one until it meets
-the sampling noise of the empirical gradient, about :math:`L\\sqrt{2/n}`, and stays there.
+the sampling noise of the empirical gradient, about :math:`\\omega\\sqrt{2/n}`, and stays there.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Config(ExperimentConfig):
     radii : tuple of float
         Distances :math:`r=|w-w_*|`.
     frequencies : tuple of float
-        The values of :math:`L`.
+        The values of :math:`\\omega`.
     targets : int
         Number of targets :math:`w_*` on each circle (evenly spaced angles).
     n : int
@@ -79,19 +79,19 @@ class Result:
     ----------
     config : Config
     spread : dict[float, numpy.ndarray]
-        For each radius, :math:`\\big(\\frac1K\\sum_k\\|g_k-\\bar g\\|^2\\big)^{1/2}` for each :math:`L`,
+        For each radius, :math:`\\big(\\frac1N\\sum_k\\|g_k-\\bar g\\|^2\\big)^{1/2}` for each :math:`\\omega`,
         from the exact population gradients.
     mc_spread : dict[float, numpy.ndarray]
         The same spread of the gradients of the empirical risk on ``n`` samples, computed by autograd.
     noise_floor : numpy.ndarray
-        :math:`L\\sqrt{2/n}` for each :math:`L`: the size of the sampling noise of one
-        empirical gradient when :math:`L` is large.
+        :math:`\\omega\\sqrt{2/n}` for each :math:`\\omega`: the size of the sampling noise of one
+        empirical gradient when :math:`\\omega` is large.
     mean_gradient_norm : numpy.ndarray
-        :math:`\\|\\bar g\\|` for the smallest radius, for each :math:`L`.
+        :math:`\\|\\bar g\\|` for the smallest radius, for each :math:`\\omega`.
     prediction : dict[float, numpy.ndarray]
-        :math:`L^2 r\\,e^{-L^2r^2/2}` for each radius and :math:`L`.
+        :math:`\\omega^2 r\\,e^{-\\omega^2r^2/2}` for each radius and :math:`\\omega`.
     fitted_rate : dict[float, float]
-        Slope of :math:`\\log(\\text{spread}/(L^2r))` against :math:`L^2`; the claim is :math:`-r^2/2`.
+        Slope of :math:`\\log(\\text{spread}/(\\omega^2r))` against :math:`\\omega^2`; the claim is :math:`-r^2/2`.
     """
 
     config: Config
@@ -113,7 +113,7 @@ def monte_carlo_gradients(w, targets, L, x: torch.Tensor) -> np.ndarray:
     targets : array_like
         Target weights :math:`w_*`, shape ``(K, 2)``.
     L : float or array_like
-        The frequency, or several frequencies (shape ``(F,)``), all computed in one pass.
+        The frequency :math:`\\omega`, or several frequencies (shape ``(F,)``), all computed in one pass.
     x : torch.Tensor
         Samples, shape ``(n, 2)``, float64.
 
@@ -121,7 +121,7 @@ def monte_carlo_gradients(w, targets, L, x: torch.Tensor) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(K, 2)`` (or ``(F, K, 2)`` for several frequencies): row :math:`k` is
-        :math:`\\nabla_w\\frac1n\\sum_i(\\sin(Lw^\\top x_i)-\\sin(Lw_k^\\top x_i))^2`.
+        :math:`\\nabla_w\\frac1n\\sum_i(\\sin(\\omega w^\\top x_i)-\\sin(\\omega w_k^\\top x_i))^2`.
     """
     freqs = np.atleast_1d(np.asarray(L, dtype=float))
     for value in freqs:
@@ -162,7 +162,7 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """The spread of the gradient over the targets against :math:`L`, one curve per radius, with the prediction."""
+    """The spread of the gradient over the targets against :math:`\\omega`, one curve per radius, with the prediction."""
     L = np.asarray(result.config.frequencies)
     fig, ax = figure(1, width=5.2, height=3.4)
     for r, color in zip(result.config.radii, colors(len(result.config.radii))):
@@ -170,10 +170,10 @@ def plot(result: Result):
         ax.semilogy(L, result.mc_spread[r], "x", color=color, markersize=4.5, markeredgewidth=1.1)
         ax.semilogy(L, result.prediction[r], color=color, linestyle="--", linewidth=1.2)
     ax.semilogy(L, result.noise_floor, color="0.45", linestyle=":", linewidth=1.4,
-                label=rf"sampling noise $L\sqrt{{2/n}}$, " + "$n=" + f"{result.config.n:,}".replace(",", r"\,") + "$")
+                label=rf"sampling noise $\omega\sqrt{{2/n}}$, " + "$n=" + f"{result.config.n:,}".replace(",", r"\,") + "$")
     ax.plot([], [], "x", color="0.3", label="autograd on $n$ samples")
-    ax.plot([], [], **BOUND_STYLE, label=r"$L^2 r\,e^{-L^2r^2/2}$")
-    ax.set(xlabel="frequency $L$", ylabel="spread of $\\nabla R_L(w)$ over targets",
+    ax.plot([], [], **BOUND_STYLE, label=r"$\omega^2 r\,e^{-\omega^2r^2/2}$")
+    ax.set(xlabel="frequency $\\omega$", ylabel="spread of $\\nabla R_\\omega(w)$ over targets",
            title="gradients at $w=(" + ", ".join(f"{v:g}" for v in result.config.w) + ")$")
     ax.set_ylim(bottom=max(1e-30, ax.get_ylim()[0]))
     ax.legend(loc="lower left", fontsize=LEGEND_SIZE)

@@ -1,7 +1,7 @@
 """Population and empirical landscapes of a sine neuron in two dimensions.
 
-For each frequency :math:`L` the experiment evaluates the population risk
-:math:`R_L(w)=\\mathbb E(\\sin(Lw^\\top x)-\\sin(Lw_*^\\top x))^2` (closed form) and the
+For each frequency :math:`\\omega` the experiment evaluates the population risk
+:math:`R_\\omega(w)=\\mathbb E(\\sin(\\omega w^\\top x)-\\sin(\\omega w_*^\\top x))^2` (closed form) and the
 empirical risk with ``n`` Gaussian samples on a grid of :math:`[-\\ell,\\ell]^2`, and counts
 the strict local minima of each on the grid. It also evaluates the empirical risk for each
 sample size in ``sample_sizes`` (the interactive figure of chapter 5 has a slider over it).
@@ -37,7 +37,7 @@ class Config(ExperimentConfig):
     Attributes
     ----------
     frequencies : tuple of float
-        The values of :math:`L`.
+        The values of :math:`\\omega`.
     w_star : tuple of float
         The target weight :math:`w_*\\in\\mathbb R^2`.
     n : int
@@ -47,7 +47,7 @@ class Config(ExperimentConfig):
     points : int
         Grid points per side.
     sample_sizes : tuple of int
-        Sample sizes of the empirical landscapes recorded for every :math:`L`, increasing;
+        Sample sizes of the empirical landscapes recorded for every :math:`\\omega`, increasing;
         must contain ``n``.
     """
 
@@ -91,11 +91,11 @@ class Result:
     grid : numpy.ndarray
         Shape ``(points, points, 2)``.
     population, empirical : dict[float, numpy.ndarray]
-        The risks on the grid, by :math:`L`.
+        The risks on the grid, by :math:`\\omega`.
     population_minima, empirical_minima : dict[float, numpy.ndarray]
         The grid points that are strict local minima, shape ``(count, 2)``.
     empirical_by_n, empirical_minima_by_n : dict[float, dict[int, numpy.ndarray]]
-        The empirical risk and its local minima by :math:`L` and then by sample size (one
+        The empirical risk and its local minima by :math:`\\omega` and then by sample size (one
         entry for each of ``config.sample_sizes``; the entry for ``config.n`` is the array
         in ``empirical``).
     """
@@ -110,20 +110,20 @@ class Result:
     empirical_minima_by_n: dict[float, dict[int, np.ndarray]] = field(default_factory=dict)
 
     def counts(self, which: str = "population") -> list[int]:
-        """Number of local minima of ``which`` (``"population"`` or ``"empirical"``) for each :math:`L`."""
+        """Number of local minima of ``which`` (``"population"`` or ``"empirical"``) for each :math:`\\omega`."""
         minima = {"population": self.population_minima, "empirical": self.empirical_minima}
         if which not in minima:
             raise ValueError(f"which must be 'population' or 'empirical', got {which!r}")
         return [len(minima[which][L]) for L in self.config.frequencies]
 
     def counts_by_n(self, L: float) -> list[int]:
-        """Number of local minima of the empirical risk at frequency ``L`` for each of ``config.sample_sizes``."""
+        """Number of local minima of the empirical risk at frequency :math:`\\omega` = ``L`` for each of ``config.sample_sizes``."""
         if L not in self.empirical_minima_by_n:
             raise ValueError(f"L must be one of the frequencies {self.config.frequencies}, got {L}")
         return [len(self.empirical_minima_by_n[L][k]) for k in self.config.sample_sizes]
 
     def deviations_by_n(self, L: float) -> list[float]:
-        """Largest deviation :math:`\\max_{\\text{grid}}|\\hat R_{L,k}-R_L|` for each sample size ``k`` of ``config.sample_sizes``."""
+        """Largest deviation :math:`\\max_{\\text{grid}}|\\hat R_{\\omega,k}-R_\\omega|` for each sample size ``k`` of ``config.sample_sizes``."""
         if L not in self.empirical_by_n:
             raise ValueError(f"L must be one of the frequencies {self.config.frequencies}, got {L}")
         pop = self.population[L]
@@ -162,7 +162,7 @@ def _empirical_in_rows(grid: np.ndarray, w_star: np.ndarray, L: float, x: np.nda
 
 
 def plot(result: Result):
-    """Contours of the population risk (left column) and the empirical risk (right column), one row per :math:`L`;
+    """Contours of the population risk (left column) and the empirical risk (right column), one row per :math:`\\omega`;
     dots mark the local minima on the grid, the star marks :math:`w_*`."""
     config = result.config
     k = len(config.frequencies)
@@ -181,7 +181,7 @@ def plot(result: Result):
             ax.plot(*config.w_star, "*", color="#D55E00", markersize=11, markeredgecolor="white", markeredgewidth=0.7)
             ax.set_aspect("equal")
             ax.grid(False)
-            ax.set_title(f"{name}, $L={L:g}$: {len(minima)} {'minimum' if len(minima) == 1 else 'minima'}")
+            ax.set_title(f"{name}, $\\omega={L:g}$: {len(minima)} {'minimum' if len(minima) == 1 else 'minima'}")
             if row == k - 1:
                 ax.set_xlabel("$w_1$")
             if col == 0:
@@ -197,15 +197,15 @@ def _page_indices(points: int, page_points: int) -> np.ndarray:
 
 def interactive(result: Result, *, page_points: int = 71):
     """:func:`plot` as a figure the reader can move: the population risk (left) and the
-    empirical risk (right) as heatmaps, one slider over the frequency :math:`L` and one over
+    empirical risk (right) as heatmaps, one slider over the frequency :math:`\\omega` and one over
     the sample size of the empirical risk (``config.sample_sizes``); dots are the local minima
     on the full grid, the star is :math:`w_*`. The static figure is the fallback (PDF, no
-    JavaScript); the sliders start at the smallest :math:`L` and at ``config.n``.
+    JavaScript); the sliders start at the smallest :math:`\\omega` and at ``config.n``.
 
     The heatmaps show about ``page_points`` evenly spread grid points per side (the page's
     weight: about 0.8 MB for the full preset), rounded to two decimals; the minima are those
     of the full grid. The population risk
-    depends only on :math:`L`, so it is drawn once per :math:`L` (one heatmap each, the
+    depends only on :math:`\\omega`, so it is drawn once per :math:`\\omega` (one heatmap each, the
     others made transparent) rather than once per pair of slider positions.
     """
     from ..plotting import OKABE_ITO, Slider, interactive_figure
@@ -228,7 +228,7 @@ def interactive(result: Result, *, page_points: int = 71):
     data = []
     for i, L in enumerate(Ls):  # traces 0..K-1: the population risk, one heatmap per L
         data.append({**scale, "z": z(result.population[L]), "xaxis": "x", "yaxis": "y", "showscale": False,
-                     "hovertemplate": f"L = {L:g}<br>w = (%{{x:.2f}}, %{{y:.2f}})<br>risk %{{z:.2f}}<extra></extra>",
+                     "hovertemplate": f"ω = {L:g}<br>w = (%{{x:.2f}}, %{{y:.2f}})<br>risk %{{z:.2f}}<extra></extra>",
                      **shown(i == start_L)})
     K = len(Ls)
     L0, n0 = Ls[start_L], sizes[start_n]
@@ -278,11 +278,11 @@ def interactive(result: Result, *, page_points: int = 71):
               "height": 800, "legend": {"orientation": "h", "x": 0, "y": -0.06, "yanchor": "top"},
               "margin": {"l": 45, "r": 5, "t": 30, "b": 90}}
     alt = ("Maps of the population risk (left) and the empirical risk (right) of the sine neuron over the plane of "
-           "weights, the target marked by a star and local minima by dots; the static image has one row per frequency L. "
-           "The population maps have one smooth well around the target that narrows as L grows; the empirical maps "
-           "become speckled with local minima whose number grows quickly with L.")
+           "weights, the target marked by a star and local minima by dots; the static image has one row per frequency ω. "
+           "The population maps have one smooth well around the target that narrows as ω grows; the empirical maps "
+           "become speckled with local minima whose number grows quickly with ω.")
     return interactive_figure(
         data, layout, fallback=plot(result), alt=alt,
-        sliders=[Slider("frequency L", [f"L = {L:g}" for L in Ls], start=start_L),
+        sliders=[Slider("frequency ω", [f"ω = {L:g}" for L in Ls], start=start_L),
                  Slider("sample size n", [f"n = {k}" for k in sizes], start=start_n)],
         frames=frames, frame_traces=frame_traces, narrow_layout=narrow, height=400, digits=3)

@@ -12,7 +12,7 @@ of the full preset is learned: what the experiment measures is how the steps gro
 :math:`d`, not where a cap cuts them off.
 
 Online SGD consumes ``batch_size`` fresh points per step, so a run that learns after
-:math:`T` steps has drawn :math:`B\\,T` samples. To see whether the samples or the steps
+:math:`T` steps has drawn :math:`n_{\\mathrm b}T` samples. To see whether the samples or the steps
 bind, the first draw of dimension ``sweep_dim`` is trained again with every batch size of
 ``sweep_batches`` (same network, same data seed).
 """
@@ -57,7 +57,7 @@ class Config(ExperimentConfig):
     width : int
         Number of neurons :math:`m`.
     batch_size : int
-        Fresh points per step :math:`B`.
+        Fresh points per step :math:`n_{\\mathrm b}`.
     lr : float
         Learning rate.
     init : str
@@ -163,7 +163,7 @@ class Result:
         return np.array([float(comb(d, int(k))) for k in self.sizes[d]])
 
     def samples_to_learn(self, d: int) -> np.ndarray:
-        """:math:`B\\,T`: the fresh samples each draw of dimension ``d`` consumed until it was learned."""
+        """:math:`n_{\\mathrm b}T`: the fresh samples each draw of dimension ``d`` consumed until it was learned."""
         return self.config.batch_size * self.steps_to_learn[d]
 
     def growth_per_bit(self) -> float:
@@ -176,7 +176,7 @@ class Result:
         return _factor_per_bit(self, self.binomials)
 
     def sweep_samples(self) -> dict[int, float]:
-        """:math:`B\\,T` at learning of the sweep, by batch size."""
+        """:math:`n_{\\mathrm b}T` at learning of the sweep, by batch size."""
         return {b: b * t for b, t in self.sweep_steps.items()}
 
 
@@ -259,8 +259,8 @@ def run(config: Config) -> Result:
 def table(result: Result) -> str:
     """The measurements as a Markdown table, one row per dimension (what the chapter shows)."""
     config = result.config
-    rows = ["| $d$ | $\\lvert S\\rvert$ of the draws | steps to the level | $BT/2^d$ | "
-            "$BT/\\binom{d}{\\lvert S\\rvert}$ |",
+    rows = ["| $d$ | $\\lvert S\\rvert$ of the draws | steps to the level | $n_{\\mathrm b}T/2^d$ | "
+            "$n_{\\mathrm b}T/\\binom{d}{\\lvert S\\rvert}$ |",
             "|---:|:---|:---|:---|:---|"]
 
     def steps_text(t: float, acc: float) -> str:
@@ -284,7 +284,7 @@ def sweep_table(result: Result) -> str:
     config = result.config
     d = config.sweep_dim
     binom = float(comb(d, int(result.sizes[d][0])))
-    rows = ["| batch $B$ | steps to the level | $BT$ | $BT/2^d$ | $BT/\\binom{d}{\\lvert S\\rvert}$ |",
+    rows = ["| batch $n_{\\mathrm b}$ | steps to the level | $n_{\\mathrm b}T$ | $n_{\\mathrm b}T/2^d$ | $n_{\\mathrm b}T/\\binom{d}{\\lvert S\\rvert}$ |",
             "|---:|---:|---:|---:|---:|"]
     for batch, steps in result.sweep_steps.items():
         if np.isfinite(steps):
@@ -298,8 +298,8 @@ def sweep_table(result: Result) -> str:
 
 def plot(result: Result):
     """Left: steps to ``learned_level`` against :math:`d` (log scale), one point per draw, with
-    the fitted growth and the steps at which :math:`B\\,T` reaches :math:`2^d` and
-    :math:`\\binom{d}{d/2}`. Right: the batch sweep, steps against :math:`B` with the same two lines."""
+    the fitted growth and the steps at which :math:`n_{\\mathrm b}T` reaches :math:`2^d` and
+    :math:`\\binom{d}{d/2}`. Right: the batch sweep, steps against :math:`n_{\\mathrm b}` with the same two lines."""
     config = result.config
     cap, batch = config.max_steps, config.batch_size
     fig, (ax, ax_b) = figure(2, width=PAGE_WIDTH, height=3.9)
@@ -331,15 +331,15 @@ def plot(result: Result):
     y_low, y_high = max(config.eval_every / 2, low / 4), high * 8
     ax.set_ylim(y_low, y_high)
     # a reference line is drawn (and listed in the legend) only where it enters the plotted range
-    for values, style, label in ((2.0**grid / batch, BOUND_STYLE, r"$2^d/B$"),
+    for values, style, label in ((2.0**grid / batch, BOUND_STYLE, r"$2^d/n_{\mathrm{b}}$"),
                                  (central_binomial(grid) / batch,
-                                  {"color": "grey", "linestyle": ":", "linewidth": 1.2}, r"$\binom{d}{d/2}/B$")):
+                                  {"color": "grey", "linestyle": ":", "linewidth": 1.2}, r"$\binom{d}{d/2}/n_{\mathrm{b}}$")):
         if np.any((values >= y_low) & (values <= y_high)):
             ax.plot(grid, values, **style, label=label)
     ax.scatter([], [], marker="o", color=draw_color, label=r"random $S$ (label: $|S|$)")
     ax.set_xlim(dims[0] - 0.45 * gap, dims[-1] + 0.45 * gap)
     ax.set(xlabel="dimension $d$", ylabel=f"SGD steps to {100 * config.learned_level:g}% test accuracy",
-           xticks=list(config.dims), title=f"random parities, batch $B$ = {batch}")
+           xticks=list(config.dims), title=f"random parities, batch $n_{{\\mathrm{{b}}}}$ = {batch}")
     ax.legend(loc="upper left", fontsize=LEGEND_SIZE)
     # right: the batch sweep at one dimension
     d = config.sweep_dim
@@ -351,10 +351,10 @@ def plot(result: Result):
     ax_b.scatter(batches[~reached], np.full((~reached).sum(), cap), marker="^", facecolors="white",
                  edgecolors=draw_color, s=36, zorder=3)
     bgrid = np.geomspace(batches.min() / 1.5, batches.max() * 1.5, 50)
-    ax_b.plot(bgrid, 2.0**d / bgrid, **BOUND_STYLE, label=r"$2^d/B$")
+    ax_b.plot(bgrid, 2.0**d / bgrid, **BOUND_STYLE, label=r"$2^d/n_{\mathrm{b}}$")
     ax_b.plot(bgrid, comb(d, size) / bgrid, color="grey", linestyle=":", linewidth=1.2,
-              label=rf"$\binom{{{d}}}{{{size}}}/B$")
-    ax_b.set(xscale="log", yscale="log", xlabel="batch size $B$", ylabel="SGD steps",
+              label=rf"$\binom{{{d}}}{{{size}}}/n_{{\mathrm{{b}}}}$")
+    ax_b.set(xscale="log", yscale="log", xlabel="batch size $n_{\\mathrm{b}}$", ylabel="SGD steps",
              title=rf"one draw, $d$ = {d}, $|S|$ = {size}")
     ax_b.legend(loc="best", fontsize=LEGEND_SIZE)
     return fig

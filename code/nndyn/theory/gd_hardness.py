@@ -3,7 +3,8 @@
 Setting: an orthonormal class :math:`\\mathcal F` of :math:`2^d` functions with
 :math:`|f|\\le 1`, a model with :math:`\\sup_x|h(x;\\theta)|\\le 1` whose gradient is
 mean-square Lipschitz,
-:math:`\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_1)-\\nabla_\\theta h(x;\\theta_2)\\|^2\\le L\\|\\theta_1-\\theta_2\\|^2`,
+:math:`\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_1)-\\nabla_\\theta h(x;\\theta_2)\\|^2\\le L^2\\|\\theta_1-\\theta_2\\|^2`
+(:math:`L` the mean-square Lipschitz constant of the gradient),
 and the hinge risk. :math:`\\Gamma_0=\\mathbb E_x\\|\\nabla_\\theta h(x;\\theta_0)\\|^2`.
 The functions below evaluate the (corrected) bounds of the book's chapter 4.
 """
@@ -18,15 +19,14 @@ from .._validation import check_in_range, check_nonnegative, check_positive, che
 
 
 def _growth(t, L: float) -> np.ndarray:
-    """:math:`(e^{\\sqrt L t}-1)/\\sqrt L`, with its limit :math:`t` at :math:`L=0`."""
+    """:math:`(e^{L t}-1)/L`, with its limit :math:`t` at :math:`L=0`."""
     t = np.asarray(t, dtype=float)
     if np.any(~np.isfinite(t)) or np.any(t < 0):
         raise ValueError("t must be finite and >= 0")
     if L == 0:
         return t
-    r = math.sqrt(L)
     with np.errstate(over="ignore"):  # an infinite bound is a valid (empty) statement
-        return np.expm1(r * t) / r
+        return np.expm1(L * t) / L
 
 
 def initial_speed_bound(G0: float, d: int) -> float:
@@ -45,7 +45,7 @@ def initial_speed_bound(G0: float, d: int) -> float:
 
 
 def pathwise_bound(t, speed: float, L: float) -> np.ndarray:
-    """Gronwall's bound for one target: :math:`\\|\\theta^f_t-\\theta_0\\|\\le a_f\\,(e^{\\sqrt L t}-1)/\\sqrt L`.
+    """Gronwall's bound for one target: :math:`\\|\\theta^f_t-\\theta_0\\|\\le a_f\\,(e^{L t}-1)/L`.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def pathwise_bound(t, speed: float, L: float) -> np.ndarray:
 
 
 def mean_square_bound(t, G0: float, L: float, d: int) -> np.ndarray:
-    """The notes' Theorem 8: :math:`\\mathbb E_f\\|\\theta^f_t-\\theta_0\\|^2\\le \\frac{\\Gamma_0}{2^d}\\big((e^{\\sqrt L t}-1)/\\sqrt L\\big)^2`.
+    """The notes' Theorem 8: :math:`\\mathbb E_f\\|\\theta^f_t-\\theta_0\\|^2\\le \\frac{\\Gamma_0}{2^d}\\big((e^{L t}-1)/L\\big)^2`.
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ def mean_square_bound(t, G0: float, L: float, d: int) -> np.ndarray:
 def corollary_radius(T: float, G0: float, L: float, d: int, *, share: float = 0.75) -> float:
     """The notes' Corollary 9: a radius that at least a fraction ``share`` of the targets never leave up to time ``T``.
 
-    .. math:: r = \\sqrt{\\frac{\\Gamma_0}{(1-s)\\,2^d}}\\;\\frac{e^{\\sqrt L T}-1}{\\sqrt L}.
+    .. math:: r = \\sqrt{\\frac{\\Gamma_0}{(1-s)\\,2^d}}\\;\\frac{e^{L T}-1}{L}.
 
     Parameters
     ----------
@@ -101,10 +101,10 @@ def corollary_radius(T: float, G0: float, L: float, d: int, *, share: float = 0.
 
 
 def linear_horizon(L: float, d: int, *, power: float = 0.25) -> float:
-    """The time :math:`T=p\\,d\\ln 2/\\sqrt L` at which :math:`e^{\\sqrt L T}=2^{pd}`.
+    """The time :math:`T=p\\,d\\ln 2/L` at which :math:`e^{L T}=2^{pd}`.
 
     Up to this time the radius of :func:`corollary_radius` is at most
-    :math:`\\sqrt{\\Gamma_0/((1-s)L)}\\,2^{-(1/2-p)d}`: exponentially small for :math:`p<1/2`.
+    :math:`\\sqrt{\\Gamma_0/(1-s)}\\,2^{-(1/2-p)d}/L`: exponentially small for :math:`p<1/2`.
 
     Parameters
     ----------
@@ -120,7 +120,7 @@ def linear_horizon(L: float, d: int, *, power: float = 0.25) -> float:
     power = check_in_range("power", power, 0.0, 0.5)
     if power == 0:
         raise ValueError("power must be a number in (0, 0.5], got 0")
-    return power * d * math.log(2) / math.sqrt(L)
+    return power * d * math.log(2) / L
 
 
 def neuron_parity_correlation(W, subset, *, bias=0.0, chunk: int = 1 << 15) -> np.ndarray:
@@ -171,11 +171,11 @@ def neuron_parity_correlation(W, subset, *, bias=0.0, chunk: int = 1 << 15) -> n
 def exponential_horizon(G0: float, H0: float, M: float, d: int, *, share: float = 0.75) -> float:
     """The time up to which most targets stay within :math:`2^{-d/4}` of :math:`\\theta_0` (the second-order theorem).
 
-    With :math:`K=\\sqrt{(\\Gamma_0+H_0)/(1-s)}` and :math:`c=\\sqrt{M/3}`, at least a fraction
-    :math:`s` of the targets satisfy :math:`\\|\\theta^f_t-\\theta_0\\|\\le(2K+c)\\,2^{-d/2}\\,t\\le 2^{-d/4}`
+    With :math:`\\Lambda=\\sqrt{(\\Gamma_0+H_0)/(1-s)}`, at least a fraction
+    :math:`s` of the targets satisfy :math:`\\|\\theta^f_t-\\theta_0\\|\\le(2\\Lambda+M/\\sqrt3)\\,2^{-d/2}\\,t\\le 2^{-d/4}`
     for all
 
-    .. math:: t\\le T_*=\\frac{2^{d/4}}{2K+c}.
+    .. math:: t\\le T_*=\\frac{2^{d/4}}{2\\Lambda+M/\\sqrt3}.
 
     Parameters
     ----------
@@ -184,7 +184,8 @@ def exponential_horizon(G0: float, H0: float, M: float, d: int, *, share: float 
     H0 : float
         :math:`\\mathbb E_x\\|\\nabla^2_\\theta h(x;\\theta_0)\\|_F^2` (>= 0).
     M : float
-        Mean-square Lipschitz constant of the Hessian (>= 0).
+        Mean-square Lipschitz constant of the Hessian (>= 0):
+        :math:`\\mathbb E_x\\|\\nabla^2_\\theta h(x;\\theta_1)-\\nabla^2_\\theta h(x;\\theta_2)\\|_{\\rm op}^2\\le M^2\\|\\theta_1-\\theta_2\\|^2`.
     d : int
         :math:`|\\mathcal F|=2^d` (>= 1).
     share : float
@@ -202,5 +203,5 @@ def exponential_horizon(G0: float, H0: float, M: float, d: int, *, share: float 
     share = check_in_range("share", share, 0.0, 1.0)
     if share == 1.0:
         raise ValueError("share must be a number in [0, 1), got 1.0")
-    rate = 2 * math.sqrt((G0 + H0) / (1 - share)) + math.sqrt(M / 3)
+    rate = 2 * math.sqrt((G0 + H0) / (1 - share)) + M / math.sqrt(3)
     return math.inf if rate == 0 else 2.0 ** (d / 4) / rate

@@ -75,18 +75,18 @@ def notes_halfspace_path_norm(W, b) -> float:
 def parity_path_norm(weight: int, levels: int) -> float:
     """Exact path norm of :class:`nndyn.constructions.ParityNet`.
 
-    For :math:`|v|=s` selected coordinates and :math:`L` levels it is
+    For :math:`|v|=s` selected coordinates and levels up to :math:`U` it is
 
-    .. math:: \\sum_{i=0}^{L}\\big(8s + 6i + 1 + |2i-1|\\big) = 8s(L+1) + 4L^2 + 4L + 2,
+    .. math:: \\sum_{i=0}^{U}\\big(8s + 6i + 1 + |2i-1|\\big) = 8s(U+1) + 4U^2 + 4U + 2,
 
-    so :math:`12d^2+12d+2` for the full parity with the notes' choice :math:`s=L=d`.
+    so :math:`12d^2+12d+2` for the full parity with the notes' choice :math:`s=U=d`.
 
     Parameters
     ----------
     weight : int
         :math:`s=|v|\\ge0`.
     levels : int
-        :math:`L\\ge0`.
+        :math:`U\\ge0`, the index of the last hat.
     """
     s = check_nonnegative_int("weight", weight)
     L = check_nonnegative_int("levels", levels)

@@ -1,0 +1,177 @@
+"""One symbol, one meaning: the symbols that once had two meanings appear only where they keep the one
+of the notation page (book/notation.md).
+
+The math of every chapter and of its errata page (``$...$``, ``$$...$$``, ``{math}`` roles and
+blocks, figure captions in code-cell metadata; not the Python code) is split into tokens: a letter, a command (``\\omega``), or a
+font command with its argument (``\\mathcal{B}``, ``\\mathrm{b}``), so that ``B``, ``\\mathcal B`` and the
+``b`` of ``n_{\\mathrm b}`` are different tokens, as are ``L`` and ``\\Lambda``. ``L^2`` followed by a
+measure in parentheses, or alone, is the function space, not the constant ``L``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "book").glob("0*.md"))
+
+# token -> (chapters where it may appear, its one meaning as on the notation page)
+ALLOWED = {
+    "L": ({"01", "04", "06", "08"}, "a Lipschitz constant: the smoothness of chapter 1, in mean square in chapter 4"),
+    r"\omega": ({"05"}, "the frequency of the sine neuron"),
+    "B": ({"06", "07", "08", "09"}, "the first-layer matrix, theta = (a, B)"),
+    r"\mathrm{b}": ({"03", "04", "05"}, "the b of the batch size n_b"),
+    "K": ({"06", "07"}, "the kernel matrix"),
+    "M": ({"04"}, "the mean-square Lipschitz constant of the Hessian"),
+    "U": ({"03"}, "the last hat of the triangle wave"),
+    r"\Lambda": ({"04"}, "the constant of the second-order theorem of chapter 4"),
+}
+# k as a function, k(x, x') or k_m(x, x'), is the kernel; k after eta counts gradient-descent steps
+KERNEL_K = {"06", "07"}
+STEP_K = {"01", "04", "08", "09"}
+# what the notation page must list, as it is written there
+ON_NOTATION_PAGE = ["$L$", "$L^2(\\mathcal D)$", "$\\omega$", "$n_{\\mathrm b}$", "$B", "$M$", "$U$", "$Z_d$",
+                    "$k(x,x')$", "$K$"]
+
+_FONT = r"\\(?:mathcal|mathbb|mathrm|mathbf|mathsf|mathfrak|operatorname|boldsymbol|bm|rm)"
+_SKIP = r"\\(?:text|textrm|textit|mbox|label|tag|ref)\s*\{[^{}]*\}"
+_TOKEN = re.compile(
+    r"(?P<skip>" + _SKIP + r")|(?P<font>" + _FONT + r")\s*(?:\{(?P<arg>[^{}]*)\}|(?P<ch>[A-Za-z]))"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<sym>[A-Za-z])|(?P<other>\\.|\S)",
+    re.S,
+)
+
+
+def math_spans(text: str) -> list[str]:
+    """The math of a MyST page: displays, inline math, {math} roles and blocks, figure captions."""
+    spans, prose, mode, fence = [], [], None, ""
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if mode is None:
+            m = re.match(r"(`{3,}|:{3,})\{([\w-]+)\}", stripped)
+            if (m and m.group(2) == "code-cell") or stripped.startswith("```python"):
+                mode, fence = "code", (m.group(1) if m else "```")
+            elif m and m.group(2) == "math":
+                mode, fence = "math", m.group(1)
+            else:
+                prose.append(line)
+        elif stripped == fence:
+            mode = None
+        elif mode == "code":
+            if line.startswith(":"):  # cell metadata: captions and alt texts
+                prose.append(line[1:])
+        else:
+            spans.append(line)
+    body = "\n".join(prose)
+    spans += re.findall(r"\{math\}`([^`]*)`", body)
+    body = re.sub(r"`[^`\n]*`", " ", body)  # roles and inline code
+    spans += re.findall(r"\$\$(.*?)\$\$", body, re.S)
+    body = re.sub(r"\$\$.*?\$\$", " ", body, flags=re.S)
+    spans += re.findall(r"(?<!\\)\$([^$]+?)(?<!\\)\$", body, re.S)
+    return spans
+
+
+def tokens(span: str) -> list[str]:
+    out = []
+    for m in _TOKEN.finditer(span):
+        if m.group("skip"):
+            continue
+        if m.group("font"):
+            out.append(m.group("font") + "{" + (m.group("arg") if m.group("arg") is not None else m.group("ch")).strip() + "}")
+        else:
+            out.append(m.group("cmd") or m.group("sym") or m.group("other"))
+    return out
+
+
+def uses(text: str) -> list[tuple[str, str, str]]:
+    """(token, its meaning class, the span) for every checked token of a page."""
+    found = []
+    for span in math_spans(text):
+        tok = tokens(span)
+        for i, t in enumerate(tok):
+            after = tok[i + 1 : i + 3]
+            before = tok[i - 1] if i else ""
+            if t == "L" and after[:1] == ["^"] and tok[i + 2 : i + 3] in (["1"], ["2"]):
+                rest = tok[i + 3 : i + 4]
+                if not rest or rest == ["("]:
+                    continue  # the function spaces L^2(D), L^1(D)
+            if t == "k" and before != "_":
+                if (after[:1] == ["("] and after[1:] and after[1] in ("x", "u", r"\cdot")) or after == ["_", "m"]:
+                    found.append(("k(x,x')", "kernel", span))
+                elif before in (r"\eta", "0") or (before == "_" and tok[i - 2 : i - 1] == [r"\eta"]):
+                    found.append(("k", "steps", span))
+                continue
+            if t == "L" and before == r"\sqrt":
+                found.append(("\\sqrt L", "square root", span))  # L is a Lipschitz constant, not its square
+                continue
+            if t in ALLOWED:
+                found.append((t, "symbol", span))
+    return found
+
+
+# the errata of a chapter speak its notation; two pages also name another chapter's symbol on purpose
+ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}}  # "the notes' L is the book's omega"; chapter 8 on chapter 6
+
+
+def clashes(pages: dict[str, str], extra: dict[str, set[str]] | None = None) -> list[str]:
+    bad = []
+    for chapter, text in pages.items():
+        for token, kind, span in uses(text):
+            if token in (extra or {}).get(chapter, set()):
+                continue
+            if kind == "square root":
+                ok = False
+            elif kind == "kernel":
+                ok = chapter in KERNEL_K
+            elif kind == "steps":
+                ok = chapter in STEP_K
+            else:
+                ok = chapter in ALLOWED[token][0]
+            if not ok:
+                bad.append(f"chapter {chapter}: {token} ({kind}) in ${' '.join(span.split())[:90]}$")
+    return bad
+
+
+def _pages() -> dict[str, str]:
+    return {p.name[:2]: p.read_text(encoding="utf-8") for p in CHAPTERS}
+
+
+def test_each_checked_symbol_keeps_one_meaning():
+    bad = clashes(_pages())
+    assert not bad, "symbols outside the chapters where they keep their one meaning:\n" + "\n".join(bad)
+
+
+def test_the_errata_speak_the_notation_of_their_chapter():
+    pages = {p.stem[2:]: p.read_text(encoding="utf-8") for p in sorted((ROOT / "book" / "errata").glob("ch*.md"))}
+    bad = clashes(pages, ERRATA_EXTRA)
+    assert not bad, "errata: symbols outside the chapters where they keep their one meaning:\n" + "\n".join(bad)
+
+
+def test_the_notation_page_lists_the_renamed_symbols():
+    page = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
+    missing = [s for s in ON_NOTATION_PAGE if s not in page]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    ("chapter", "math", "clash"),
+    [
+        ("05", r"R_L(w)=\mathbb E\sin^2(Lw^\top x)", True),  # the old frequency L
+        ("06", r"\omega_d(1-t^2)^{(d-3)/2}", True),  # the old normaliser omega_d
+        ("04", r"\frac1B\sum_{i=1}^B", True),  # the old batch size B
+        ("06", r"t=\eta k", True),  # steps beside the kernel k
+        ("04", r"e^{\sqrt L\,t}", True),  # the old chapter-4 constant, a squared Lipschitz constant
+        ("03", r"\|f\|_{\mathcal B}\le 26d^2", False),  # the Barron norm is \mathcal B, not B
+        ("04", r"\|u\|\ \text{in}\ L^2", False),  # the space L^2
+        ("02", r"k=k(d)\ge d^{\rho},\ 8k(k+1),\ h_k(x)", False),  # a count k, not the kernel
+        ("02", r"k(x,x')", True),  # the kernel outside chapters 6-7
+        ("04", r"L^2(\mathcal D)", False),
+        ("04", r"e^{Lt}\ \Lambda\ n_{\mathrm b}T", False),
+        ("07", r"k_m(x,x')=\frac1m\sum_j", False),
+    ],
+)
+def test_the_scan_tells_a_clash_from_a_different_token(chapter, math, clash):
+    assert bool(clashes({chapter: f"Text ${math}$ text."})) is clash
