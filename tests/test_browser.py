@@ -168,7 +168,8 @@ SCREENSHOT_FULL_PAGE = os.environ.get("NNDYN_FULL_SCREENSHOTS") == "1"
 def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_violations(browser, site, rel):
     """One page at 1280 px: no failed or foreign request, no JS error, MathJax done and no raw
     ``$$``, every image decoded, no display equation cut off, every hidden solution opens on a
-    click, and axe-core finds no serious or critical violation. On a page with interactive
+    click, every proof folds from the keyboard (:func:`check_proofs_fold`), and axe-core finds
+    no serious or critical violation. On a page with interactive
     figures, also :func:`check_interactive_controls`; on every page :func:`check_figure_text`,
     and on a chapter :func:`check_paragraph_length`. No console error on any page. Then, in
     the same tab, :func:`check_phone_width` (every page), and on a chapter
@@ -205,6 +206,7 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
         # the checks below each report their own failure, so that one that breaks off
         # (a timeout) does not hide what the others found
         failures += checked(rel, "solutions", lambda: check_solutions_open_on_a_click(page, rel))
+        failures += checked(rel, "proofs", lambda: check_proofs_fold(page, rel, html))
         if interactive:
             failures += checked(rel, "interactive controls", lambda: check_interactive_controls(page, rel))
         failures += checked(rel, "figure text", lambda: check_figure_text(page, rel))
@@ -381,6 +383,60 @@ def check_solutions_open_on_a_click(page, rel: str) -> list[str]:
             continue
         solution.locator("button.toggle-button").first.click()
         body.wait_for(state="visible", timeout=5_000)
+    return failures
+
+
+PROOFS = '.bd-article div.proof.admonition[id="proof"]'
+"""Every proof of sphinx-proof (a ``prf:proof``: the id is "proof" for all of them)."""
+PROOF_STATE = """proofs => proofs.map(p => {
+    const button = p.querySelector(':scope > button.nndyn-proof-toggle');
+    const body = button && document.getElementById(button.getAttribute('aria-controls'));
+    return {
+        button: !!button,
+        visible: !!button && button.getClientRects().length > 0,
+        name: button ? (button.getAttribute('aria-label') || button.textContent).trim() : '',
+        text: button ? button.textContent.trim() : '',
+        expanded: button ? button.getAttribute('aria-expanded') : null,
+        shown: !!body && body.getClientRects().length > 0 && body.contains(p.querySelector('p')),
+    };
+})"""
+
+
+def check_proofs_fold(page, rel: str, html: str) -> list[str]:
+    """Every proof of the page can be folded (issue 24, chapter 6: a reader skips a long proof
+    and comes back to it; book/_static/proofs.js): it is open at first, with a visible button
+    whose accessible name says "Hide proof" (and whose proof), and on every proof the button,
+    focused and activated from the keyboard (Enter), hides the body and says "Show proof";
+    Space shows it again."""
+    expected = html.count('class="proof admonition" id="proof"')
+    if not expected:
+        return []
+    failures = []
+    try:
+        page.wait_for_function("document.documentElement.dataset.nndynProofs === 'done'", timeout=5_000)
+    except Exception:  # noqa: BLE001 -- reported; the proofs are checked all the same
+        failures.append(f"{rel}: the proofs' script (book/_static/proofs.js) did not run")
+    proofs = page.locator(PROOFS)
+    if proofs.count() != expected:
+        failures.append(f"{rel}: {proofs.count()} proofs in the page, {expected} in its HTML")
+    for i, state in enumerate(proofs.evaluate_all(PROOF_STATE)):
+        if not (state["button"] and state["visible"]):
+            failures.append(f"{rel}: proof {i + 1} has no visible button to fold it")
+            continue
+        if not (state["shown"] and state["expanded"] == "true" and state["name"].startswith("Hide proof")
+                and state["text"] == "Hide proof"):
+            failures.append(f"{rel}: proof {i + 1} is not open at first, or its button does not say 'Hide proof': {state}")
+            continue
+        button = proofs.nth(i).locator(":scope > button.nndyn-proof-toggle")
+        button.focus()
+        page.keyboard.press("Enter")
+        folded = proofs.evaluate_all(PROOF_STATE)[i]
+        if folded["shown"] or folded["expanded"] != "false" or not folded["name"].startswith("Show proof"):
+            failures.append(f"{rel}: Enter on the button of proof {i + 1} does not hide it: {folded}")
+        page.keyboard.press("Space")
+        opened = proofs.evaluate_all(PROOF_STATE)[i]
+        if not opened["shown"] or opened["expanded"] != "true":
+            failures.append(f"{rel}: Space on the button of proof {i + 1} does not show it again: {opened}")
     return failures
 
 

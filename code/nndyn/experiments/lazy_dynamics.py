@@ -48,7 +48,8 @@ class Config(ExperimentConfig):
     widths : tuple of int
         Hidden widths.
     lr : float
-        Learning rate (the same for every width, NTK parametrisation).
+        Learning rate (the same for every width, NTK parametrisation; the output-scale
+        experiment's too).
     steps : int
         Gradient steps.
     """
@@ -58,13 +59,13 @@ class Config(ExperimentConfig):
     n_test: int = 200
     depth: int = 3
     widths: tuple[int, ...] = (32, 64, 128, 256, 512)
-    lr: float = 0.25
-    steps: int = 200
+    lr: float = 0.5
+    steps: int = 100
 
     PRESETS = {
         "quick": {"widths": (32, 64, 128, 256), "n_test": 100},
         "full": {},
-        "lecture": {"widths": (32, 64, 128, 256, 512, 1024, 2048, 4096), "steps": 2000},
+        "lecture": {"widths": (32, 64, 128, 256, 512, 1024, 2048, 4096), "steps": 1000},
     }
 
 
