@@ -140,8 +140,8 @@ def test_caption_of_the_ntk_figure(ntk_result):
 
 @pytest.mark.checks(
     "thm-ntk-training",
-    "the conclusion only, outside both items' hypotheses (ReLU, output scale 1, GD): depth-3 nets, $n = 20$, widths "
-    "32-256, learning rate 0.5, 100 steps: the change of the tangent kernel during training and the distance to "
+    "the conclusion only, outside both items' hypotheses (ReLU, output scale 1, GD): depth 3, $n = 20$, widths "
+    "32-256, lr 0.5, 100 steps: the change of the tangent kernel during training and the distance to "
     "$f_{\\mathrm{lin}}$ fall at least like $\\mathrm{width}^{-0.45}$",
     shown_in=("fig-lazy-dynamics", "ch8-lazy-kslope"),
 )
