@@ -337,6 +337,38 @@ def _on_page_context(app, pagename, templatename, context, doctree) -> None:
         })
 
 
+_ID = re.compile(r'(\sid=")([^"]+)(")')
+
+
+def unique_ids(body: str) -> str:
+    """The page body with every id that occurs more than once numbered: ``proof-1``, ``proof-2``, ...
+
+    sphinx-proof writes ``id="proof"`` and ``id="proof-content"`` for every proof, and
+    sphinx-exercise ``id="exercise-content"``/``id="solution-content"`` for every exercise and
+    solution, so a chapter had up to a dozen elements with one id (invalid HTML: a link or a
+    script that looks one up finds the first). Ids that occur once are left as they are, so
+    no label's anchor changes.
+    """
+    counts: dict[str, int] = {}
+    for match in _ID.finditer(body):
+        counts[match.group(2)] = counts.get(match.group(2), 0) + 1
+    seen: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        name = match.group(2)
+        if counts[name] < 2:
+            return match.group(0)
+        seen[name] = seen.get(name, 0) + 1
+        return f"{match.group(1)}{name}-{seen[name]}{match.group(3)}"
+
+    return _ID.sub(number, body)
+
+
+def _unique_ids_on_page(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = unique_ids(context["body"])
+
+
 INTERACTIVE_FILES = {"js": ("plotly.min.js", "interactive.js"), "css": ("interactive.css",)}
 """What a page with an interactive figure (nndyn.interactive) loads; nothing else loads them."""
 
@@ -461,6 +493,7 @@ def setup(app) -> dict[str, Any]:
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _on_page_context, priority=502)
     app.connect("html-page-context", _add_interactive_assets)
+    app.connect("html-page-context", _unique_ids_on_page)
     app.connect("build-finished", _on_build_finished)
     app.connect("doctree-read", _move_solutions)
     app.add_config_value("nndyn_latex_restore_depth", False, "")

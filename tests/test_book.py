@@ -323,3 +323,26 @@ def test_unique_scripts_treats_no_file_name_and_an_empty_one_alike():
                _JavaScript("", body=body), _JavaScript("", body="other")]
     kept = nndyn_page_scripts.unique_scripts(scripts)
     assert kept == [scripts[0], scripts[1], scripts[2], scripts[4]]
+
+
+def test_no_page_has_an_id_twice(built_book):
+    """sphinx-proof and sphinx-exercise gave every proof, exercise and solution of a chapter the
+    same ids ("proof", "proof-content", "exercise-content", "solution-content": up to twelve
+    elements with one id on a page); scripts/nndyn_book.py's ``unique_ids`` numbers them."""
+    twice = {}
+    for page in built_book.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        ids = re.findall(r'\sid="([^"]+)"', page.read_text())
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            twice[str(page.relative_to(built_book))] = repeated
+    assert not twice, twice
+
+
+def test_unique_ids_numbers_only_the_ids_that_repeat():
+    import nndyn_book
+
+    body = '<div id="proof"><p id="eq-1">x</p></div><div id="proof"></div><span  id="solo"></span><div id="proof">'
+    assert nndyn_book.unique_ids(body) == (
+        '<div id="proof-1"><p id="eq-1">x</p></div><div id="proof-2"></div><span  id="solo"></span><div id="proof-3">')

@@ -386,8 +386,9 @@ def check_solutions_open_on_a_click(page, rel: str) -> list[str]:
     return failures
 
 
-PROOFS = '.bd-article div.proof.admonition[id="proof"]'
-"""Every proof of sphinx-proof (a ``prf:proof``: the id is "proof" for all of them)."""
+PROOFS = '.bd-article div.proof.admonition:is([id="proof"], [id^="proof-"])'
+"""Every proof of sphinx-proof (a ``prf:proof``): "proof-1", "proof-2", ... (numbered by
+scripts/nndyn_book.py's ``unique_ids``), or "proof" on a page with one proof."""
 PROOF_STATE = """proofs => proofs.map(p => {
     const button = p.querySelector(':scope > button.nndyn-proof-toggle');
     const body = button && document.getElementById(button.getAttribute('aria-controls'));
@@ -408,7 +409,7 @@ def check_proofs_fold(page, rel: str, html: str) -> list[str]:
     whose accessible name says "Hide proof" (and whose proof), and on every proof the button,
     focused and activated from the keyboard (Enter), hides the body and says "Show proof";
     Space shows it again."""
-    expected = html.count('class="proof admonition" id="proof"')
+    expected = len(re.findall(r'class="proof admonition" id="proof(?:-\d+)?"', html))
     if not expected:
         return []
     failures = []

@@ -1,6 +1,6 @@
 // Proofs that fold (issue 24: a reader wants to skip a long proof and come back to it).
 // Every proof of sphinx-proof (a `prf:proof` directive: <div class="proof admonition"
-// id="proof">) gets a button, "Hide proof" / "Show proof", at its top; the proof is open
+// id="proof-N">, or "proof" on a page with one proof; numbered by scripts/nndyn_book.py's unique_ids) gets a button, "Hide proof" / "Show proof", at its top; the proof is open
 // when the page loads. The button is a native <button> (Tab, then Enter or Space), with
 // aria-expanded and aria-controls, and an accessible name that says whose proof it is
 // ("Hide proof of Lemma 6.2"). A link into a folded proof (an equation label) unfolds it,
@@ -9,18 +9,19 @@
 //
 // Why not sphinx-togglebutton (which jupyter-book ships): its admonition toggle puts its
 // button into the box's ".admonition-title", which a proof does not have (the script stops
-// with a TypeError), and it keys each box by its id, which is "proof" for every proof of a
-// page, so every button would fold the first proof.
+// with a TypeError), and it keys each box by its id, which sphinx-proof makes "proof" for
+// every proof of a page, so every button would fold the first proof.
 (function () {
   "use strict";
-  var PROOFS = '.bd-article div.proof.admonition[id="proof"]';
+  var BOXES = ".bd-article div.proof.admonition";  // statements and proofs
+  var PROOF_ID = /^proof(-\d+)?$/;  // "proof" when a page has one proof
 
   // "Lemma 6.2": the number of the statement the proof follows (its box comes just before,
   // possibly after the ledger line under it), or "" if there is none.
   function statementName(proof) {
     var before = proof.previousElementSibling;
     for (var i = 0; before && i < 3; i++, before = before.previousElementSibling) {
-      if (before.matches("div.proof.admonition") && before.id !== "proof") {
+      if (before.matches("div.proof.admonition") && !PROOF_ID.test(before.id)) {
         var number = before.querySelector(".admonition-title .caption-number");
         return number ? number.textContent.trim() : "";
       }
@@ -75,7 +76,9 @@
   }
 
   function start() {
-    document.querySelectorAll(PROOFS).forEach(makeFoldable);
+    Array.prototype.filter.call(document.querySelectorAll(BOXES), function (box) {
+      return PROOF_ID.test(box.id);
+    }).forEach(makeFoldable);
     window.addEventListener("hashchange", unfoldTarget);
     document.documentElement.dataset.nndynProofs = "done";  // read by the tests
   }
