@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,59 @@ def test_solution_titles_and_proofs_print_cleanly(latex_dir, pdf_text):
     assert proofs > 10
     assert len(re.findall(r"\\begin\{sphinxuseclass\}\{nndynproof\}", tex)) == proofs
     assert len(re.findall(r"\bProof\.", pdf_text)) >= proofs
+
+
+LINE_BBOX = re.compile(r'<line xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</line>', re.S)
+
+
+def text_lines(bbox_html: str) -> list[tuple[int, float, float, str]]:
+    """(page number, left end, right end in pt, text) of each line of ``pdftotext -bbox-layout``."""
+    found = []
+    for number, page in enumerate(bbox_html.split("<page ")[1:], start=1):
+        for m in LINE_BBOX.finditer(page):
+            words = " ".join(html_lib.unescape(w) for w in re.findall(r">([^<]*)</word>", m.group(3)))
+            found.append((number, float(m.group(1)), float(m.group(2)), words))
+    return found
+
+
+def text_right_edge(lines: list[tuple[int, float, float, str]], parity: int) -> float:
+    """The right edge of the text block on the odd (``parity=1``) or even pages: where most
+    lines end (a justified line ends exactly there; in the quick build 2767 of 13268)."""
+    ends = Counter(round(right, 1) for page, _, right, _ in lines if page % 2 == parity)
+    return ends.most_common(1)[0][0]
+
+
+def beyond_the_right_edge(lines: list[tuple[int, float, float, str]], tolerance: float) -> list[tuple[int, float, str]]:
+    """(page, pt beyond the text block, text) of the lines that end more than ``tolerance`` pt
+    right of their page's text block."""
+    edges = {parity: text_right_edge(lines, parity) for parity in (0, 1) if any(p % 2 == parity for p, *_ in lines)}
+    return [(page, round(right - edges[page % 2], 1), text) for page, _, right, text in lines
+            if right > edges[page % 2] + tolerance]
+
+
+def test_lines_beyond_the_right_edge_are_found():
+    body = '<line xMin="72.0" yMin="1" xMax="523.3" yMax="2"><word xMin="72.0" yMin="1" xMax="80" yMax="2">text</word></line>'
+    wide = ('<line xMin="79.5" yMin="3" xMax="564.4" yMax="4"><word xMin="79.5" yMin="3" xMax="120" yMax="4">Theorem</word>'
+            '<word xMin="121" yMin="3" xMax="564.4" yMax="4">9.1 (M&amp;N)</word></line>')
+    html = f'<doc><page width="595"><flow>{body * 3}{wide}</flow></page><page width="595">{body * 2}</page></doc>'
+    lines = text_lines(html)
+    assert len(lines) == 6 and lines[3][2] == 564.4
+    assert beyond_the_right_edge(lines, OVERFULL_TOLERANCE_PT) == [(1, 41.1, "Theorem 9.1 (M&N)")]
+
+
+def test_no_text_runs_out_of_the_text_block(built_pdf):
+    """No line of the PDF ends right of the text block, where a box's frame is: a box title
+    (statement, exercise, solution, "How this was computed") too long for one line wraps inside
+    the box's title row. Sphinx sets that row in a \\makebox of the box's width, so a longer
+    title ran past the frame with no overfull box in the log (in the quick build of 2026-12-08,
+    Theorem 9.1's title, the one of the 174 box titles too long, ended 41 pt right of the
+    frame); scripts/latex/nndynbook.sty wraps it."""
+    bbox = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(built_pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    lines = text_lines(bbox)
+    assert len(lines) > 1000, len(lines)
+    found = beyond_the_right_edge(lines, OVERFULL_TOLERANCE_PT)
+    assert not found, found
 
 
 FOOT_TITLE = re.compile(rf"^(?:{NUMBERED}|Solution to ?Exercise) \d+(?:\.\d+)+(?: \(.*\))?$")
