@@ -293,6 +293,13 @@ def test_gd_hardness_bounds():
     assert math.exp(2 * T) == pytest.approx(2 ** (12 / 4))
     r = th.corollary_radius(T, 0.5, 2.0, 12, share=0.75)
     assert r <= math.sqrt(0.5 / 0.25) * 2 ** (-12 / 4) / 2.0
+    # the exact formulas, so that a constant off by a factor fails (an inequality alone lets a smaller radius pass):
+    # r = sqrt(Gamma_0/((1-s) 2^d)) (e^{LT}-1)/L, here sqrt(0.5/(0.25 * 2^12)) (2^3 - 1)/2
+    assert r == pytest.approx(math.sqrt(0.5 / (0.25 * 2**12)) * (2**3 - 1) / 2.0, rel=1e-12)
+    assert th.corollary_radius(1.0, 0.5, 3.0, 4, share=0.9) == pytest.approx(
+        math.sqrt(0.5 / (0.1 * 16)) * math.expm1(3.0) / 3.0, rel=1e-12)
+    assert th.mean_square_bound(1.5, 0.5, 2.0, 4) == pytest.approx(0.5 / 16 * (math.expm1(3.0) / 2.0) ** 2, rel=1e-12)
+    assert th.linear_horizon(3.0, 10, power=0.5) == pytest.approx(0.5 * 10 * math.log(2) / 3.0, rel=1e-12)
 
 
 def test_exponential_horizon():
