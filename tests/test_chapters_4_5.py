@@ -385,8 +385,8 @@ def landscape_result():
 
 @pytest.mark.observation(
     "cosine_landscape",
-    "local minima on a $161^2$ grid, $w_* = (1, 0.5)$, $L = 1, 2, 4, 8$: population $\\le 2$, empirical ($n = 100$) "
-    "grows with $L$ to $\\ge 20\\times$ the population count",
+    "local minima on a $161^2$ grid, $w_* = (1, 0.5)$, $\\omega = 1, 2, 4, 8$: population $\\le 2$, empirical ($n = 100$) "
+    "grows with $\\omega$ to $\\ge 20\\times$ the population count",
     shown_in=("fig-cosine-landscape", "ch5-land-growth"),
 )
 def test_population_has_few_minima_and_the_empirical_many(landscape_result):
@@ -569,8 +569,8 @@ def test_gradient_difference_bound_and_monte_carlo():
 
 @pytest.mark.observation(
     "cosine_gd_starts",
-    "GD from a $17 \\times 17$ grid of starts, $L = 1, 2, 4, 8$: the fraction reaching $w_*$ falls with $L$, $> 0.5$ "
-    "at $L = 1$ and $< 0.1$ at $L = 8$, population and empirical risk",
+    "GD from a $17 \\times 17$ grid of starts, $\\omega = 1, 2, 4, 8$: the fraction reaching $w_*$ falls with $\\omega$, "
+    "$> 0.5$ at $\\omega = 1$ and $< 0.1$ at $\\omega = 8$, population and empirical risk",
     shown_in=("fig-cosine-gd-starts", "ch5-gd-target-big"),
 )
 def test_gd_success_fraction_falls_with_L():
