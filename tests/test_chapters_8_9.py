@@ -172,7 +172,7 @@ def test_lazy_training_keeps_the_learning_rate_of_the_output_scale_experiment(pr
     within 4 % at every width (kernel change 3.9 %), and no run diverges or oscillates; 0.25 had no reason.
     Not a law of the experiment: with seeds 1 and 2 (quick) the kernel change moves by 8.2 % and 8.9 %
     between the two rates (movement and distance by at most 1.5 %), and lr 1.0 is not equivalent
-    (seed 2: the distance to f_lin at width 64 goes from 0.060 to 0.135; that width's own kernel
+    (seed 2: the distance to f_lin at width 64 goes from 0.060 to 0.135; gradient descent on that width's linearisation
     diverges above lr 1.57)."""
     assert lazy_dynamics.Config.preset(preset).lr == output_scale.Config.preset(preset).lr
 
