@@ -293,6 +293,13 @@ def test_gd_hardness_bounds():
     assert math.exp(2 * T) == pytest.approx(2 ** (12 / 4))
     r = th.corollary_radius(T, 0.5, 2.0, 12, share=0.75)
     assert r <= math.sqrt(0.5 / 0.25) * 2 ** (-12 / 4) / 2.0
+    # the exact formulas, so that a constant off by a factor fails (an inequality alone lets a smaller radius pass):
+    # r = sqrt(Gamma_0/((1-s) 2^d)) (e^{LT}-1)/L, here sqrt(0.5/(0.25 * 2^12)) (2^3 - 1)/2
+    assert r == pytest.approx(math.sqrt(0.5 / (0.25 * 2**12)) * (2**3 - 1) / 2.0, rel=1e-12)
+    assert th.corollary_radius(1.0, 0.5, 3.0, 4, share=0.9) == pytest.approx(
+        math.sqrt(0.5 / (0.1 * 16)) * math.expm1(3.0) / 3.0, rel=1e-12)
+    assert th.mean_square_bound(1.5, 0.5, 2.0, 4) == pytest.approx(0.5 / 16 * (math.expm1(3.0) / 2.0) ** 2, rel=1e-12)
+    assert th.linear_horizon(3.0, 10, power=0.5) == pytest.approx(0.5 * 10 * math.log(2) / 3.0, rel=1e-12)
 
 
 def test_exponential_horizon():
@@ -378,8 +385,8 @@ def landscape_result():
 
 @pytest.mark.observation(
     "cosine_landscape",
-    "local minima on a $161^2$ grid, $w_* = (1, 0.5)$, $L = 1, 2, 4, 8$: population $\\le 2$, empirical ($n = 100$) "
-    "grows with $L$ to $\\ge 20\\times$ the population count",
+    "local minima on a $161^2$ grid, $w_* = (1, 0.5)$, $\\omega = 1, 2, 4, 8$: population $\\le 2$, empirical ($n = 100$) "
+    "grows with $\\omega$ to $\\ge 20\\times$ the population count",
     shown_in=("fig-cosine-landscape", "ch5-land-growth"),
 )
 def test_population_has_few_minima_and_the_empirical_many(landscape_result):
@@ -562,8 +569,8 @@ def test_gradient_difference_bound_and_monte_carlo():
 
 @pytest.mark.observation(
     "cosine_gd_starts",
-    "GD from a $17 \\times 17$ grid of starts, $L = 1, 2, 4, 8$: the fraction reaching $w_*$ falls with $L$, $> 0.5$ "
-    "at $L = 1$ and $< 0.1$ at $L = 8$, population and empirical risk",
+    "GD from a $17 \\times 17$ grid of starts, $\\omega = 1, 2, 4, 8$: the fraction reaching $w_*$ falls with $\\omega$, "
+    "$> 0.5$ at $\\omega = 1$ and $< 0.1$ at $\\omega = 8$, population and empirical risk",
     shown_in=("fig-cosine-gd-starts", "ch5-gd-target-big"),
 )
 def test_gd_success_fraction_falls_with_L():
