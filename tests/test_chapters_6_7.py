@@ -384,7 +384,8 @@ def test_path_norm_generalises_better(penalty):
 
 def test_caption_of_the_path_norm_figure(penalty):
     """fig-nn-rfm-path-norm: plain GD drives the training risk below the range shown while its
-    test risk stays flat; with the penalty the training risk stays positive and the test risk
+    test risk reaches its minimum early, then rises and levels off (the caption's words are glued
+    from the curve; this checks the quick preset says them); with the penalty the training risk stays positive and the test risk
     falls to about a tenth of that of plain GD; the penalty concentrates the path norm on a few
     neurons, plain GD spreads it over all of them."""
     reg, plain = penalty.regularized, penalty.plain
@@ -392,7 +393,9 @@ def test_caption_of_the_path_norm_figure(penalty):
     assert plain["train_risk"][-1] < floor
     half = len(plain.t) // 2
     late = plain["test_risk"][half:]
-    assert late.max() < 1.5 * late.min()                       # flat over the second half
+    assert late.max() < 1.1 * late.min()                       # levels off over the second half
+    k = int(np.argmin(plain["test_risk"]))
+    assert k < half and plain["test_risk"][-1] > 1.05 * plain["test_risk"][k]  # an early minimum, then a rise
     assert reg["train_risk"][-1] > 100 * plain["train_risk"][-1]
     # "falls to about a tenth of that of plain GD" (quick 0.11, full 0.09; in the full preset it
     # bottoms out at three quarters of the run and rises by a sixth, so no "keeps falling")

@@ -34,7 +34,7 @@ KERNEL_K = {"06", "07"}
 STEP_K = {"01", "04", "08", "09"}
 # what the notation page must list, as it is written there
 ON_NOTATION_PAGE = ["$L$", "$L^2(\\mathcal D)$", "$\\omega$", "$n_{\\mathrm b}$", "$B", "$M$", "$U$", "$Z_d$",
-                    "$k(x,x')$", "$K$"]
+                    "$k(x,x')$", "$K$", "$e$, $e_i$", "$e_1$"]
 
 _FONT = r"\\(?:mathcal|mathbb|mathrm|mathbf|mathsf|mathfrak|operatorname|boldsymbol|bm|rm)"
 _SKIP = r"\\(?:text|textrm|textit|mbox|label|tag|ref)\s*\{[^{}]*\}"
@@ -148,6 +148,19 @@ def test_the_errata_speak_the_notation_of_their_chapter():
     pages = {p.stem[2:]: p.read_text(encoding="utf-8") for p in sorted((ROOT / "book" / "errata").glob("ch*.md"))}
     bad = clashes(pages, ERRATA_EXTRA)
     assert not bad, "errata: symbols outside the chapters where they keep their one meaning:\n" + "\n".join(bad)
+
+
+def test_chapter_9_keeps_e_for_the_target_direction():
+    """Chapter 9 writes its residuals xi_i: there e_1 is the target's direction, so an e with a
+    letter subscript (e_i, the residual of point i) would read as a second meaning of e_1."""
+    text = (ROOT / "book" / "09_beyond_kernel.md").read_text(encoding="utf-8")
+    bad = []
+    for span in math_spans(text):
+        tok = tokens(span)
+        for i, t in enumerate(tok[:-2]):
+            if t == "e" and tok[i + 1] == "_" and tok[i + 2].isalpha() and (i == 0 or tok[i - 1] != "\\"):
+                bad.append(" ".join(span.split())[:90])
+    assert bad == ["e_i"], bad  # the one e_i is the sentence that says it is not used
 
 
 def test_the_notation_page_lists_the_renamed_symbols():
