@@ -101,12 +101,12 @@ def _ledger_directive():
 # --------------------------------------------------------------------------- the lines
 
 
-def _xref(target: str, text: str, docname: str, reftype: str = "ref", explicit: bool = True):
+def _xref(target: str, text: str, docname: str, reftype: str = "ref", explicit: bool = True, domain: str = "std"):
     from sphinx import addnodes
 
-    node = addnodes.pending_xref("", refdomain="std", reftype=reftype, reftarget=target, refexplicit=explicit,
+    node = addnodes.pending_xref("", refdomain=domain, reftype=reftype, reftarget=target, refexplicit=explicit,
                                  refwarn=True, refdoc=docname)
-    node += nodes.inline(text, text, classes=["xref", "std", f"std-{reftype}"])
+    node += nodes.inline(text, text, classes=["xref", domain, f"{domain}-{reftype}"])
     return node
 
 
@@ -146,7 +146,12 @@ def line_paragraph(ledger: ledger_module.Ledger, label: str, docname: str) -> no
                     paragraph += nodes.Text(" and " if k == len(where) - 1 else ", ")
                 paragraph += node
     elif line.reason:
-        paragraph += nodes.Text("Not checked numerically: " + line.reason.rstrip(". "))
+        paragraph += nodes.Text("Not checked numerically: ")
+        for kind, piece in ledger_module.reason_parts(line.reason.rstrip(". ")):
+            if kind == "ref":  # {prf:ref}`label`: the statement as the reader sees it, "Lemma 2.2", linked
+                paragraph += _xref(piece, piece, docname, "ref", explicit=False, domain="prf")
+            else:
+                paragraph += nodes.Text(piece)
     else:
         paragraph += nodes.Text("Not checked numerically")
     target = ledger_module.ANCHOR_PREFIX + label
