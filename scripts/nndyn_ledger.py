@@ -14,7 +14,9 @@ build; this module shows it:
 * **The line under each statement.** After every statement box of the chapters (sphinx-proof's
   nodes), one paragraph: "Checked numerically by 3 tests; shown in Fig. 6.2 (ledger entry)." or
   "Not checked numerically: <reason> (ledger entry).", the link going to the statement's
-  entry on the ledger page (its label ``ledger-<statement label>``). In the PDF the link
+  entry on the ledger page (its label ``ledger-<statement label>``). A statement that the
+  reason names as ``{prf:ref}`label``` is a ``prf`` cross-reference, shown as the reader sees
+  it ("Lemma 2.2", a link), never as its label. In the PDF the link
   text also gives the ledger's page ("ledger entry, page 231"), through the
   ``[...]{.latex-only}`` mechanism of ``scripts/nndyn_latex.py``. The PDF may break a
   test's id (``tests/test_x.py::test_name``, one long word) after ``/``, ``_`` or ``::``.
