@@ -736,7 +736,7 @@ def test_no_line_under_a_statement_prints_a_raw_label(built_book, repo):
     for statement in repo.statements:
         if statement.label in repo.unchecked:
             start = entries.find(f'id="{ledger.ANCHOR_PREFIX}{statement.label}"')
-            said = _text(entries[start:][:3000].split("</dd>")[0])
+            said = _text(entries[entries.index(">", start) + 1:][:3000].split("</dd>")[0])
             raw += [(statement.label, label, "ledger page: " + said) for label in ledger.raw_labels(said, labels)]
     assert not raw, raw
 
