@@ -551,8 +551,41 @@ def empty_reasons(ledger: Ledger) -> list[str]:
     return [f"{label}: UNCHECKED gives an empty reason" for label, reason in ledger.unchecked.items() if not reason.strip()]
 
 
+REASON_REF = re.compile(r"\{prf:ref\}`([^`<>]+)`")
+"""A statement named in a reason of ``UNCHECKED``: ``{prf:ref}`label```, shown as the reader sees
+it ("Lemma 2.2", a link to it), on the ledger page and in the line under the statement."""
+
+
+def reason_parts(reason: str) -> list[tuple[str, str]]:
+    """A reason cut into ``("text", words)`` and ``("ref", label)`` pieces, in order."""
+    parts: list[tuple[str, str]] = []
+    last = 0
+    for match in REASON_REF.finditer(reason):
+        if match.start() > last:
+            parts.append(("text", reason[last:match.start()]))
+        parts.append(("ref", match.group(1).strip()))
+        last = match.end()
+    if last < len(reason):
+        parts.append(("text", reason[last:]))
+    return parts
+
+
+def raw_labels(text: str, labels: set[str] | list[str]) -> list[str]:
+    """The labels of ``labels`` that ``text`` names as raw words, outside a ``{prf:ref}`` role."""
+    bare = REASON_REF.sub(" ", text)
+    return [label for label in sorted(labels) if re.search(r"(?<![\w-])" + re.escape(label) + r"(?![\w-])", bare)]
+
+
+def raw_labels_in_reasons(ledger: Ledger) -> list[str]:
+    """Reasons that print a label where the reader should see the statement ("Lemma 2.2")."""
+    labels = {s.label for s in ledger.statements} | set(ledger.other_labels)
+    return [f"{UNCHECKED_FILE}: the reason of {label!r} prints the raw label {raw!r}; write {{prf:ref}}`{raw}`"
+            for label, reason in ledger.unchecked.items() for raw in raw_labels(reason, labels)]
+
+
 def unknown_labels(ledger: Ledger) -> list[str]:
-    """Labels named by a ``checks`` marker or by ``UNCHECKED`` that are not numbered statements."""
+    """Labels named by a ``checks`` marker or by ``UNCHECKED`` (as a key, or in a reason's
+    ``{prf:ref}``) that are not numbered statements (or, in a reason, prf directives)."""
     known = {s.label for s in ledger.statements}
     out = []
     for declaration in ledger.checks():
@@ -564,6 +597,10 @@ def unknown_labels(ledger: Ledger) -> list[str]:
     for label in ledger.unchecked:
         if label not in known:
             out.append(f"{UNCHECKED_FILE}: {label!r} is not a numbered statement of the book")
+    for label, reason in ledger.unchecked.items():
+        for kind, target in reason_parts(reason):
+            if kind == "ref" and target not in known and target not in ledger.other_labels:
+                out.append(f"{UNCHECKED_FILE}: the reason of {label!r} refers to {target!r}, which is no prf label of the book")
     return out
 
 
@@ -639,6 +676,7 @@ RULES = {
     "checked and excused": checked_and_excused,
     "empty reasons": empty_reasons,
     "unknown labels": unknown_labels,
+    "raw labels in reasons": raw_labels_in_reasons,
     "unknown experiments": unknown_experiments,
     "unknown figures or glue keys": unknown_shown_in,
     "unknown tests": unknown_tests,
@@ -662,10 +700,16 @@ MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]{}<>#|~^!])")
 
 
 def inline_markdown(text: str) -> str:
-    """Plain text with ``$...$`` TeX as MyST: Markdown's special characters escaped outside the math."""
-    parts = re.split(r"(\$[^$]+\$)", text)
-    return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 2 else MARKDOWN_SPECIALS.sub(r"\\\1", p)
-                   for p in parts)
+    """Plain text with ``$...$`` TeX and ``{prf:ref}`label``` roles as MyST: Markdown's special
+    characters escaped outside the math and the roles."""
+    parts = re.split(r"(\$[^$]+\$|" + REASON_REF.pattern + ")", text)
+    out = []
+    for k, p in enumerate(parts):
+        if k % 3 == 2:  # the role's label group of re.split
+            continue
+        keep = (p.startswith("$") and p.endswith("$") and len(p) > 2) or REASON_REF.fullmatch(p)
+        out.append(p if keep else MARKDOWN_SPECIALS.sub(r"\\\1", p))
+    return "".join(out)
 
 
 def _chapter_name(ledger: Ledger, docname: str) -> str:

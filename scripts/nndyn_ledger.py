@@ -14,7 +14,9 @@ build; this module shows it:
 * **The line under each statement.** After every statement box of the chapters (sphinx-proof's
   nodes), one paragraph: "Checked numerically by 3 tests; shown in Fig. 6.2 (ledger entry)." or
   "Not checked numerically: <reason> (ledger entry).", the link going to the statement's
-  entry on the ledger page (its label ``ledger-<statement label>``). In the PDF the link
+  entry on the ledger page (its label ``ledger-<statement label>``). A statement that the
+  reason names as ``{prf:ref}`label``` is a ``prf`` cross-reference, shown as the reader sees
+  it ("Lemma 2.2", a link), never as its label. In the PDF the link
   text also gives the ledger's page ("ledger entry, page 231"), through the
   ``[...]{.latex-only}`` mechanism of ``scripts/nndyn_latex.py``. The PDF may break a
   test's id (``tests/test_x.py::test_name``, one long word) after ``/``, ``_`` or ``::``.
@@ -101,12 +103,12 @@ def _ledger_directive():
 # --------------------------------------------------------------------------- the lines
 
 
-def _xref(target: str, text: str, docname: str, reftype: str = "ref", explicit: bool = True):
+def _xref(target: str, text: str, docname: str, reftype: str = "ref", explicit: bool = True, domain: str = "std"):
     from sphinx import addnodes
 
-    node = addnodes.pending_xref("", refdomain="std", reftype=reftype, reftarget=target, refexplicit=explicit,
+    node = addnodes.pending_xref("", refdomain=domain, reftype=reftype, reftarget=target, refexplicit=explicit,
                                  refwarn=True, refdoc=docname)
-    node += nodes.inline(text, text, classes=["xref", "std", f"std-{reftype}"])
+    node += nodes.inline(text, text, classes=["xref", domain, f"{domain}-{reftype}"])
     return node
 
 
@@ -146,7 +148,12 @@ def line_paragraph(ledger: ledger_module.Ledger, label: str, docname: str) -> no
                     paragraph += nodes.Text(" and " if k == len(where) - 1 else ", ")
                 paragraph += node
     elif line.reason:
-        paragraph += nodes.Text("Not checked numerically: " + line.reason.rstrip(". "))
+        paragraph += nodes.Text("Not checked numerically: ")
+        for kind, piece in ledger_module.reason_parts(line.reason.rstrip(". ")):
+            if kind == "ref":  # {prf:ref}`label`: the statement as the reader sees it, "Lemma 2.2", linked
+                paragraph += _xref(piece, piece, docname, "ref", explicit=False, domain="prf")
+            else:
+                paragraph += nodes.Text(piece)
     else:
         paragraph += nodes.Text("Not checked numerically")
     target = ledger_module.ANCHOR_PREFIX + label

@@ -236,6 +236,36 @@ def test_an_excuse_naming_a_missing_label_breaks_the_rules(tmp_path):
     assert broken["unknown labels"] == ["tests/ledger_unchecked.py: 'thm-gone' is not a numbered statement of the book"]
 
 
+def test_a_reason_names_a_statement_by_a_role_not_by_its_raw_label(tmp_path):
+    """``lem-paper`` printed as such is a file name to the reader; ``{prf:ref}`lem-paper``` is
+    "Lemma 1.1" with a link. A role naming no prf label of the book breaks the rules too."""
+    broken = rules_broken(tmp_path, GOOD_TESTS, 'UNCHECKED = {"thm-neither": "its part is checked as lem-paper"}')
+    assert broken["raw labels in reasons"] == [
+        "tests/ledger_unchecked.py: the reason of 'thm-neither' prints the raw label 'lem-paper'; "
+        "write {prf:ref}`lem-paper`"]
+    good = rules_broken(tmp_path / "good", GOOD_TESTS, 'UNCHECKED = {"thm-neither": "its part is checked as {prf:ref}`lem-paper`"}')
+    assert "raw labels in reasons" not in good and "unknown labels" not in good, good
+    gone = rules_broken(tmp_path / "gone", GOOD_TESTS, 'UNCHECKED = {"thm-neither": "see {prf:ref}`lem-gone`"}')
+    assert gone["unknown labels"] == [
+        "tests/ledger_unchecked.py: the reason of 'thm-neither' refers to 'lem-gone', which is no prf label of the book"]
+    assert ledger.raw_labels("thm-here-too and thm-here's", {"thm-here"}) == ["thm-here"]
+    assert ledger.raw_labels("thm-here-too, {prf:ref}`thm-here`", {"thm-here"}) == []
+
+
+def test_a_statement_in_a_reason_is_shown_as_the_reader_sees_it(tmp_path):
+    """On the ledger page the role stays MyST (resolved by sphinx-proof); in the line under the
+    statement it is a ``prf`` cross-reference, which sphinx-proof shows as "Lemma 1.1"."""
+    from sphinx import addnodes
+
+    found = make_checkout(tmp_path, GOOD_TESTS,
+                          unchecked='UNCHECKED = {"thm-neither": "its part, a_1 <= 1, is checked as {prf:ref}`lem-paper`."}')
+    assert "Not checked numerically: its part, a\\_1 \\<= 1, is checked as {prf:ref}`lem-paper`." in ledger.markdown(found)
+    line = nndyn_ledger.line_paragraph(found, "thm-neither", "book/01_demo")
+    refs = [x for x in line.findall(addnodes.pending_xref) if x["refdomain"] == "prf"]
+    assert [(x["reftype"], x["reftarget"], x["refexplicit"]) for x in refs] == [("ref", "lem-paper", False)]
+    assert line.astext().startswith("Not checked numerically: its part, a_1 <= 1, is checked as lem-paper (ledger entry")
+
+
 def test_an_observation_of_a_missing_experiment_breaks_the_rules(tmp_path):
     broken = rules_broken(tmp_path, """\
         import pytest
@@ -686,6 +716,29 @@ def test_every_statement_box_is_followed_by_its_line(built_book, repo):
             if not said.startswith(start):
                 problems.append(f"{docname}: {statement.label}: {said!r} does not start with {start!r}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.book
+def test_no_line_under_a_statement_prints_a_raw_label(built_book, repo):
+    """A reason that names another statement shows it as the reader sees it ("Lemma 2.2", a
+    link), never as its label (``lem-halfspace-network``), in the line and on the ledger page."""
+    labels = {s.label for s in repo.statements} | set(repo.other_labels)
+    raw = []
+    for docname in sorted({s.docname for s in repo.statements}):
+        page = (built_book / f"{docname}.html").read_text()
+        for statement in (s for s in repo.statements if s.docname == docname):
+            start = page.find(f'id="{nndyn_ledger.LINE_ID_PREFIX}{statement.label}"')
+            if start < 0:
+                continue
+            said = _text("<p " + page[start:page.index("</p>", start)])
+            raw += [(statement.label, label, said) for label in ledger.raw_labels(said, labels)]
+    entries = (built_book / "book" / "ledger.html").read_text()
+    for statement in repo.statements:
+        if statement.label in repo.unchecked:
+            start = entries.find(f'id="{ledger.ANCHOR_PREFIX}{statement.label}"')
+            said = _text(entries[entries.index(">", start) + 1:][:3000].split("</dd>")[0])
+            raw += [(statement.label, label, "ledger page: " + said) for label in ledger.raw_labels(said, labels)]
+    assert not raw, raw
 
 
 @pytest.mark.book

@@ -28,13 +28,16 @@ ALLOWED = {
     "M": ({"04"}, "the mean-square Lipschitz constant of the Hessian"),
     "U": ({"03"}, "the last hat of the triangle wave"),
     r"\Lambda": ({"04"}, "the constant of the second-order theorem of chapter 4"),
+    # chapters 1-3 keep c free (a bias is beta_j, ch. 1 scales by 2) and write p, not P, for the number of parameters
+    "c": ({"04", "05", "06", "07", "08", "09"}, "the constant 4nY/lambda_n(K) of chapter 6, never a bias"),
+    "P": ({"02", "04", "05", "06", "07", "08", "09"}, "a polynomial (chapter 2), never the number of parameters p"),
 }
 # k as a function, k(x, x') or k_m(x, x'), is the kernel; k after eta counts gradient-descent steps
 KERNEL_K = {"06", "07"}
 STEP_K = {"01", "04", "08", "09"}
 # what the notation page must list, as it is written there
 ON_NOTATION_PAGE = ["$L$", "$L^2(\\mathcal D)$", "$\\omega$", "$n_{\\mathrm b}$", "$B", "$M$", "$U$", "$Z_d$",
-                    "$k(x,x')$", "$K$", "$e$, $e_i$", "$e_1$"]
+                    "$k(x,x')$", "$K$", "$e$, $e_i$", "$e_1$", "$p$", "$\\beta_j$"]
 
 _FONT = r"\\(?:mathcal|mathbb|mathrm|mathbf|mathsf|mathfrak|operatorname|boldsymbol|bm|rm)"
 _SKIP = r"\\(?:text|textrm|textit|mbox|label|tag|ref)\s*\{[^{}]*\}"
@@ -113,7 +116,8 @@ def uses(text: str) -> list[tuple[str, str, str]]:
 
 
 # the errata of a chapter speak its notation; two pages also name another chapter's symbol on purpose
-ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}}  # "the notes' L is the book's omega"; chapter 8 on chapter 6
+ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}, "02": {"c"}}  # "the notes' L is the book's omega"; chapter 8 on
+# chapter 6; chapter 2 quotes the notes' garbled c(x)
 
 
 def clashes(pages: dict[str, str], extra: dict[str, set[str]] | None = None) -> list[str]:
@@ -184,6 +188,9 @@ def test_the_notation_page_lists_the_renamed_symbols():
         ("04", r"L^2(\mathcal D)", False),
         ("04", r"e^{Lt}\ \Lambda\ n_{\mathrm b}T", False),
         ("07", r"k_m(x,x')=\frac1m\sum_j", False),
+        ("02", r"\sigma(w_j^\top x+c_j)", True),  # the old bias c_j of chapters 2-3
+        ("03", r"\theta\in\mathbb R^P", True),  # the old parameter count P of chapter 3
+        ("03", r"\mathbb P(x_i=1)=q,\ \theta\in\mathbb R^p", False),
     ],
 )
 def test_the_scan_tells_a_clash_from_a_different_token(chapter, math, clash):
