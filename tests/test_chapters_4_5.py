@@ -453,6 +453,10 @@ def test_interactive_landscape_figure(landscape_result):
     spec = fig.spec
     assert [len(s["values"]) for s in spec["sliders"]] == [len(cfg.frequencies), len(cfg.sample_sizes)]
     assert spec["sliders"][1]["start"] == cfg.sample_sizes.index(cfg.n)
+    # issue 23: it opens at its most informative state, the largest omega (the most spurious minima)
+    assert spec["sliders"][0]["start"] == len(cfg.frequencies) - 1
+    counts = landscape_result.counts("empirical")
+    assert counts[-1] == max(counts)
     assert len(spec["frames"]) == len(cfg.frequencies) * len(cfg.sample_sizes)
     # at the last positions exactly the population heatmap of the largest L is shown
     K = len(cfg.frequencies)

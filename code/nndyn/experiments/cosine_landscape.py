@@ -200,7 +200,8 @@ def interactive(result: Result, *, page_points: int = 71):
     empirical risk (right) as heatmaps, one slider over the frequency :math:`\\omega` and one over
     the sample size of the empirical risk (``config.sample_sizes``); dots are the local minima
     on the full grid, the star is :math:`w_*`. The static figure is the fallback (PDF, no
-    JavaScript); the sliders start at the smallest :math:`\\omega` and at ``config.n``.
+    JavaScript); the sliders start at the largest :math:`\\omega`, where the empirical landscape has
+    the most spurious minima (the figure's most informative state), and at ``config.n``.
 
     The heatmaps show about ``page_points`` evenly spread grid points per side (the page's
     weight: about 0.8 MB for the full preset), rounded to two decimals; the minima are those
@@ -216,7 +217,7 @@ def interactive(result: Result, *, page_points: int = 71):
     Ls, sizes = config.frequencies, config.sample_sizes
     idx = _page_indices(config.points, page_points)
     u = result.grid[0, idx, 0]
-    start_L, start_n = 0, sizes.index(config.n)
+    start_L, start_n = len(Ls) - 1, sizes.index(config.n)
     scale = {"type": "heatmap", "x": u, "y": u, "colorscale": "Viridis", "zmin": 0.0, "zmax": 2.0}
 
     def z(values):
