@@ -259,6 +259,42 @@ def test_no_text_runs_out_of_the_text_block(built_pdf):
     assert not found, found
 
 
+HYPHENATED_END = re.compile(r"([\w.]*[A-Za-z])-$")
+LINE_START_WORD = re.compile(r"\s*([A-Za-z][\w.]*)")
+
+
+def hyphenated_code(layout_text: str) -> list[str]:
+    """The identifiers with an "_" (code: experiment, function and file names) that a line of
+    ``pdftotext -layout`` ends inside with a hyphen, as "left-right". pdftotext's default mode
+    joins a word hyphenated at a line end and drops the hyphen, so it cannot show them."""
+    lines = [line.rstrip() for line in layout_text.splitlines()]
+    found = []
+    for line, following in zip(lines, lines[1:]):
+        end, start = HYPHENATED_END.search(line), LINE_START_WORD.match(following)
+        if end and start and "_" in end.group(1) + start.group(1):
+            found.append(f"{end.group(1)}-{start.group(1)}")
+    return found
+
+
+def test_hyphenated_code_is_found():
+    text = ("Module nndyn.experiments.classical_bounds (python -m nndyn run classi-\n"
+            " cal_bounds), preset quick, and the gradient vari-\n  ance of\n"
+            "the least-\nsquares problem from nndyn.experi-\nments.parity_gradient_variance and classical_\nbounds\n")
+    assert hyphenated_code(text) == ["classi-cal_bounds", "nndyn.experi-ments.parity_gradient_variance"]
+
+
+def test_code_is_not_hyphenated(built_pdf):
+    """No identifier printed in typewriter type is split by a hyphen at a line end: a reader
+    who types "python -m nndyn run classi-cal_bounds" gets an error. The quick build of
+    2026-12-08 printed 16 (classi-cal_bounds on page 15, halfs-pace_network, gra-dient_variance,
+    ...); scripts/latex/nndynbook.sty gives the typewriter font no hyphen character and lets
+    an inline literal break after "_" instead (the test checks the names with an "_", which
+    no English word has)."""
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(built_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = hyphenated_code(text)
+    assert not found, found
+
+
 FOOT_TITLE = re.compile(rf"^(?:{NUMBERED}|Solution to ?Exercise) \d+(?:\.\d+)+(?: \(.*\))?$")
 """The whole title row of a numbered box (a line of text that only starts with one has more words)."""
 
