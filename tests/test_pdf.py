@@ -389,6 +389,34 @@ def test_pdf_tells_no_reader_to_move_a_slider_or_hover(pdf_text):
     text = pdf_text[:pdf_text.rindex("APPENDIX A")] if "APPENDIX A" in pdf_text else pdf_text
     found = [text[max(0, m.start() - 60):m.end() + 60] for m in INSTRUCTION.finditer(text)]
     assert not found, found
+    unplaced = sliders_not_on_the_site(text)
+    assert not unplaced, unplaced
+
+
+SLIDER = re.compile(r"\bsliders?\b", re.I)
+SITE_WINDOW = 60
+"""Characters either side of "slider" that must name the site."""
+
+
+def sliders_not_on_the_site(text: str) -> list[str]:
+    """The mentions of a slider that do not say it is on the site ("site" within
+    :data:`SITE_WINDOW` characters). A slider named without a verb passed the instruction
+    check: the quick build of 2026-12-08 printed "sample sizes of the second slider 10, 100,
+    1000" (chapter 5) and "the slider steps through at most 51 of the records" (chapter 7)
+    in their "How this was computed" boxes."""
+    found = []
+    for m in SLIDER.finditer(text):
+        window = text[max(0, m.start() - SITE_WINDOW):m.end() + SITE_WINDOW]
+        if not re.search(r"\bsite\b|\bsite\u2019s\b|\bsite's\b", window):
+            found.append(window)
+    return found
+
+
+def test_sliders_not_on_the_site_are_found():
+    ok = "and on the site, a second slider of the figure shows larger samples. Its slider on the site runs"
+    assert sliders_not_on_the_site(ok) == [] and sliders_not_on_the_site("what the site\u2019s sliders show") == []
+    bad = "Grid of 161 by 161 points, n = 100 samples, sample sizes of the second slider 10, 100, 1000, the smaller samples"
+    assert len(sliders_not_on_the_site(bad)) == 1
 
 
 def test_html_keeps_the_instructions_and_drops_the_printed_text(built_book):
