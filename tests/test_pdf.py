@@ -259,46 +259,122 @@ def test_no_text_runs_out_of_the_text_block(built_pdf):
     assert not found, found
 
 
+HYPHENATED_END = re.compile(r"([\w.]*[A-Za-z])-$")
+LINE_START_WORD = re.compile(r"\s*([A-Za-z][\w.]*)")
+
+
+def hyphenated_code(layout_text: str) -> list[str]:
+    """The identifiers with an "_" (code: experiment, function and file names) that a line of
+    ``pdftotext -layout`` ends inside with a hyphen, as "left-right". pdftotext's default mode
+    joins a word hyphenated at a line end and drops the hyphen, so it cannot show them."""
+    lines = [line.rstrip() for line in layout_text.splitlines()]
+    found = []
+    for line, following in zip(lines, lines[1:]):
+        end, start = HYPHENATED_END.search(line), LINE_START_WORD.match(following)
+        if end and start and "_" in end.group(1) + start.group(1):
+            found.append(f"{end.group(1)}-{start.group(1)}")
+    return found
+
+
+def test_hyphenated_code_is_found():
+    text = ("Module nndyn.experiments.classical_bounds (python -m nndyn run classi-\n"
+            " cal_bounds), preset quick, and the gradient vari-\n  ance of\n"
+            "the least-\nsquares problem from nndyn.experi-\nments.parity_gradient_variance and classical_\nbounds\n")
+    assert hyphenated_code(text) == ["classi-cal_bounds", "nndyn.experi-ments.parity_gradient_variance"]
+
+
+def test_code_is_not_hyphenated(built_pdf):
+    """No identifier printed in typewriter type is split by a hyphen at a line end: a reader
+    who types "python -m nndyn run classi-cal_bounds" gets an error. The quick build of
+    2026-12-08 printed 16 (classi-cal_bounds on page 15, halfs-pace_network, gra-dient_variance,
+    ...); scripts/latex/nndynbook.sty gives the typewriter font no hyphen character and lets
+    an inline literal break after "_" instead (the test checks the names with an "_", which
+    no English word has)."""
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(built_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = hyphenated_code(text)
+    assert not found, found
+
+
 FOOT_TITLE = re.compile(rf"^(?:{NUMBERED}|Solution to ?Exercise) \d+(?:\.\d+)+(?: \(.*\))?$")
 """The whole title row of a numbered box (a line of text that only starts with one has more words)."""
 
 
-def alone_at_the_foot(pages: list[list[str]], headings: set[str], titles: set[str]) -> list[tuple[int, str]]:
-    """(page number, line) of each page whose last line above the footer is a section heading
-    ("2.3 Title", with a title of ``headings``) or the title row of a box (a numbered box or
-    one of ``titles``): what it heads is on the next page."""
+BBOX_LINE = re.compile(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>', re.S)
+
+
+def page_lines(bbox_html: str) -> list[list[tuple[float, float, str]]]:
+    """(top, bottom in pt, text) of the lines of each page of ``pdftotext -bbox-layout``, top
+    to bottom, without the running footer (the lines level with the page's lowest line)."""
+    pages = []
+    for page in bbox_html.split("<page ")[1:]:
+        lines = sorted((float(m.group(1)), float(m.group(2)), " ".join(html_lib.unescape(w) for w in re.findall(r">([^<]*)</word>", m.group(3))))
+                       for m in BBOX_LINE.finditer(page))
+        footer = lines[-1][0] if lines else 0.0
+        pages.append([line for line in lines if line[0] < footer - 2])
+    return pages
+
+
+def rows(lines: list[tuple[float, float, str]]) -> int:
+    """How many lines of text ``lines`` make: pdftotext cuts a line with maths or wide spaces
+    into pieces (an exponent, a fraction, a run of words), which overlap in height."""
+    count, bottom = 0, None
+    for top, low, _ in sorted(lines):
+        if bottom is None or top >= bottom - 2:
+            count, bottom = count + 1, low
+        else:
+            bottom = max(bottom, low)
+    return count
+
+
+def titles_at_the_foot(pages: list[list[tuple[float, float, str]]], headings: set[str], titles: set[str]) -> list[tuple[int, str, int]]:
+    """(page number, title, lines under it) of each page whose last section heading ("2.3
+    Title", with a title of ``headings``) or box title row (a numbered box or one of
+    ``titles``) has at most one line of text under it: what it heads goes on on the next page."""
     found = []
     for number, lines in enumerate(pages, start=1):
-        if len(lines) < 3:
-            continue
-        last = lines[-2]
-        heading = re.match(r"^\d+(?:\.\d+)+ (.+)$", last)
-        if (heading and heading.group(1) in headings) or FOOT_TITLE.match(last) or last in titles:
-            found.append((number, last))
+        for top, bottom, text in reversed(lines):
+            heading = re.match(r"^\d+(?:\.\d+)+ (.+)$", text)
+            if (heading and heading.group(1) in headings) or FOOT_TITLE.match(text) or text in titles:
+                under = rows([line for line in lines if line[0] > bottom - 1])
+                if under <= 1:
+                    found.append((number, text, under))
+                break
     return found
 
 
-def test_alone_at_the_foot_finds_a_title_row():
-    body = ["Header", "text"]
-    pages = [body + ["Remark 1.2 (What the theorems do not say)", "10"], body + ["2.3 Two-layer networks", "11"],
-             body + ["How this was computed", "12"], body + ["Theorem 1.1 cannot distinguish a minimum", "13"],
-             body + ["2.3 Two-layer networks simulate", "14"]]
-    found = alone_at_the_foot(pages, {"Two-layer networks"}, {"How this was computed"})
-    assert [n for n, _ in found] == [1, 2, 3]
+def test_titles_at_the_foot_are_found():
+    def line(top: float, text: str, height: float = 10.0) -> str:
+        return f'<line xMin="72" yMin="{top}" xMax="300" yMax="{top + height}"><word xMin="72" yMin="{top}" xMax="300" yMax="{top + height}">{text}</word></line>'
+
+    footer = line(790, "19") + line(790, "2.3. Two-layer networks")
+    body = line(100, "Header") + line(120, "text")
+    pages = [body + line(650, "Remark 1.2 (What the theorems do not say)") + line(670, "One line,", 14) + line(667, "2", 6),
+             body + line(650, "2.3 Two-layer networks"),
+             body + line(650, "How this was computed") + line(670, "Two lines") + line(682, "of text"),
+             body + line(650, "Theorem 1.1 cannot distinguish a minimum") + line(670, "text"),
+             body + line(600, "Lemma 2.1 (A step)") + line(620, "text") + line(650, "2.3 Two-layer networks simulate") + line(670, "text")]
+    html = "<doc>" + "".join(f'<page width="595">{p}{footer}</page>' for p in pages) + "</doc>"
+    lines = page_lines(html)
+    assert [len(p) for p in lines] == [5, 3, 5, 4, 6]
+    found = titles_at_the_foot(lines, {"Two-layer networks"}, {"How this was computed"})
+    assert found == [(1, "Remark 1.2 (What the theorems do not say)", 1), (2, "2.3 Two-layer networks", 0)]
 
 
 def test_no_heading_or_box_title_alone_at_the_foot_of_a_page(built_pdf, latex_dir):
-    """A section heading or a box's title row is never the last line of a page, with what it
-    heads on the next: a framed box that does not fit moves whole or splits after its title
-    row and first line (before issue 23's fix, Remark 1.2's title row closed a page of the
-    quick build, its body on the next page)."""
-    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(built_pdf), "-"], capture_output=True, text=True, check=True).stdout
-    pages = [[re.sub(r"\s+", " ", line).strip() for line in page.splitlines() if line.strip()] for page in text.split("\f")]
+    """A section heading or a box's title row never ends a page with at most one line of what
+    it heads under it, the rest on the next page. Issue 23 first fixed a title row alone (Remark
+    1.2's in the quick build), then a title row with one line: Lemma 2.2, Theorem 4.1 (after
+    heading 4.3), a "How this was computed" and "Solution to Exercise 9.2" with "import torch"
+    under it, in the quick build of 2026-12-08 (scripts/latex/nndynbook.sty: a box that would
+    split after less than its title row and two lines starts on the next page, and so does a
+    heading right before it). A whole box of one line at the foot would count too (none is)."""
+    bbox = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(built_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = page_lines(bbox)
     headings = {plain(h) for page in chapters() for h in re.findall(r"^#{2,4} (.+)$", (ROOT / f"{page}.md").read_text(), flags=re.M)}
     tex = (latex_dir / "book.tex").read_text()
     titles = set(re.findall(r"\\begin\{sphinxadmonition\}\{\w+\}\{([^\\{}$]+)\}", tex))  # those without markup
     assert len(headings) > 30 and len(titles) > 30, (len(headings), len(titles))
-    found = alone_at_the_foot(pages, headings, titles)
+    found = titles_at_the_foot(pages, headings, titles)
     assert not found, found
 
 
@@ -313,6 +389,34 @@ def test_pdf_tells_no_reader_to_move_a_slider_or_hover(pdf_text):
     text = pdf_text[:pdf_text.rindex("APPENDIX A")] if "APPENDIX A" in pdf_text else pdf_text
     found = [text[max(0, m.start() - 60):m.end() + 60] for m in INSTRUCTION.finditer(text)]
     assert not found, found
+    unplaced = sliders_not_on_the_site(text)
+    assert not unplaced, unplaced
+
+
+SLIDER = re.compile(r"\bsliders?\b", re.I)
+SITE_WINDOW = 60
+"""Characters either side of "slider" that must name the site."""
+
+
+def sliders_not_on_the_site(text: str) -> list[str]:
+    """The mentions of a slider that do not say it is on the site ("site" within
+    :data:`SITE_WINDOW` characters). A slider named without a verb passed the instruction
+    check: the quick build of 2026-12-08 printed "sample sizes of the second slider 10, 100,
+    1000" (chapter 5) and "the slider steps through at most 51 of the records" (chapter 7)
+    in their "How this was computed" boxes."""
+    found = []
+    for m in SLIDER.finditer(text):
+        window = text[max(0, m.start() - SITE_WINDOW):m.end() + SITE_WINDOW]
+        if not re.search(r"\bsite\b|\bsite\u2019s\b|\bsite's\b", window):
+            found.append(window)
+    return found
+
+
+def test_sliders_not_on_the_site_are_found():
+    ok = "and on the site, a second slider of the figure shows larger samples. Its slider on the site runs"
+    assert sliders_not_on_the_site(ok) == [] and sliders_not_on_the_site("what the site\u2019s sliders show") == []
+    bad = "Grid of 161 by 161 points, n = 100 samples, sample sizes of the second slider 10, 100, 1000, the smaller samples"
+    assert len(sliders_not_on_the_site(bad)) == 1
 
 
 def test_html_keeps_the_instructions_and_drops_the_printed_text(built_book):
