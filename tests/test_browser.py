@@ -198,6 +198,9 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
         wide = page.evaluate(OVERFLOWING_MATH)
         if wide:
             failures.append(f"display math wider than its box on {rel} at 1280 px: {wide}")
+        broken_code = page.evaluate(BROKEN_TABLE_CODE)
+        if broken_code:  # the Reproduce page once showed "classical_boun|ds" at 1280 px
+            failures.append(f"{rel}: code in a table broken inside a word at 1280 px: {broken_code[:5]}")
         page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__").replace(".html", ".png"))), full_page=SCREENSHOT_FULL_PAGE)
         if rel in CHAPTER_TOC_PAGES:  # before the solutions open: what a reader sees first
             failures += checked(rel, "paragraph length", lambda: check_paragraph_length(page, rel))
@@ -569,7 +572,8 @@ def check_phone_width(page, rel: str) -> list[str]:
 
 
 # Inline code without spaces in a generated table (the Reproduce page's) that the browser laid
-# out on more than one line: the presets table once showed `seed=0` as "se / ed= / 0".
+# out on more than one line: the presets table once showed `seed=0` as "se / ed= / 0" at 390 px,
+# and the experiment names as "classical_boun / ds" at 1280 px (checked at both widths).
 BROKEN_TABLE_CODE = """() => Array.from(document.querySelectorAll('.bd-article .cell_output table span.pre'))
   .filter(s => !/\\s/.test(s.textContent))
   .filter(s => new Set(Array.from(s.getClientRects()).map(r => Math.round(r.top))).size > 1)
