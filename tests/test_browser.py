@@ -527,7 +527,8 @@ UNCUED_INLINE_MATH = """() => Array.from(document.querySelectorAll('.bd-article 
     .map(({box, formula}) => `${formula.textContent.trim().slice(0, 40)} (${Math.round(formula.getBoundingClientRect().width - box.clientWidth)} px hidden)`)"""
 # Static figures (a PNG in a figure of the article; not the hidden fallback of an interactive
 # one) that a reader cannot tap to open at full size: not inside a link to the image itself,
-# or the link is not what a tap on the middle of the image reaches.
+# the link is not what a tap on the middle of the image reaches, or (on a phone) nothing says
+# so (book/_static/layout.css labels the link "Tap for full size").
 UNTAPPABLE_FIGURES = """() => Array.from(document.querySelectorAll('.bd-article figure img'))
     .filter(img => !img.closest('.nndyn-interactive') && img.getClientRects().length)
     .filter(img => {
@@ -536,7 +537,7 @@ UNTAPPABLE_FIGURES = """() => Array.from(document.querySelectorAll('.bd-article 
         img.scrollIntoView({block: 'center'});
         const r = img.getBoundingClientRect();
         const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-        return !(hit && link.contains(hit));
+        return !(hit && link.contains(hit)) || !getComputedStyle(link, '::after').content.includes('full size');
     })
     .map(img => img.src.split('/').pop().slice(0, 16))"""
 MARKS_DONE = "() => document.documentElement.dataset.nndynScrollMarks === 'done'"
