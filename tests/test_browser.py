@@ -198,6 +198,9 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
         wide = page.evaluate(OVERFLOWING_MATH)
         if wide:
             failures.append(f"display math wider than its box on {rel} at 1280 px: {wide}")
+        broken_code = page.evaluate(BROKEN_TABLE_CODE)
+        if broken_code:  # the Reproduce page once showed "classical_boun|ds" at 1280 px
+            failures.append(f"{rel}: code in a table broken inside a word at 1280 px: {broken_code[:5]}")
         page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__").replace(".html", ".png"))), full_page=SCREENSHOT_FULL_PAGE)
         if rel in CHAPTER_TOC_PAGES:  # before the solutions open: what a reader sees first
             failures += checked(rel, "paragraph length", lambda: check_paragraph_length(page, rel))
@@ -207,6 +210,7 @@ def test_page_loads_cleanly_with_math_images_solutions_and_no_accessibility_viol
         # (a timeout) does not hide what the others found
         failures += checked(rel, "solutions", lambda: check_solutions_open_on_a_click(page, rel))
         failures += checked(rel, "proofs", lambda: check_proofs_fold(page, rel, html))
+        failures += checked(rel, "toggle names", lambda: check_toggle_names(page, rel))
         if interactive:
             failures += checked(rel, "interactive controls", lambda: check_interactive_controls(page, rel))
         failures += checked(rel, "figure text", lambda: check_figure_text(page, rel))
@@ -320,6 +324,8 @@ def test_generated_pages_load_cleanly_and_fit_a_phone(browser, site, rel):
         pytest.skip(f"{rel} is not built")
     context, page, problems = visit(browser, f"{base}/{rel}")
     try:
+        if "math notranslate" in (root / rel).read_text():
+            wait_for_math(page)
         failures = check_phone_width(page, rel)
     finally:
         context.close()
@@ -383,6 +389,34 @@ def check_solutions_open_on_a_click(page, rel: str) -> list[str]:
             continue
         solution.locator("button.toggle-button").first.click()
         body.wait_for(state="visible", timeout=5_000)
+    return failures
+
+
+# Each toggle button of sphinx-togglebutton (solutions, "How this was computed", "In the
+# package"), with its accessible name, its box's title and whether the box is folded.
+TOGGLE_NAMES = """() => Array.from(document.querySelectorAll('.admonition.toggle > .admonition-title > button.toggle-button'))
+    .map(b => ({name: b.getAttribute('aria-label') || '', title: b.parentElement.textContent.replace(/\\s+/g, ' ').trim(),
+                folded: b.closest('.admonition.toggle').classList.contains('toggle-hidden')}))"""
+
+
+def check_toggle_names(page, rel: str) -> list[str]:
+    """Every toggle button is named after its box (issue 23, accessibility: all were "Toggle
+    hidden content"): "Show: <title>" while the box is folded, "Hide: <title>" while it is
+    open (book/_static/accessibility.js), and the name follows a click on the title."""
+    def wrong() -> list[str]:
+        return [f"{t['name']!r} (title {t['title']!r}, {'folded' if t['folded'] else 'open'})"
+                for t in page.evaluate(TOGGLE_NAMES)
+                if t["name"] != ("Show: " if t["folded"] else "Hide: ") + t["title"] or not t["title"]]
+    failures = [f"{rel}: toggle buttons not named after their box: {w[:3]}" for w in [wrong()] if w]
+    titles = page.locator(".admonition.toggle > .admonition-title:has(> button.toggle-button)")
+    if titles.count():
+        for _ in range(2):  # open, then fold again (or the reverse)
+            titles.first.click()
+            page.wait_for_timeout(100)
+            after = wrong()
+            if after:
+                failures.append(f"{rel}: a toggle button's name does not follow a click: {after[:3]}")
+                break
     return failures
 
 
@@ -478,13 +512,43 @@ UNCUED_BOXES = """() => Array.from(document.querySelectorAll(
                          && box.classList.contains('nndyn-scrolls')
                          && getComputedStyle(box).boxShadow !== 'none' && box.tabIndex === 0))
     .map(({e}) => e.tagName + ': ' + e.textContent.trim().slice(0, 50))"""
+# Inline formulas whose typeset formula is wider than their box (the theme's span.math, an
+# inline-flex box at most as wide as the column, once cut such a formula off at the column's
+# edge, overflow hidden: Definition 7.1 stopped at "f(a" on a phone), and which do not scroll
+# in that box with the cue and tab stop of UNCUED_BOXES. The formula's width, not the box's
+# scroll width: the glyphs of every formula stick out of its box by a few pixels.
+UNCUED_INLINE_MATH = """() => Array.from(document.querySelectorAll('.bd-article span.math'))
+    .map(box => ({box, formula: box.querySelector('mjx-container:not([display="true"])')}))
+    .filter(({box, formula}) => formula && box.getClientRects().length
+                                && formula.getBoundingClientRect().width > box.clientWidth + 1)
+    .filter(({box}) => !(['auto', 'scroll'].includes(getComputedStyle(box).overflowX)
+                         && box.classList.contains('nndyn-scrolls')
+                         && getComputedStyle(box).boxShadow !== 'none' && box.tabIndex === 0))
+    .map(({box, formula}) => `${formula.textContent.trim().slice(0, 40)} (${Math.round(formula.getBoundingClientRect().width - box.clientWidth)} px hidden)`)"""
+# Static figures (a PNG in a figure of the article; not the hidden fallback of an interactive
+# one) that a reader cannot tap to open at full size: not inside a link to the image itself,
+# the link is not what a tap on the middle of the image reaches, or (on a phone) nothing says
+# so (book/_static/layout.css labels the link "Tap for full size").
+UNTAPPABLE_FIGURES = """() => Array.from(document.querySelectorAll('.bd-article figure img'))
+    .filter(img => !img.closest('.nndyn-interactive') && img.getClientRects().length)
+    .filter(img => {
+        const link = img.closest('a[href]');
+        if (!link || link.href !== img.src) return true;
+        img.scrollIntoView({block: 'center'});
+        const r = img.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return !(hit && link.contains(hit)) || !getComputedStyle(link, '::after').content.includes('full size');
+    })
+    .map(img => img.src.split('/').pop().slice(0, 16))"""
 MARKS_DONE = "() => document.documentElement.dataset.nndynScrollMarks === 'done'"
 
 
 def check_phone_width(page, rel: str) -> list[str]:
-    """The loaded page at 390 px (a phone): it does not scroll sideways, and every display
-    equation, table or output wider than its box scrolls inside that box with a visible cue
-    (an edge shadow) and a tab stop. The same tab as the checks at 1280 px."""
+    """The loaded page at 390 px (a phone): it does not scroll sideways, every display
+    equation, inline formula, table or output wider than its box scrolls inside that box with
+    a visible cue (an edge shadow) and a tab stop, and every static figure is a link to its
+    full-size image that a tap on the figure reaches. The same tab as the checks at 1280 px
+    (after MathJax has typeset the page, :func:`wait_for_math`)."""
     failures = []
     page.evaluate("document.documentElement.dataset.nndynScrollMarks = 'stale'")  # layout.js marks again after the resize
     page.set_viewport_size({"width": 390, "height": 844})
@@ -496,6 +560,12 @@ def check_phone_width(page, rel: str) -> list[str]:
     uncued = page.evaluate(UNCUED_BOXES)
     if uncued:
         failures.append(f"{rel}: wider than a phone without a scroll cue: {uncued[:5]}")
+    cut = page.evaluate(UNCUED_INLINE_MATH)
+    if cut:
+        failures.append(f"{rel}: {len(cut)} inline formulas cut off at 390 px (no scroll box with a cue): {cut[:5]}")
+    untappable = page.evaluate(UNTAPPABLE_FIGURES)
+    if untappable:
+        failures.append(f"{rel}: static figures that a tap does not open at full size at 390 px: {untappable[:5]}")
     broken = page.evaluate(BROKEN_TABLE_CODE)
     if broken:
         failures.append(f"{rel}: code in a table broken inside a word at 390 px: {broken[:5]}")
@@ -503,7 +573,8 @@ def check_phone_width(page, rel: str) -> list[str]:
 
 
 # Inline code without spaces in a generated table (the Reproduce page's) that the browser laid
-# out on more than one line: the presets table once showed `seed=0` as "se / ed= / 0".
+# out on more than one line: the presets table once showed `seed=0` as "se / ed= / 0" at 390 px,
+# and the experiment names as "classical_boun / ds" at 1280 px (checked at both widths).
 BROKEN_TABLE_CODE = """() => Array.from(document.querySelectorAll('.bd-article .cell_output table span.pre'))
   .filter(s => !/\\s/.test(s.textContent))
   .filter(s => new Set(Array.from(s.getClientRects()).map(r => Math.round(r.top))).size > 1)

@@ -23,7 +23,25 @@ function nndynRepairAccessibility() {
   // The bibliography's citation list says role="list" but holds doc-biblioentry items.
   document.querySelectorAll('.citation-list[role="list"]').forEach((el) => el.removeAttribute("role"));
 }
+
+// sphinx-togglebutton names every button "Toggle hidden content" (the "How this was computed"
+// boxes, "In the package", the solutions): a screen reader's list of buttons could not tell
+// them apart. Each is named by its box's title, "Show: <title>" while the box is folded and
+// "Hide: <title>" while it is open, renamed whenever the box folds or opens.
+function nndynNameToggleButtons() {
+  document.querySelectorAll(".admonition.toggle > .admonition-title > button.toggle-button").forEach((button) => {
+    const box = button.closest(".admonition.toggle");
+    const title = (button.parentElement.textContent || "").replace(/\s+/g, " ").trim();
+    const name = () => button.setAttribute("aria-label", (box.classList.contains("toggle-hidden") ? "Show: " : "Hide: ") + title);
+    name();
+    if (!button.dataset.nndynNamed) {
+      button.dataset.nndynNamed = "yes";
+      new MutationObserver(name).observe(box, {attributes: true, attributeFilter: ["class"]});
+    }
+  });
+}
 window.addEventListener("load", () => {
+  nndynNameToggleButtons();
   nndynRepairAccessibility();
   setTimeout(nndynRepairAccessibility, 200);
 });

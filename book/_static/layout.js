@@ -1,5 +1,5 @@
-// Wide content on a narrow screen (book/_static/layout.css): display equations, tables and
-// outputs that are wider than their box scroll inside it, and such a box gets the class
+// Wide content on a narrow screen (book/_static/layout.css): display equations, inline
+// formulas, tables and outputs that are wider than their box scroll inside it, and such a box gets the class
 // "nndyn-scrolls", which draws a shadow at each edge that hides content (the cue that there
 // is more; data-nndyn-at says which edges), and a tab stop, so that a keyboard user can
 // scroll it too. The marks follow the page's width (a phone turned, a window resized).
@@ -7,6 +7,20 @@
 (function () {
   "use strict";
   var BOXES = 'mjx-container[display="true"], .pst-scrollable-table-container, .table-wrapper, .cell_output .output';
+  // An inline formula's box: the theme (span.math {display: inline-flex; max-width: 100%;
+  // overflow: hidden}) cut a formula wider than the column at its edge, with nothing to show it.
+  var INLINE_MATH = ".bd-article span.math";
+
+  // Whether a box holds more than it shows. An inline formula's glyphs (and MathJax's hidden
+  // assistive MathML) stick out of their box by a few pixels in every formula, so for those
+  // the typeset formula's width is compared with the box, not the box's scroll width.
+  function overflows(box) {
+    if (box.matches(INLINE_MATH)) {
+      var formula = box.querySelector("mjx-container");
+      return !!formula && formula.getBoundingClientRect().width > box.clientWidth + 1;
+    }
+    return box.scrollWidth > box.clientWidth + 1;
+  }
 
   // Which edges hide content: "start" (scrolled to the left end), "middle" or "end".
   function edge(box) {
@@ -18,8 +32,8 @@
   }
 
   function markScrollingBoxes() {
-    document.querySelectorAll(BOXES).forEach(function (box) {
-      var scrolls = box.scrollWidth > box.clientWidth + 1;
+    document.querySelectorAll(BOXES + ", " + INLINE_MATH).forEach(function (box) {
+      var scrolls = overflows(box);
       box.classList.toggle("nndyn-scrolls", scrolls);
       if (scrolls) {
         box.dataset.nndynAt = edge(box);
