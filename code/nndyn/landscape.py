@@ -89,7 +89,7 @@ def monte_carlo_sin_sin(a, b, *, n: int = 100_000, seed: int = 0) -> tuple[float
     return float(values.mean()), float(values.std(ddof=1) / np.sqrt(n))
 
 
-def population_risk(w, w_star, L: float) -> np.ndarray:
+def population_risk(w, w_star, omega: float) -> np.ndarray:
     """The population risk :math:`R_\\omega(w)` in closed form.
 
     Parameters
@@ -98,7 +98,7 @@ def population_risk(w, w_star, L: float) -> np.ndarray:
         Points of shape ``(..., 2)``.
     w_star : array_like
         The target's weight, shape ``(2,)``.
-    L : float
+    omega : float
         The frequency :math:`\\omega` (> 0).
 
     Returns
@@ -108,13 +108,13 @@ def population_risk(w, w_star, L: float) -> np.ndarray:
     """
     w = _as_points("w", w)
     w_star = _as_points("w_star", w_star)
-    L = check_positive("L", L)
-    self_part = 0.5 * (1 - np.exp(-2 * L**2 * np.sum(w**2, axis=-1)))
-    target_part = 0.5 * (1 - np.exp(-2 * L**2 * np.sum(w_star**2, axis=-1)))
-    return self_part + target_part - 2 * sin_sin_expectation(L * w, L * w_star)
+    omega = check_positive("omega", omega)
+    self_part = 0.5 * (1 - np.exp(-2 * omega**2 * np.sum(w**2, axis=-1)))
+    target_part = 0.5 * (1 - np.exp(-2 * omega**2 * np.sum(w_star**2, axis=-1)))
+    return self_part + target_part - 2 * sin_sin_expectation(omega * w, omega * w_star)
 
 
-def gradient_parts(w, w_star, L: float) -> tuple[np.ndarray, np.ndarray]:
+def gradient_parts(w, w_star, omega: float) -> tuple[np.ndarray, np.ndarray]:
     """The two parts of :math:`\\nabla R_\\omega(w)`: the one that depends on :math:`w_*` and the one that does not.
 
     .. math::
@@ -129,19 +129,19 @@ def gradient_parts(w, w_star, L: float) -> tuple[np.ndarray, np.ndarray]:
     """
     w = _as_points("w", w)
     w_star = _as_points("w_star", w_star)
-    L = check_positive("L", L)
-    L2 = L**2
-    self_part = 2 * L2 * w * np.exp(-2 * L2 * np.sum(w**2, axis=-1, keepdims=True))
+    omega = check_positive("omega", omega)
+    omega2 = omega**2
+    self_part = 2 * omega2 * w * np.exp(-2 * omega2 * np.sum(w**2, axis=-1, keepdims=True))
     minus, plus = w - w_star, w + w_star
-    target_part = L2 * minus * np.exp(-L2 * np.sum(minus**2, axis=-1, keepdims=True) / 2) - L2 * plus * np.exp(
-        -L2 * np.sum(plus**2, axis=-1, keepdims=True) / 2
+    target_part = omega2 * minus * np.exp(-omega2 * np.sum(minus**2, axis=-1, keepdims=True) / 2) - omega2 * plus * np.exp(
+        -omega2 * np.sum(plus**2, axis=-1, keepdims=True) / 2
     )
     return target_part, self_part
 
 
-def population_gradient(w, w_star, L: float) -> np.ndarray:
+def population_gradient(w, w_star, omega: float) -> np.ndarray:
     """:math:`\\nabla R_\\omega(w)` in closed form, shape ``w.shape``."""
-    target_part, self_part = gradient_parts(w, w_star, L)
+    target_part, self_part = gradient_parts(w, w_star, omega)
     return target_part + self_part
 
 
@@ -151,7 +151,7 @@ def sample_inputs(n: int, *, seed: int = 0) -> np.ndarray:
     return numpy_generator(check_seed(seed), "data").standard_normal((n, 2))
 
 
-def empirical_risk(w, w_star, L: float, x) -> np.ndarray:
+def empirical_risk(w, w_star, omega: float, x) -> np.ndarray:
     """The empirical risk :math:`\\frac1n\\sum_i(\\sin(\\omega w^\\top x_i)-\\sin(\\omega w_*^\\top x_i))^2`.
 
     Parameters
@@ -160,28 +160,28 @@ def empirical_risk(w, w_star, L: float, x) -> np.ndarray:
         Points of shape ``(..., 2)``.
     w_star : array_like
         The target's weight, shape ``(2,)``.
-    L : float
+    omega : float
         The frequency :math:`\\omega` (> 0).
     x : array_like
         Samples of shape ``(n, 2)``.
     """
     w = _as_points("w", w)
     w_star = _as_points("w_star", w_star)
-    L = check_positive("L", L)
+    omega = check_positive("omega", omega)
     x = _as_samples(x)
-    residual = np.sin(L * (w @ x.T)) - np.sin(L * (x @ w_star))
+    residual = np.sin(omega * (w @ x.T)) - np.sin(omega * (x @ w_star))
     return np.mean(residual**2, axis=-1)
 
 
-def empirical_gradient(w, w_star, L: float, x) -> np.ndarray:
+def empirical_gradient(w, w_star, omega: float, x) -> np.ndarray:
     """Gradient of :func:`empirical_risk` with respect to ``w``, shape ``w.shape``."""
     w = _as_points("w", w)
     w_star = _as_points("w_star", w_star)
-    L = check_positive("L", L)
+    omega = check_positive("omega", omega)
     x = _as_samples(x)
-    phase = L * (w @ x.T)
-    residual = np.sin(phase) - np.sin(L * (x @ w_star))
-    return (2 * L / x.shape[0]) * ((residual * np.cos(phase)) @ x)
+    phase = omega * (w @ x.T)
+    residual = np.sin(phase) - np.sin(omega * (x @ w_star))
+    return (2 * omega / x.shape[0]) * ((residual * np.cos(phase)) @ x)
 
 
 def grid(limit: float = 2.0, points: int = 201) -> np.ndarray:

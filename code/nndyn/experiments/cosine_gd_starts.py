@@ -43,8 +43,8 @@ class Config(ExperimentConfig):
         Half-width of the square of starting points.
     starts_per_side : int
         The starts form a ``starts_per_side`` x ``starts_per_side`` grid.
-    lr_times_L2 : float
-        The step size is ``lr_times_L2 / L**2`` (the curvature at :math:`w_*` grows like :math:`\\omega^2`).
+    lr_times_omega2 : float
+        The step size is ``lr_times_omega2 / omega**2`` (the curvature at :math:`w_*` grows like :math:`\\omega^2`).
     steps : int
         Gradient steps from each start.
     tolerance : float
@@ -56,7 +56,7 @@ class Config(ExperimentConfig):
     n: int = 100
     limit: float = 2.0
     starts_per_side: int = 41
-    lr_times_L2: float = 0.25
+    lr_times_omega2: float = 0.25
     steps: int = 1000
     tolerance: float = 0.05
 
@@ -67,14 +67,14 @@ class Config(ExperimentConfig):
         for L in self.frequencies:
             check_positive("frequencies", L)
         if len(self.frequencies) < 2:
-            raise ValueError("frequencies must hold at least two values of L")
+            raise ValueError("frequencies must hold at least two values of the frequency omega")
         if len(self.w_star) != 2:
             raise ValueError(f"w_star must have 2 coordinates, got {self.w_star}")
         check_positive_int("n", self.n)
         check_positive("limit", self.limit)
         if check_positive_int("starts_per_side", self.starts_per_side) < 2:
             raise ValueError(f"starts_per_side must be an integer >= 2, got {self.starts_per_side}")
-        check_positive("lr_times_L2", self.lr_times_L2)
+        check_positive("lr_times_omega2", self.lr_times_omega2)
         check_positive_int("steps", self.steps)
         check_positive("tolerance", self.tolerance)
 
@@ -145,7 +145,7 @@ def run(config: Config) -> Result:
     w_star = np.asarray(config.w_star, dtype=float)
     result = Result(config, starts)
     for L in config.frequencies:
-        lr = config.lr_times_L2 / L**2
+        lr = config.lr_times_omega2 / L**2
         pop = ls.gradient_descent(lambda w: ls.population_gradient(w, w_star, L), starts, lr=lr, steps=config.steps)
         emp = ls.gradient_descent(lambda w: ls.empirical_gradient(w, w_star, L, x), starts, lr=lr, steps=config.steps)
         result.population_success[L] = np.linalg.norm(pop - w_star, axis=1) < config.tolerance

@@ -63,7 +63,7 @@ class Config(ExperimentConfig):
         for r in self.radii:
             check_positive("radii", r)
         if len(self.frequencies) < 2:
-            raise ValueError("frequencies must hold at least two values of L")
+            raise ValueError("frequencies must hold at least two values of the frequency omega")
         for L in self.frequencies:
             check_positive("frequencies", L)
         if check_positive_int("targets", self.targets) < 2:
@@ -103,7 +103,7 @@ class Result:
     fitted_rate: dict[float, float] = field(default_factory=dict)
 
 
-def monte_carlo_gradients(w, targets, L, x: torch.Tensor) -> np.ndarray:
+def monte_carlo_gradients(w, targets, omega, x: torch.Tensor) -> np.ndarray:
     """Gradients of the empirical risk at ``w`` for several targets, by automatic differentiation.
 
     Parameters
@@ -112,7 +112,7 @@ def monte_carlo_gradients(w, targets, L, x: torch.Tensor) -> np.ndarray:
         The point, shape ``(2,)``.
     targets : array_like
         Target weights :math:`w_*`, shape ``(K, 2)``.
-    L : float or array_like
+    omega : float or array_like
         The frequency :math:`\\omega`, or several frequencies (shape ``(F,)``), all computed in one pass.
     x : torch.Tensor
         Samples, shape ``(n, 2)``, float64.
@@ -123,9 +123,9 @@ def monte_carlo_gradients(w, targets, L, x: torch.Tensor) -> np.ndarray:
         Shape ``(K, 2)`` (or ``(F, K, 2)`` for several frequencies): row :math:`k` is
         :math:`\\nabla_w\\frac1n\\sum_i(\\sin(\\omega w^\\top x_i)-\\sin(\\omega w_k^\\top x_i))^2`.
     """
-    freqs = np.atleast_1d(np.asarray(L, dtype=float))
+    freqs = np.atleast_1d(np.asarray(omega, dtype=float))
     for value in freqs:
-        check_positive("L", float(value))
+        check_positive("omega", float(value))
     targets = torch.as_tensor(np.asarray(targets, dtype=float))
     scale = torch.as_tensor(freqs)[:, None, None]
     # one copy of w per frequency and target, so that one backward pass gives every gradient
@@ -133,7 +133,7 @@ def monte_carlo_gradients(w, targets, L, x: torch.Tensor) -> np.ndarray:
     residual = torch.sin(scale * (copies @ x.T)) - torch.sin(scale * (targets @ x.T))  # (F, K, n)
     (residual**2).mean(dim=-1).sum().backward()
     grads = copies.grad.numpy()
-    return grads if np.ndim(L) else grads[0]
+    return grads if np.ndim(omega) else grads[0]
 
 
 def run(config: Config) -> Result:

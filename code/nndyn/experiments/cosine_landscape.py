@@ -64,7 +64,7 @@ class Config(ExperimentConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if len(self.frequencies) < 1:
-            raise ValueError("frequencies must hold at least one value of L")
+            raise ValueError("frequencies must hold at least one value of the frequency omega")
         for L in self.frequencies:
             check_positive("frequencies", L)
         if len(self.w_star) != 2:
@@ -116,18 +116,18 @@ class Result:
             raise ValueError(f"which must be 'population' or 'empirical', got {which!r}")
         return [len(minima[which][L]) for L in self.config.frequencies]
 
-    def counts_by_n(self, L: float) -> list[int]:
-        """Number of local minima of the empirical risk at frequency :math:`\\omega` = ``L`` for each of ``config.sample_sizes``."""
-        if L not in self.empirical_minima_by_n:
-            raise ValueError(f"L must be one of the frequencies {self.config.frequencies}, got {L}")
-        return [len(self.empirical_minima_by_n[L][k]) for k in self.config.sample_sizes]
+    def counts_by_n(self, omega: float) -> list[int]:
+        """Number of local minima of the empirical risk at frequency :math:`\\omega` = ``omega`` for each of ``config.sample_sizes``."""
+        if omega not in self.empirical_minima_by_n:
+            raise ValueError(f"omega must be one of the frequencies {self.config.frequencies}, got {omega}")
+        return [len(self.empirical_minima_by_n[omega][k]) for k in self.config.sample_sizes]
 
-    def deviations_by_n(self, L: float) -> list[float]:
+    def deviations_by_n(self, omega: float) -> list[float]:
         """Largest deviation :math:`\\max_{\\text{grid}}|\\hat R_{\\omega,k}-R_\\omega|` for each sample size ``k`` of ``config.sample_sizes``."""
-        if L not in self.empirical_by_n:
-            raise ValueError(f"L must be one of the frequencies {self.config.frequencies}, got {L}")
-        pop = self.population[L]
-        return [float(np.max(np.abs(self.empirical_by_n[L][k] - pop))) for k in self.config.sample_sizes]
+        if omega not in self.empirical_by_n:
+            raise ValueError(f"omega must be one of the frequencies {self.config.frequencies}, got {omega}")
+        pop = self.population[omega]
+        return [float(np.max(np.abs(self.empirical_by_n[omega][k] - pop))) for k in self.config.sample_sizes]
 
 
 def run(config: Config) -> Result:
