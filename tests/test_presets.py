@@ -1,5 +1,7 @@
 """Presets and the experiment contract."""
 
+import re
+
 import pytest
 
 from nndyn import current_preset
@@ -36,7 +38,9 @@ def test_the_reproduce_page_has_a_measured_run_time_for_every_experiment_and_pre
             f"{name} has no measured run time: run `.venv/bin/python benchmarks/time_experiments.py --only {name}` "
             "(times it alone and adds its row to code/nndyn/experiment_times.json, the package's timings)")
         assert all(t > 0 for t in times[name].values()), name
-    assert "n/a" not in experiments_table()
+    table = experiments_table()
+    assert "n/a" not in table
+    assert not re.search(r"\d s\b", table), "a run time whose unit can break from its number"
     note = timings_note()
     assert "not measured" not in note
     assert " on 20" in note and "thread" in note, note  # the date and the thread count are given

@@ -56,7 +56,7 @@ def experiments_table() -> str:
     rows = ["| Ch. | Experiment | Figure | Command (full preset, writes runs/EXPERIMENT) | Run time quick / full |", "|---|---|---|---|---|"]
     for name, module in registry().items():
         t = times.get(name, {})
-        when = " / ".join(f"{t[p]:.1f} s" if p in t else "n/a" for p in ("quick", "full"))
+        when = " / ".join(f"{t[p]:.1f}\u00a0s" if p in t else "n/a" for p in ("quick", "full"))  # no break before "s"
         rows.append(f"| {module.CHAPTER} | `{name}` | {module.TITLE} | `{command_line(name, 'full')}` | {when} |")
     return "\n".join(rows)
 
