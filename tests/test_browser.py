@@ -574,11 +574,15 @@ def check_phone_width(page, rel: str) -> list[str]:
 
 # Inline code without spaces in a generated table (the Reproduce page's) that the browser laid
 # out on more than one line: the presets table once showed `seed=0` as "se / ed= / 0" at 390 px,
-# and the experiment names as "classical_boun / ds" at 1280 px (checked at both widths).
+# and the experiment names as "classical_boun / ds" at 1280 px (checked at both widths). An
+# experiment's name may break after an underscore, where layout.js puts a <wbr>: each piece
+# between two of them is checked on its own (one text node each).
 BROKEN_TABLE_CODE = """() => Array.from(document.querySelectorAll('.bd-article .cell_output table span.pre'))
-  .filter(s => !/\\s/.test(s.textContent))
-  .filter(s => new Set(Array.from(s.getClientRects()).map(r => Math.round(r.top))).size > 1)
-  .map(s => s.textContent)"""
+  .flatMap(s => Array.from(s.childNodes).filter(n => n.nodeType === Node.TEXT_NODE))
+  .filter(n => n.textContent && !/\\s/.test(n.textContent))
+  .filter(n => { const r = document.createRange(); r.selectNodeContents(n);
+                 return new Set(Array.from(r.getClientRects()).map(q => Math.round(q.top))).size > 1; })
+  .map(n => n.parentElement.textContent)"""
 
 
 # The scroll cue of every box that scrolls sideways (book/_static/layout.css): on each edge

@@ -104,7 +104,23 @@
     skip.after(nav);
   }
 
+  // An experiment's name in a generated table (the Reproduce page's presets table) may break
+  // after an underscore, and nowhere else: "cosine_gradient_information" would otherwise push
+  // the table past the text column at 1280 px, or break mid-word ("classical_boun|ds").
+  function breakNamesAtUnderscores() {
+    document.querySelectorAll(".bd-article .cell_output table td:first-child span.pre").forEach(function (span) {
+      var name = span.textContent;
+      if (!/^[A-Za-z0-9_]+$/.test(name) || name.indexOf("_") < 0) return;
+      span.textContent = "";
+      name.split("_").forEach(function (part, i, parts) {
+        span.append(part + (i < parts.length - 1 ? "_" : ""));
+        if (i < parts.length - 1) span.append(document.createElement("wbr"));
+      });
+    });
+  }
+
   function start() {
+    breakNamesAtUnderscores();
     addFigureSkipLinks();
     addFigureZoomLinks();
     var typeset = (typeof MathJax !== "undefined" && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
