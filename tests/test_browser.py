@@ -557,18 +557,13 @@ def check_phone_width(page, rel: str) -> list[str]:
     sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     if sideways > 1:
         failures.append(f"{rel}: the page scrolls sideways at 390 px, by {sideways} px")
-    uncued = page.evaluate(UNCUED_BOXES)
-    if uncued:
-        failures.append(f"{rel}: wider than a phone without a scroll cue: {uncued[:5]}")
-    cut = page.evaluate(UNCUED_INLINE_MATH)
-    if cut:
-        failures.append(f"{rel}: {len(cut)} inline formulas cut off at 390 px (no scroll box with a cue): {cut[:5]}")
-    untappable = page.evaluate(UNTAPPABLE_FIGURES)
-    if untappable:
-        failures.append(f"{rel}: static figures that a tap does not open at full size at 390 px: {untappable[:5]}")
-    broken = page.evaluate(BROKEN_TABLE_CODE)
-    if broken:
-        failures.append(f"{rel}: code in a table broken inside a word at 390 px: {broken[:5]}")
+    for script, what in ((UNCUED_BOXES, "wider than a phone without a scroll cue"),
+                         (UNCUED_INLINE_MATH, "inline formulas cut off at 390 px (no scroll box with a cue)"),
+                         (UNTAPPABLE_FIGURES, "static figures that a tap does not open at full size at 390 px"),
+                         (BROKEN_TABLE_CODE, "code in a table broken inside a word at 390 px")):
+        found = page.evaluate(script)
+        if found:
+            failures.append(f"{rel}: {len(found)} {what}: {found[:5]}")
     return failures
 
 
