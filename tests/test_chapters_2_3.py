@@ -40,8 +40,8 @@ def variance():
 
 @pytest.mark.checks(
     "lem-halfspace-network",
-    "$\\operatorname{sign} g(x)$ equals the AND of the $k$ halfspaces on every point of $\\{-1,1\\}^d$, $d = 2, 4, "
-    "\\dots, 12$, $k = 1, 2, 3, 5$, 4 instances each ($\\ge 50\\,000$ points): 0 mismatches",
+    "$\\operatorname{sign} g(x)$ equals the AND of the $r$ halfspaces on every point of $\\{-1,1\\}^d$, $d = 2, 4, "
+    "\\dots, 12$, $r = 1, 2, 3, 5$, 4 instances each ($\\ge 50\\,000$ points): 0 mismatches",
     shown_in=("fig-halfspace-network", "ch2-mismatches"),
 )
 def test_sign_of_network_is_intersection_on_every_point(halfspaces):
@@ -58,7 +58,7 @@ def test_sign_of_network_is_intersection_on_every_point(halfspaces):
 @pytest.mark.checks(
     "lem-halfspace-network",
     "path norm of the built network equals the closed form (relative tolerance $10^{-12}$) and is $\\le$ the "
-    "corrected bound (ratio $\\le 1 + 10^{-12}$), $d = 2, 4, \\dots, 12$, $k = 1, 2, 3, 5$",
+    "corrected bound (ratio $\\le 1 + 10^{-12}$), $d = 2, 4, \\dots, 12$, $r = 1, 2, 3, 5$",
     shown_in=("fig-halfspace-network", "ch2-worst-bound-ratio"),
 )
 def test_path_norm_matches_closed_form_and_corrected_bound(halfspaces):
@@ -86,15 +86,15 @@ def test_margin_outside_unit_interval_fails():
     x = hypercube_points(d)
     W, b = random_integer_halfspaces(3, d, seed=5)
     with torch.no_grad():
-        for mu, ok in [(0.05, True), (0.5, True), (0.95, True), (0.0, False), (1.0, False)]:
-            net = HalfspaceIntersectionNet(W, b, margin=mu)
-            assert torch.equal(net.classify(x), net.target(x)) == ok, mu
+        for tau, ok in [(0.05, True), (0.5, True), (0.95, True), (0.0, False), (1.0, False)]:
+            net = HalfspaceIntersectionNet(W, b, margin=tau)
+            assert torch.equal(net.classify(x), net.target(x)) == ok, tau
 
 
-def test_path_norm_does_not_grow_with_k():
+def test_path_norm_does_not_grow_with_r():
     norms = [
-        np.mean([float(HalfspaceIntersectionNet(*random_integer_halfspaces(k, 10, seed=s)).path_norm()) for s in range(10)])
-        for k in (1, 8, 32)
+        np.mean([float(HalfspaceIntersectionNet(*random_integer_halfspaces(r, 10, seed=s)).path_norm()) for s in range(10)])
+        for r in (1, 8, 32)
     ]
     assert max(norms) < 1.3 * min(norms)
 
@@ -238,7 +238,7 @@ def test_experiments_are_deterministic_and_registered():
     "module,bad",
     [
         (halfspace_network, {"dims": (0, 3)}),
-        (halfspace_network, {"ks": ()}),
+        (halfspace_network, {"rs": ()}),
         (halfspace_network, {"instances": 0}),
         (halfspace_network, {"nonempty": "yes"}),
         (parity_network, {"path_dims": (3,)}),

@@ -256,7 +256,7 @@ def test_linear_lower_bound_holds_for_the_span_of_kernel_sections():
     d, n, m = 5, 12, 400
     x = sample_sphere(n, d, seed=0)
     net = TwoLayerNet(d, m, seed=0)
-    grid = sample_sphere(20000, d, seed=1)                 # quadrature points for L^2(pi_0)
+    grid = sample_sphere(20000, d, seed=1)                 # quadrature points for L^2(U), U uniform on the sphere
     feats = torch.relu(grid @ net.B.T) @ torch.relu(x @ net.B.T).T / m   # k_m(x_i, grid), 20000 x n
     targets = torch.relu(grid @ sample_sphere(300, d, seed=2).T)        # f_b on the grid, 300 neurons
     coef = torch.linalg.lstsq(feats, targets).solution

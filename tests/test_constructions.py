@@ -58,7 +58,7 @@ def test_random_halfspaces_shapes_and_determinism():
     assert W.abs().max() <= 2 and W.dtype == torch.int64
     W2, b2 = random_integer_halfspaces(4, 7, weight_bound=2, seed=3)
     assert torch.equal(W, W2) and torch.equal(b, b2)
-    for kwargs in ({"k": 0, "d": 3}, {"k": 2, "d": 0}, {"k": 2, "d": 3, "weight_bound": 0}, {"k": 2, "d": 3, "seed": -1}):
+    for kwargs in ({"r": 0, "d": 3}, {"r": 2, "d": 0}, {"r": 2, "d": 3, "weight_bound": 0}, {"r": 2, "d": 3, "seed": -1}):
         with pytest.raises(ValueError):
             random_integer_halfspaces(**kwargs)
 
@@ -90,22 +90,22 @@ def test_halfspace_intersection_by_hand():
         halfspace_intersection(x, W.double() + 0.5, b)
 
 
-@pytest.mark.parametrize("d,k,seed", [(1, 1, 0), (5, 3, 1), (9, 4, 2)])
+@pytest.mark.parametrize("d,r,seed", [(1, 1, 0), (5, 3, 1), (9, 4, 2)])
 @pytest.mark.checks(
     "lem-halfspace-network",
-    "sign of the $(2k+1)$-neuron network equals the intersection of $k$ random integer halfspaces on all of "
-    "$\\{-1,1\\}^d$, $(d, k) = (1, 1), (5, 3), (9, 4)$: exact equality",
+    "sign of the $(2r+1)$-neuron network equals the intersection of $r$ random integer halfspaces on all of "
+    "$\\{-1,1\\}^d$, $(d, r) = (1, 1), (5, 3), (9, 4)$: exact equality",
 )
-def test_halfspace_network_is_exact(d, k, seed):
-    W, b = random_integer_halfspaces(k, d, seed=seed)
+def test_halfspace_network_is_exact(d, r, seed):
+    W, b = random_integer_halfspaces(r, d, seed=seed)
     net = HalfspaceIntersectionNet(W, b)
     x = hypercube_points(d)
     with torch.no_grad():
         assert torch.equal(net.classify(x), net.target(x))
         g = net(x)
-    # |g| >= 1/(6k) on the intersection and >= 1/(3k) outside
-    assert float(g.abs().min()) >= 1 / (6 * k) - 1e-12
-    assert isinstance(net.hidden, torch.nn.Linear) and net.hidden.weight.shape == (2 * k + 1, d)
+    # |g| >= 1/(6r) on the intersection and >= 1/(3r) outside
+    assert float(g.abs().min()) >= 1 / (6 * r) - 1e-12
+    assert isinstance(net.hidden, torch.nn.Linear) and net.hidden.weight.shape == (2 * r + 1, d)
     assert net.output.bias is None
 
 

@@ -84,8 +84,8 @@ def test_nonconvex_bound_for_gd_on_a_smooth_objective(seed):
 # ------------------------------------------------------------------------ chapter 2
 @pytest.mark.checks(
     "lem-halfspace-network",
-    "built path norm, 60 random instances ($d$ 3-10, $k$ 1-8, 3 seeds), offsets of both signs: equal to the lemma's "
-    "value ($10^{-12}$), $\\le$ middle line $\\le 2\\max_i(|w_i|_1 + |b_i|) + 2$; middle $-$ value $= 6/(2k)$ per "
+    "built path norm, 60 random instances ($d$ 3-10, $r$ 1-8, 3 seeds), offsets of both signs: equal to the lemma's "
+    "value ($10^{-12}$), $\\le$ middle line $\\le 2\\max_i(|w_i|_1 + |b_i|) + 2$; middle $-$ value $= 6/(2r)$ per "
     "$b_i \\le -1$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -95,19 +95,19 @@ def test_halfspace_network_path_norm_chain(seed):
     rng = numpy_generator(seed, "halfspace-chain")
     equal_cases = 0
     for j in range(20):
-        d, k = int(rng.integers(3, 11)), int(rng.integers(1, 9))
-        W, b = random_integer_halfspaces(k, d, nonempty=bool(j % 2), seed=derive_seed(seed, "halfspaces", j))
+        d, r = int(rng.integers(3, 11)), int(rng.integers(1, 9))
+        W, b = random_integer_halfspaces(r, d, nonempty=bool(j % 2), seed=derive_seed(seed, "halfspaces", j))
         if j % 5 == 0:
             b = b.abs()  # every offset >= 0: the first inequality is an equality
         W, b = W.double(), b.double()
         built = float(HalfspaceIntersectionNet(W, b).path_norm())
-        value = (k - 1 / 3 + float((4 * W.abs().sum(1) + (2 * b + 1).abs() + (2 * b + 2).abs()).sum())) / (2 * k)
-        middle = (k - 1 / 3 + float((4 * (W.abs().sum(1) + b.abs()) + 3).sum())) / (2 * k)
+        value = (r - 1 / 3 + float((4 * W.abs().sum(1) + (2 * b + 1).abs() + (2 * b + 2).abs()).sum())) / (2 * r)
+        middle = (r - 1 / 3 + float((4 * (W.abs().sum(1) + b.abs()) + 3).sum())) / (2 * r)
         last = 2 * float((W.abs().sum(1) + b.abs()).max()) + 2
         assert built == pytest.approx(value, rel=1e-12)
         assert value <= middle * (1 + 1e-12) and middle <= last * (1 + 1e-12)
-        # each offset b_i <= -1 lowers the value by exactly 6/(2k) below the middle line
-        assert middle - value == pytest.approx(6 * int((b <= -1).sum()) / (2 * k), abs=1e-9)
+        # each offset b_i <= -1 lowers the value by exactly 6/(2r) below the middle line
+        assert middle - value == pytest.approx(6 * int((b <= -1).sum()) / (2 * r), abs=1e-9)
         equal_cases += bool(torch.all(b >= 0))
     assert equal_cases >= 4
 

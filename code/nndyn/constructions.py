@@ -3,7 +3,7 @@
 Two constructions, each a :class:`torch.nn.Module` with real weights:
 
 * :class:`HalfspaceIntersectionNet`: a network whose sign is the intersection (AND) of
-  ``k`` halfspaces with integer weights on :math:`\\{-1,1\\}^d` (chapter 2);
+  ``r`` halfspaces with integer weights on :math:`\\{-1,1\\}^d` (chapter 2);
 * :class:`ParityNet`: a network equal to the parity :math:`(-1)^{v^\\top x}` on
   :math:`\\{0,1\\}^d`, built from hat functions that add up to a triangle wave (chapter 3).
 
@@ -109,25 +109,25 @@ def _as_integer_tensor(name: str, value, ndim: int) -> torch.Tensor:
 
 
 def random_integer_halfspaces(
-    k: int, d: int, *, weight_bound: int = 3, nonempty: bool = False, seed: int = 0
+    r: int, d: int, *, weight_bound: int = 3, nonempty: bool = False, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw ``k`` halfspaces with integer weights for :class:`HalfspaceIntersectionNet`.
+    """Draw ``r`` halfspaces with integer weights for :class:`HalfspaceIntersectionNet`.
 
-    The weights :math:`w_{ij}` are uniform on :math:`\\{-B,\\dots,B\\}` with
-    :math:`B` = ``weight_bound``; the offset :math:`b_i` is uniform on
+    The weights :math:`w_{ij}` are uniform on :math:`\\{-w_{\\max},\\dots,w_{\\max}\\}` with
+    :math:`w_{\\max}` = ``weight_bound``; the offset :math:`b_i` is uniform on
     :math:`\\{-h_i,\\dots,h_i\\}` with :math:`h_i=\\lceil\\|w_i\\|_1/4\\rceil`, so that each
     halfspace cuts the cube somewhere near its middle.
 
-    With ``nonempty=True`` a point :math:`p` is also drawn uniformly from
+    With ``nonempty=True`` a point :math:`x_0` is also drawn uniformly from
     :math:`\\{-1,1\\}^d`, and every offset that would exclude it is lowered to
-    :math:`b_i=w_i^\\top p-1`, the largest offset whose halfspace
-    :math:`w_i^\\top x-b_i-\\tfrac12\\ge0` contains :math:`p`. The intersection then
-    contains :math:`p`, so it is never empty; the weights, and the offsets that already
+    :math:`b_i=w_i^\\top x_0-1`, the largest offset whose halfspace
+    :math:`w_i^\\top x-b_i-\\tfrac12\\ge0` contains :math:`x_0`. The intersection then
+    contains :math:`x_0`, so it is never empty; the weights, and the offsets that already
     contain :math:`p`, are the same as with ``nonempty=False``.
 
     Parameters
     ----------
-    k, d : int
+    r, d : int
         Number of halfspaces and dimension, both >= 1.
     weight_bound : int
         Largest absolute weight, >= 1.
@@ -139,17 +139,17 @@ def random_integer_halfspaces(
     Returns
     -------
     (torch.Tensor, torch.Tensor)
-        Integer weights of shape ``(k, d)`` and offsets of shape ``(k,)``.
+        Integer weights of shape ``(r, d)`` and offsets of shape ``(r,)``.
     """
-    k = check_positive_int("k", k)
+    r = check_positive_int("r", r)
     d = check_positive_int("d", d)
     weight_bound = check_positive_int("weight_bound", weight_bound)
     if not isinstance(nonempty, bool):
         raise ValueError(f"nonempty must be True or False, got {nonempty!r}")
     g = generator(check_seed(seed), "halfspaces")
-    W = torch.randint(-weight_bound, weight_bound + 1, (k, d), generator=g)
+    W = torch.randint(-weight_bound, weight_bound + 1, (r, d), generator=g)
     h = (W.abs().sum(dim=1) + 3) // 4
-    b = torch.floor(torch.rand(k, generator=g, dtype=torch.float64) * (2 * h + 1)).to(torch.int64) - h
+    b = torch.floor(torch.rand(r, generator=g, dtype=torch.float64) * (2 * h + 1)).to(torch.int64) - h
     if nonempty:
         p = 2 * torch.randint(0, 2, (d,), generator=g) - 1
         b = torch.minimum(b, W @ p - 1)
@@ -157,7 +157,7 @@ def random_integer_halfspaces(
 
 
 def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """The target :math:`h_1(x)\\wedge\\dots\\wedge h_k(x)` as a label in :math:`\\{-1,1\\}`.
+    """The target :math:`h_1(x)\\wedge\\dots\\wedge h_r(x)` as a label in :math:`\\{-1,1\\}`.
 
     Halfspace :math:`i` holds when :math:`w_i^\\top x - b_i - 1/2 \\ge 0`.
 
@@ -166,7 +166,7 @@ def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) ->
     x : torch.Tensor
         Points of shape ``(n, d)``.
     W, b : torch.Tensor
-        Integer weights ``(k, d)`` and offsets ``(k,)``.
+        Integer weights ``(r, d)`` and offsets ``(r,)``.
 
     Returns
     -------
@@ -186,38 +186,38 @@ def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) ->
 class HalfspaceIntersectionNet(nn.Module):
     """A two-layer ReLU network whose sign is an intersection of integer halfspaces.
 
-    With :math:`c_i(x) = w_i^\\top x - b_i - 1/2` and :math:`x\\in\\{-1,1\\}^d`, every
-    :math:`|c_i(x)|\\ge 1/2`, so :math:`\\sigma(a c_i) - \\sigma(a c_i - 1)` is exactly the
-    step :math:`1(c_i(x)\\ge0)` when the slope :math:`a\\ge2`. The network is
+    With :math:`z_i(x) = w_i^\\top x - b_i - 1/2` and :math:`x\\in\\{-1,1\\}^d`, every
+    :math:`|z_i(x)|\\ge 1/2`, so :math:`\\sigma(a z_i) - \\sigma(a z_i - 1)` is exactly the
+    step :math:`1(z_i(x)\\ge0)` when the slope :math:`a\\ge2`. The network is
 
     .. math::
 
-        g(x) = \\frac{1}{2k}\\Big(\\sum_{i=1}^k \\big[\\sigma(a c_i(x)) - \\sigma(a c_i(x)-1)\\big]
-        - k + \\mu\\Big),
+        g(x) = \\frac{1}{2r}\\Big(\\sum_{i=1}^r \\big[\\sigma(a z_i(x)) - \\sigma(a z_i(x)-1)\\big]
+        - r + \\tau\\Big),
 
-    with margin :math:`\\mu\\in(0,1)` (the notes take :math:`a=2`, :math:`\\mu=1/3`). The
-    constant :math:`(\\mu-k)/(2k)` is produced by one extra neuron :math:`\\sigma(1)`, so the
-    network has :math:`2k+1` neurons and no output bias.
+    with margin :math:`\\tau\\in(0,1)` (the notes take :math:`a=2`, :math:`\\tau=1/3`). The
+    constant :math:`(\\tau-r)/(2r)` is produced by one extra neuron :math:`\\sigma(1)`, so the
+    network has :math:`2r+1` neurons and no output bias.
 
     Parameters
     ----------
     W : array_like of int
-        Weights, shape ``(k, d)``.
+        Weights, shape ``(r, d)``.
     b : array_like of int
-        Offsets, shape ``(k,)``.
+        Offsets, shape ``(r,)``.
     slope : float
         The slope :math:`a>0` of the ReLU step (exact for :math:`a\\ge2`).
     margin : float
-        The constant :math:`\\mu` in :math:`[0, 2]` (the sign is right for :math:`0<\\mu<1`).
+        The constant :math:`\\tau` in :math:`[0, 2]` (the sign is right for :math:`0<\\tau<1`).
     dtype : torch.dtype
         Floating-point type of the weights.
 
     Attributes
     ----------
     hidden : torch.nn.Linear
-        First layer, ``d -> 2k+1``.
+        First layer, ``d -> 2r+1``.
     output : torch.nn.Linear
-        Second layer, ``2k+1 -> 1``, without bias.
+        Second layer, ``2r+1 -> 1``, without bias.
     """
 
     def __init__(
@@ -233,30 +233,30 @@ class HalfspaceIntersectionNet(nn.Module):
         W = _as_integer_tensor("W", W, 2)
         b = _as_integer_tensor("b", b, 1)
         if W.shape[0] < 1 or W.shape[1] < 1:
-            raise ValueError(f"W must have shape (k, d) with k, d >= 1, got {tuple(W.shape)}")
+            raise ValueError(f"W must have shape (r, d) with r, d >= 1, got {tuple(W.shape)}")
         if b.shape[0] != W.shape[0]:
             raise ValueError(f"b must have shape ({W.shape[0]},) to match W, got {tuple(b.shape)}")
         self.slope = check_positive("slope", slope)
         self.margin = check_in_range("margin", margin, 0.0, 2.0)
-        self.k, self.d = W.shape
+        self.r, self.d = W.shape
         self.register_buffer("W", W)
         self.register_buffer("b", b)
-        k, a = self.k, self.slope
+        r, a = self.r, self.slope
         Wf, bf = W.to(dtype), b.to(dtype)
-        weight = torch.zeros(2 * k + 1, self.d, dtype=dtype)
-        bias = torch.zeros(2 * k + 1, dtype=dtype)
-        # neuron 2i: sigma(a c_i), neuron 2i+1: sigma(a c_i - 1), last neuron: sigma(1) = 1
-        weight[0:2 * k:2] = a * Wf
-        weight[1:2 * k:2] = a * Wf
-        bias[0:2 * k:2] = -a * (bf + 0.5)
-        bias[1:2 * k:2] = -a * (bf + 0.5) - 1
+        weight = torch.zeros(2 * r + 1, self.d, dtype=dtype)
+        bias = torch.zeros(2 * r + 1, dtype=dtype)
+        # neuron 2i: sigma(a z_i), neuron 2i+1: sigma(a z_i - 1), last neuron: sigma(1) = 1
+        weight[0:2 * r:2] = a * Wf
+        weight[1:2 * r:2] = a * Wf
+        bias[0:2 * r:2] = -a * (bf + 0.5)
+        bias[1:2 * r:2] = -a * (bf + 0.5) - 1
         bias[-1] = 1.0
-        out = torch.empty(2 * k + 1, dtype=dtype)
-        out[0:2 * k:2] = 1.0 / (2 * k)
-        out[1:2 * k:2] = -1.0 / (2 * k)
-        out[-1] = (self.margin - k) / (2 * k)
-        self.hidden = nn.Linear(self.d, 2 * k + 1, dtype=dtype)
-        self.output = nn.Linear(2 * k + 1, 1, bias=False, dtype=dtype)
+        out = torch.empty(2 * r + 1, dtype=dtype)
+        out[0:2 * r:2] = 1.0 / (2 * r)
+        out[1:2 * r:2] = -1.0 / (2 * r)
+        out[-1] = (self.margin - r) / (2 * r)
+        self.hidden = nn.Linear(self.d, 2 * r + 1, dtype=dtype)
+        self.output = nn.Linear(2 * r + 1, 1, bias=False, dtype=dtype)
         with torch.no_grad():
             self.hidden.weight.copy_(weight)
             self.hidden.bias.copy_(bias)
@@ -276,12 +276,12 @@ class HalfspaceIntersectionNet(nn.Module):
         return halfspace_intersection(x, self.W, self.b)
 
     def path_norm(self) -> torch.Tensor:
-        """The path norm :math:`\\sum_j|a_j|(\\|w_j\\|_1+|c_j|)` (see :func:`path_norm`), detached."""
+        """The path norm :math:`\\sum_j|a_j|(\\|w_j\\|_1+|\\beta_j|)` (see :func:`path_norm`), detached."""
         with torch.no_grad():
             return path_norm(self.hidden, self.output)
 
     def extra_repr(self) -> str:
-        return f"k={self.k}, d={self.d}, slope={self.slope}, margin={self.margin:.4g}"
+        return f"r={self.r}, d={self.d}, slope={self.slope}, margin={self.margin:.4g}"
 
 
 class ParityNet(nn.Module):

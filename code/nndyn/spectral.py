@@ -2,11 +2,11 @@
 
 A *zonal* kernel on :math:`\\mathbb S^{d-1}` depends only on the angle between its
 arguments, :math:`k(x,x')=\\kappa(\\cos\\varphi)`. Its integral operator on
-:math:`L^2(\\pi_0)`, :math:`\\pi_0` the uniform probability measure,
+:math:`L^2(\\mathcal U)`, :math:`\\mathcal U` the uniform probability measure,
 
 .. math::
 
-   (Tg)(x)=\\int k(x,x')\\,g(x')\\,d\\pi_0(x'),
+   (Tg)(x)=\\int k(x,x')\\,g(x')\\,d\\mathcal U(x'),
 
 is diagonal in the spherical harmonics: every harmonic of degree :math:`\\ell` is an
 eigenfunction with the same eigenvalue (Funk-Hecke)
@@ -141,7 +141,7 @@ def legendre_sphere(degree: int, d: int, t: np.ndarray) -> np.ndarray:
 def relu_profile(d: int) -> Callable[[np.ndarray], np.ndarray]:
     """The profile :math:`\\varphi\\mapsto k` of the chapter's ReLU kernel on :math:`\\mathbb S^{d-1}`, as a function of the angle.
 
-    :math:`k(x,x')=\\mathbb E_{b\\sim\\pi_0}[\\sigma(b^\\top x)\\sigma(b^\\top x')]=\\frac{\\sin\\varphi+(\\pi-\\varphi)\\cos\\varphi}{2\\pi d}`
+    :math:`k(x,x')=\\mathbb E_{b\\sim\\mathcal U}[\\sigma(b^\\top x)\\sigma(b^\\top x')]=\\frac{\\sin\\varphi+(\\pi-\\varphi)\\cos\\varphi}{2\\pi d}`
     (:func:`nndyn.kernels.relu_kernel`).
     """
     d = _dimension(d)
@@ -154,7 +154,7 @@ def relu_profile(d: int) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def relu_derivative_profile(d: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Profile of the first-layer part of the tangent kernel, :math:`\\mathbb E_{b\\sim\\pi_0}[\\sigma'(b^\\top x)\\sigma'(b^\\top x')]\\,x^\\top x'`.
+    """Profile of the first-layer part of the tangent kernel, :math:`\\mathbb E_{b\\sim\\mathcal U}[\\sigma'(b^\\top x)\\sigma'(b^\\top x')]\\,x^\\top x'`.
 
     For unit :math:`x,x'` at angle :math:`\\varphi` it is
     :math:`\\frac{\\pi-\\varphi}{2\\pi}\\cos\\varphi` (the probability that a uniform
@@ -231,7 +231,7 @@ def zonal_kernel_eigenvalues(
 
 
 def relu_feature_coefficients(d: int, degrees) -> np.ndarray:
-    """Funk-Hecke coefficients :math:`\\nu_\\ell=\\mathbb E_{b\\sim\\pi_0}[\\sigma(b^\\top x)P_\\ell^{(d)}(b^\\top x)]` of one ReLU feature, in closed form.
+    """Funk-Hecke coefficients :math:`\\nu_\\ell=\\mathbb E_{b\\sim\\mathcal U}[\\sigma(b^\\top x)P_\\ell^{(d)}(b^\\top x)]` of one ReLU feature, in closed form.
 
     For a unit :math:`x`, the feature :math:`b\\mapsto\\sigma(b^\\top x)` has the harmonic
     expansion :math:`\\sum_\\ell\\nu_\\ell N(d,\\ell)P_\\ell^{(d)}(b^\\top x)`, and the kernel of

@@ -33,10 +33,10 @@ class Config(ExperimentConfig):
     ----------
     dims : tuple of int
         Dimensions :math:`d` of the cube :math:`\\{-1,1\\}^d` (each at most 16).
-    ks : tuple of int
-        Numbers :math:`k` of halfspaces.
+    rs : tuple of int
+        Numbers :math:`r` of halfspaces.
     instances : int
-        Random instances per pair :math:`(d,k)`.
+        Random instances per pair :math:`(d,r)`.
     weight_bound : int
         Integer weights are drawn from :math:`\\{-B,\\dots,B\\}`.
     slopes : tuple of float
@@ -48,24 +48,24 @@ class Config(ExperimentConfig):
     """
 
     dims: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
-    ks: tuple[int, ...] = (1, 2, 3, 5, 8)
+    rs: tuple[int, ...] = (1, 2, 3, 5, 8)
     instances: int = 20
     weight_bound: int = 3
     slopes: tuple[float, ...] = (1.0, 2.0, 8.0)
     nonempty: bool = True
 
     PRESETS = {
-        "quick": {"dims": (2, 4, 6, 8, 10, 12), "ks": (1, 2, 3, 5), "instances": 4},
+        "quick": {"dims": (2, 4, 6, 8, 10, 12), "rs": (1, 2, 3, 5), "instances": 4},
         "full": {},
-        "lecture": {"dims": (2, 4, 6, 8, 10, 12, 14, 16), "ks": (1, 2, 3, 5, 8, 16), "instances": 50},
+        "lecture": {"dims": (2, 4, 6, 8, 10, 12, 14, 16), "rs": (1, 2, 3, 5, 8, 16), "instances": 50},
     }
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.dims or any(int(d) != d or not 1 <= d <= 16 for d in self.dims):
             raise ValueError(f"dims must be a non-empty tuple of integers in [1, 16], got {self.dims}")
-        if not self.ks or any(int(k) != k or k < 1 for k in self.ks):
-            raise ValueError(f"ks must be a non-empty tuple of integers >= 1, got {self.ks}")
+        if not self.rs or any(int(r) != r or r < 1 for r in self.rs):
+            raise ValueError(f"rs must be a non-empty tuple of integers >= 1, got {self.rs}")
         if int(self.instances) != self.instances or self.instances < 1:
             raise ValueError(f"instances must be an integer >= 1, got {self.instances}")
         if int(self.weight_bound) != self.weight_bound or self.weight_bound < 1:
@@ -82,7 +82,7 @@ class Result:
 
     Attributes
     ----------
-    d, k : numpy.ndarray
+    d, r : numpy.ndarray
         Dimension and number of halfspaces of each instance.
     mismatches : numpy.ndarray
         Points of :math:`\\{-1,1\\}^d` where :math:`\\mathrm{sign}(g)` differs from the AND.
@@ -99,7 +99,7 @@ class Result:
 
     config: Config
     d: np.ndarray
-    k: np.ndarray
+    r: np.ndarray
     mismatches: np.ndarray
     positive_fraction: np.ndarray
     independent_positive_fraction: np.ndarray
@@ -145,11 +145,11 @@ def run(config: Config) -> Result:
     counter = 0
     for d in config.dims:
         x = hypercube_points(d, values="pm1")
-        for k in config.ks:
+        for r in config.rs:
             for _ in range(config.instances):
                 seed = derive_seed(config.seed, "halfspaces", counter)
-                W, b = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, nonempty=config.nonempty, seed=seed)
-                _, b_independent = random_integer_halfspaces(k, d, weight_bound=config.weight_bound, seed=seed)
+                W, b = random_integer_halfspaces(r, d, weight_bound=config.weight_bound, nonempty=config.nonempty, seed=seed)
+                _, b_independent = random_integer_halfspaces(r, d, weight_bound=config.weight_bound, seed=seed)
                 counter += 1
                 net = HalfspaceIntersectionNet(W, b)
                 with torch.no_grad():
@@ -158,7 +158,7 @@ def run(config: Config) -> Result:
                     rows.append(
                         (
                             d,
-                            k,
+                            r,
                             wrong,
                             float((target > 0).double().mean()),
                             float((halfspace_intersection(x, W, b_independent) > 0).double().mean()),
@@ -172,7 +172,7 @@ def run(config: Config) -> Result:
     return Result(
         config=config,
         d=np.array(cols[0], dtype=int),
-        k=np.array(cols[1], dtype=int),
+        r=np.array(cols[1], dtype=int),
         mismatches=np.array(cols[2], dtype=int),
         positive_fraction=np.array(cols[3]),
         independent_positive_fraction=np.array(cols[4]),

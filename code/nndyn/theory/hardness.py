@@ -19,7 +19,7 @@ def _halfspace_arrays(W, b) -> tuple[torch.Tensor, torch.Tensor]:
     W = torch.as_tensor(W, dtype=torch.float64)
     b = torch.as_tensor(b, dtype=torch.float64)
     if W.ndim != 2 or W.shape[0] < 1:
-        raise ValueError(f"W must have shape (k, d) with k >= 1, got {tuple(W.shape)}")
+        raise ValueError(f"W must have shape (r, d) with r >= 1, got {tuple(W.shape)}")
     if b.shape != (W.shape[0],):
         raise ValueError(f"b must have shape ({W.shape[0]},) to match W, got {tuple(b.shape)}")
     return W, b
@@ -28,48 +28,48 @@ def _halfspace_arrays(W, b) -> tuple[torch.Tensor, torch.Tensor]:
 def halfspace_path_norm(W, b, *, margin: float = 1.0 / 3.0) -> float:
     """Exact path norm of :class:`nndyn.constructions.HalfspaceIntersectionNet` (slope 2).
 
-    .. math:: \\frac{1}{2k}\\Big(k-\\mu + \\sum_{i=1}^k \\big[4\\|w_i\\|_1 + |2b_i+1| + |2b_i+2|\\big]\\Big)
+    .. math:: \\frac{1}{2r}\\Big(r-\\tau + \\sum_{i=1}^r \\big[4\\|w_i\\|_1 + |2b_i+1| + |2b_i+2|\\big]\\Big)
 
     Parameters
     ----------
     W, b : array_like
-        Integer weights ``(k, d)`` and offsets ``(k,)``.
+        Integer weights ``(r, d)`` and offsets ``(r,)``.
     margin : float
-        The constant :math:`\\mu` of the construction, in :math:`[0, 2]`.
+        The constant :math:`\\tau` of the construction, in :math:`[0, 2]`.
     """
     W, b = _halfspace_arrays(W, b)
     margin = check_nonnegative("margin", margin)
     if margin > 2:
         raise ValueError(f"margin must be a number in [0, 2], got {margin}")
-    k = W.shape[0]
+    r = W.shape[0]
     terms = 4 * W.abs().sum(dim=1) + (2 * b + 1).abs() + (2 * b + 2).abs()
-    return float((abs(k - margin) + terms.sum()) / (2 * k))
+    return float((abs(r - margin) + terms.sum()) / (2 * r))
 
 
 def halfspace_path_norm_bound(W, b) -> float:
     """The corrected bound of the notes on the path norm of the halfspace network.
 
-    .. math:: \\frac{1}{2k}\\Big(k - \\tfrac13 + \\sum_{i=1}^k\\big[4(\\|w_i\\|_1+|b_i|)+3\\big]\\Big)
+    .. math:: \\frac{1}{2r}\\Big(r - \\tfrac13 + \\sum_{i=1}^r\\big[4(\\|w_i\\|_1+|b_i|)+3\\big]\\Big)
               \\le 2\\max_i(\\|w_i\\|_1+|b_i|) + 2,
 
     which is :math:`\\mathrm{poly}(d)` when :math:`\\|w_i\\|_1+|b_i|` is. It is attained when
     every :math:`b_i\\ge0`.
     """
     W, b = _halfspace_arrays(W, b)
-    k = W.shape[0]
+    r = W.shape[0]
     terms = 4 * (W.abs().sum(dim=1) + b.abs()) + 3
-    return float((k - 1.0 / 3.0 + terms.sum()) / (2 * k))
+    return float((r - 1.0 / 3.0 + terms.sum()) / (2 * r))
 
 
 def notes_halfspace_path_norm(W, b) -> float:
     """The expression the notes give as a bound on the path norm (it is too small).
 
-    .. math:: \\frac{1}{2k}\\Big(k + \\tfrac13 + \\sum_{i=1}^k\\big[2(2\\|w_i\\|_1+|b_i|+\\tfrac12)+1\\big]\\Big)
+    .. math:: \\frac{1}{2r}\\Big(r + \\tfrac13 + \\sum_{i=1}^r\\big[2(2\\|w_i\\|_1+|b_i|+\\tfrac12)+1\\big]\\Big)
     """
     W, b = _halfspace_arrays(W, b)
-    k = W.shape[0]
+    r = W.shape[0]
     terms = 2 * (2 * W.abs().sum(dim=1) + b.abs() + 0.5) + 1
-    return float((k + 1.0 / 3.0 + terms.sum()) / (2 * k))
+    return float((r + 1.0 / 3.0 + terms.sum()) / (2 * r))
 
 
 def parity_path_norm(weight: int, levels: int) -> float:
