@@ -29,10 +29,20 @@ ALLOWED = {
     "U": ({"03"}, "the last hat of the triangle wave"),
     r"\Lambda": ({"04"}, "the constant of the second-order theorem of chapter 4"),
     # chapters 1-3 keep c free (a bias is beta_j, ch. 1 scales by 2) and write p, not P, for the number of parameters
-    "c": ({"04", "05", "06", "07", "08", "09"}, "the constant 4nY/lambda_n(K) of chapter 6, never a bias"),
+    "c": ({"06", "07"}, "the constant 4nY/lambda_n(K) of chapter 6, never a bias"),
+    # the book-wide pass: each of these had a second meaning in another chapter (a margin mu in chapter 2,
+    # Gronwall constants gamma_0, gamma_1 in chapter 4, the movement gamma in chapter 6, C for matrices in chapter 6)
+    r"\mu": ({"06", "07"}, "the Mercer eigenvalues mu_l, mu_(i)"),
+    r"\gamma": ({"07"}, "the strength of the path-norm penalty"),
+    "C": ({"01"}, "the Polyak-Lojasiewicz constant"),
+    r"\Gamma": ({"03", "04", "06"}, "Gamma(theta), Gamma_0 (chapters 3-4); the Gamma function of a number (chapter 6)"),
+    r"\mathcal{U}": ({"06", "07"}, "the uniform law on the sphere"),
     "P": ({"02", "04", "05", "06", "07", "08", "09"}, "a polynomial (chapter 2), never the number of parameters p"),
 }
-# k as a function, k(x, x') or k_m(x, x'), is the kernel; k after eta counts gradient-descent steps
+# k as a function, k(x, x') or k_m(x, x'), is the kernel; k after eta counts gradient-descent steps. Any
+# other k (a subscript, a count) is a step count where steps are counted and the kernel where it is the
+# kernel; a chapter that has neither has no k (chapter 2 counts halfspaces with r, chapters 3-4 write the
+# degree of a parity |S|, chapter 5 indexes its targets by s)
 KERNEL_K = {"06", "07"}
 STEP_K = {"01", "04", "08", "09"}
 # what the notation page must list, as it is written there
@@ -101,11 +111,16 @@ def uses(text: str) -> list[tuple[str, str, str]]:
                 rest = tok[i + 3 : i + 4]
                 if not rest or rest == ["("]:
                     continue  # the function spaces L^2(D), L^1(D)
-            if t == "k" and before != "_":
-                if (after[:1] == ["("] and after[1:] and after[1] in ("x", "u", r"\cdot")) or after == ["_", "m"]:
+            if t == "k":
+                if before != "_" and ((after[:1] == ["("] and after[1:] and after[1] in ("x", "u", r"\cdot")) or after == ["_", "m"]):
                     found.append(("k(x,x')", "kernel", span))
                 elif before in (r"\eta", "0") or (before == "_" and tok[i - 2 : i - 1] == [r"\eta"]):
                     found.append(("k", "steps", span))
+                else:
+                    found.append(("k", "steps or kernel", span))
+                continue
+            if t == r"\pi" and after[:1] == ["_"]:
+                found.append((r"\pi_", "pi is the number", span))  # the uniform law on the sphere is U, not pi_0
                 continue
             if t == "L" and before == r"\sqrt":
                 found.append(("\\sqrt L", "square root", span))  # L is a Lipschitz constant, not its square
@@ -116,7 +131,7 @@ def uses(text: str) -> list[tuple[str, str, str]]:
 
 
 # the errata of a chapter speak its notation; two pages also name another chapter's symbol on purpose
-ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}, "02": {"c"}}  # "the notes' L is the book's omega"; chapter 8 on
+ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}, "02": {"c", "k"}, "04": {"C"}}  # "the notes' L is the book's omega"; chapter 8 on
 # chapter 6; chapter 2 quotes the notes' garbled c(x)
 
 
@@ -132,6 +147,10 @@ def clashes(pages: dict[str, str], extra: dict[str, set[str]] | None = None) -> 
                 ok = chapter in KERNEL_K
             elif kind == "steps":
                 ok = chapter in STEP_K
+            elif kind == "steps or kernel":
+                ok = chapter in STEP_K | KERNEL_K
+            elif kind == "pi is the number":
+                ok = False
             else:
                 ok = chapter in ALLOWED[token][0]
             if not ok:
@@ -183,7 +202,17 @@ def test_the_notation_page_lists_the_renamed_symbols():
         ("04", r"e^{\sqrt L\,t}", True),  # the old chapter-4 constant, a squared Lipschitz constant
         ("03", r"\|f\|_{\mathcal B}\le 26d^2", False),  # the Barron norm is \mathcal B, not B
         ("04", r"\|u\|\ \text{in}\ L^2", False),  # the space L^2
-        ("02", r"k=k(d)\ge d^{\rho},\ 8k(k+1),\ h_k(x)", False),  # a count k, not the kernel
+        ("02", r"k=k(d)\ge d^{\rho},\ 8k(k+1),\ h_k(x)", True),  # the old count of halfspaces
+        ("02", r"r=r(d)\ge d^{\rho},\ 8r(r+1),\ h_r(x)", False),
+        ("02", r"g=(u-r+\mu)/(2r)", True),  # the old margin mu
+        ("04", r"\phi(t)\le\gamma_0t+\gamma_1\int_0^t\phi", True),  # the old Gronwall constants
+        ("03", r"q_k\le2^d\bar q/\binom dk", True),  # the old degree k
+        ("04", r"D_S(t)\le\Gamma_0/\binom d{|S|},\ \theta_{k+1}", False),
+        ("05", r"a,b\in\mathbb R^k", True),
+        ("06", r"\nu_0=\frac{\Gamma(d/2)}{2\sqrt\pi\,\Gamma((d+1)/2)}", False),
+        ("06", r"b\sim\pi_0", True),
+        ("06", r"|\lambda_n(A)-\lambda_n(C)|", True),
+        ("06", r"\gamma_T=\max_{t\le T}\|\theta(t)-\theta_0\|", True),
         ("02", r"k(x,x')", True),  # the kernel outside chapters 6-7
         ("04", r"L^2(\mathcal D)", False),
         ("04", r"e^{Lt}\ \Lambda\ n_{\mathrm b}T", False),
@@ -204,3 +233,19 @@ def test_chapter_4_indexes_coordinates_by_j():
     ch4 = (ROOT / "book" / "04_gd_cannot_learn.md").read_text(encoding="utf-8")
     assert r"\theta_k}" not in ch4 and r"\partial\theta_k" not in ch4 and "D_k" not in ch4
     assert r"\mathbb R^P" not in ch4 and r"\theta_p}" not in ch4
+
+
+def test_gamma_of_parameters_and_the_gamma_function_are_told_apart_by_their_argument():
+    """Chapters 3-4 write Gamma(theta) and Gamma_0 (the gradient budget); chapter 6 writes Euler's Gamma
+    function of a number, Gamma(d/2): never one in the other's chapter."""
+    pages = _pages()
+    for chapter, budget in (("03", True), ("04", True), ("06", False)):
+        for span in math_spans(pages[chapter]):
+            tok = tokens(span)
+            for i, t in enumerate(tok):
+                if t != r"\Gamma":
+                    continue
+                after = tok[i + 1 : i + 3]
+                of_a_number = after[:1] in (["("], [r"\big"], [r"\Big"], [r"\left"]) and after[1:2] != [r"\theta"]
+                of_parameters = not of_a_number
+                assert of_parameters is budget, f"chapter {chapter}: {' '.join(span.split())[:90]}"
