@@ -114,14 +114,14 @@ def random_integer_halfspaces(
     """Draw ``r`` halfspaces with integer weights for :class:`HalfspaceIntersectionNet`.
 
     The weights :math:`w_{ij}` are uniform on :math:`\\{-w_{\\max},\\dots,w_{\\max}\\}` with
-    :math:`w_{\\max}` = ``weight_bound``; the offset :math:`b_i` is uniform on
+    :math:`w_{\\max}` = ``weight_bound``; the offset :math:`t_i` is uniform on
     :math:`\\{-h_i,\\dots,h_i\\}` with :math:`h_i=\\lceil\\|w_i\\|_1/4\\rceil`, so that each
     halfspace cuts the cube somewhere near its middle.
 
     With ``nonempty=True`` a point :math:`x_0` is also drawn uniformly from
     :math:`\\{-1,1\\}^d`, and every offset that would exclude it is lowered to
-    :math:`b_i=w_i^\\top x_0-1`, the largest offset whose halfspace
-    :math:`w_i^\\top x-b_i-\\tfrac12\\ge0` contains :math:`x_0`. The intersection then
+    :math:`t_i=w_i^\\top x_0-1`, the largest offset whose halfspace
+    :math:`w_i^\\top x-t_i-\\tfrac12\\ge0` contains :math:`x_0`. The intersection then
     contains :math:`x_0`, so it is never empty; the weights, and the offsets that already
     contain :math:`p`, are the same as with ``nonempty=False``.
 
@@ -139,7 +139,7 @@ def random_integer_halfspaces(
     Returns
     -------
     (torch.Tensor, torch.Tensor)
-        Integer weights of shape ``(r, d)`` and offsets of shape ``(r,)``.
+        Integer weights of shape ``(r, d)`` and offsets :math:`t_i` of shape ``(r,)``.
     """
     r = check_positive_int("r", r)
     d = check_positive_int("d", d)
@@ -159,7 +159,7 @@ def random_integer_halfspaces(
 def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """The target :math:`h_1(x)\\wedge\\dots\\wedge h_r(x)` as a label in :math:`\\{-1,1\\}`.
 
-    Halfspace :math:`i` holds when :math:`w_i^\\top x - b_i - 1/2 \\ge 0`.
+    Halfspace :math:`i` holds when :math:`w_i^\\top x - t_i - 1/2 \\ge 0`.
 
     Parameters
     ----------
@@ -186,7 +186,7 @@ def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) ->
 class HalfspaceIntersectionNet(nn.Module):
     """A two-layer ReLU network whose sign is an intersection of integer halfspaces.
 
-    With :math:`z_i(x) = w_i^\\top x - b_i - 1/2` and :math:`x\\in\\{-1,1\\}^d`, every
+    With :math:`z_i(x) = w_i^\\top x - t_i - 1/2` and :math:`x\\in\\{-1,1\\}^d`, every
     :math:`|z_i(x)|\\ge 1/2`, so :math:`\\sigma(a z_i) - \\sigma(a z_i - 1)` is exactly the
     step :math:`1(z_i(x)\\ge0)` when the slope :math:`a\\ge2`. The network is
 
@@ -204,7 +204,7 @@ class HalfspaceIntersectionNet(nn.Module):
     W : array_like of int
         Weights, shape ``(r, d)``.
     b : array_like of int
-        Offsets, shape ``(r,)``.
+        Offsets :math:`t_i`, shape ``(r,)``.
     slope : float
         The slope :math:`a>0` of the ReLU step (exact for :math:`a\\ge2`).
     margin : float
