@@ -62,7 +62,7 @@ def test_descent_lemma_at_every_step(eta_L):
 @pytest.mark.checks(
     "thm-nonconvex",
     "GD on the smooth non-convex $\\sum_i \\theta_i^2 + 3\\sin^2\\theta_i$ ($p = 1, 5$; $L = 8$, $\\inf R = 0$), "
-    "$\\eta L = 0.5$ to $1.9$, 3 seeds, 300 steps: $\\min_{j<k} |\\nabla R(\\theta_j)|$ $\\le \\sqrt{(R(\\theta_0) - "
+    "$\\eta L = 0.5$ to $1.9$, 3 seeds, 300 steps: $\\min_{r<k} |\\nabla R(\\theta_r)|$ $\\le \\sqrt{(R(\\theta_0) - "
     "\\inf R)/(\\zeta\\eta k)}$ at every $k$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
