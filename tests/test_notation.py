@@ -47,7 +47,8 @@ KERNEL_K = {"06", "07"}
 STEP_K = {"01", "04", "08", "09"}
 # what the notation page must list, as it is written there
 ON_NOTATION_PAGE = ["$L$", "$L^2(\\mathcal D)$", "$\\omega$", "$n_{\\mathrm b}$", "$B", "$M$", "$U$", "$Z_d$",
-                    "$k(x,x')$", "$K$", "$e$, $e_i$", "$e_1$", "$p$", "$\\beta_j$"]
+                    "$k(x,x')$", "$K$", "$e$, $e_i$", "$e_1$", "$p$", "$\\beta_j$", "$\\chi_S$", "$\\mathcal U$", "$x^{(i)}$",
+                    "$\\gamma$", "$\\mu_\\ell$", "$C$", "$\\Gamma(\\theta)$"]
 
 _FONT = r"\\(?:mathcal|mathbb|mathrm|mathbf|mathsf|mathfrak|operatorname|boldsymbol|bm|rm)"
 _SKIP = r"\\(?:text|textrm|textit|mbox|label|tag|ref)\s*\{[^{}]*\}"
