@@ -69,10 +69,10 @@ def test_ntk_relative_error_slope(ntk_result):
 @pytest.mark.checks(
     "prop-ntk-rate-two-layer",
     "orthogonal unit $x, x' \\in \\mathbb{R}^5$, 200 seeds, $m = 16, 128$: error unbiased (4 s.e.) and $m\\, "
-    "\\mathbb{E}|\\mathrm{err}|^2 = v = 1 - 1/\\pi^2$ within 25 %",
+    "\\mathbb{E}|\\mathrm{err}|^2 = V = 1 - 1/\\pi^2$ within 25 %",
 )
 def test_two_layer_ntk_rate_constant():
-    """Proposition prop-ntk-rate-two-layer: m * E|err|^2 = v, for orthogonal inputs v = 1 - 1/pi^2."""
+    """Proposition prop-ntk-rate-two-layer: m * E|err|^2 = V, for orthogonal inputs V = 1 - 1/pi^2."""
     x = torch.eye(2, 5, dtype=torch.float64)
     target = float(analytic_ntk(x, depth=2)[0, 1])
     for m in (16, 128):
@@ -303,7 +303,7 @@ def test_test_risk(mf_result):
 @pytest.mark.checks(
     "prop-neuron-speed",
     "GD ($n = 30$, $d = 5$, $m = 40$, 200 steps, $\\eta_0 = 0.01$), NTK and mean-field scalings: every neuron's "
-    "$|\\theta_j(t) - \\theta_j(0)|$ $\\le |\\theta_j(0)| (e^{m^{\\beta-1}\\sqrt{2R_0}\\, t} - 1)$, the largest ratio "
+    "$|w_j(t) - w_j(0)|$ $\\le |w_j(0)| (e^{m^{\\beta-1}\\sqrt{2R_0}\\, t} - 1)$, the largest ratio "
     "above 0.1 (the bound is not vacuous; it is about 0.2)",
 )
 def test_neuron_speed_bound():
@@ -329,11 +329,11 @@ def test_neuron_speed_bound():
 
 @pytest.mark.checks(
     "prop-mean-field-particles",
-    "$m \\nabla_{\\theta_j} R = \\nabla \\Psi(\\theta_j; \\rho^m)$ for every neuron, by autograd vs the formula ($n "
+    "$m \\nabla_{w_j} R = \\nabla \\Psi(w_j; \\rho^m)$ for every neuron, by autograd vs the formula ($n "
     "= 15$, $d = 4$, $m = 12$): allclose",
 )
 def test_mean_field_particle_identity():
-    """Proposition prop-mean-field-particles: m grad_j R = grad Psi(theta_j; rho^m)."""
+    """Proposition prop-mean-field-particles: m grad_j R = grad Psi(w_j; rho^m)."""
     data = single_neuron_data(15, 4, seed=0)
     m = 12
     net = scaled_two_layer(4, m, scaling="mean_field", symmetric=False, seed=2)

@@ -594,7 +594,7 @@ def test_linearised_flow_limit_is_kernel_interpolation(seed):
 # ------------------------------------------------------------------------ chapter 9
 def _mean_field_particles(x, y, m, rng, eta0=0.1, steps=100):
     """GD with learning rate eta0 * m on the mean-field net (1/m) sum_j a_j tanh(b_j . x), neurons drawn
-    independently from rho_0 = N(0, I_{1+d}); that is, every particle steps by -eta0 grad Psi(theta_j; rho^m).
+    independently from rho_0 = N(0, I_{1+d}); that is, every particle steps by -eta0 grad Psi(w_j; rho^m).
     Returns the risk at every step and, at every step, two integrals against the empirical measure:
     int a b_1 d rho^m and int a^2 d rho^m."""
     n, d = x.shape
@@ -607,7 +607,7 @@ def _mean_field_particles(x, y, m, rng, eta0=0.1, steps=100):
         moments.append([np.mean(a * b[:, 0]), np.mean(a**2)])
         if k == steps:
             break
-        grad_a = h.T @ e / n  # grad_a Psi(theta_j; rho^m) = m dR/da_j
+        grad_a = h.T @ e / n  # grad_a Psi(w_j; rho^m) = m dR/da_j
         grad_b = ((e[:, None] * (1 - h**2)) * a[None, :]).T @ x / n
         a, b = a - eta0 * grad_a, b - eta0 * grad_b
     return np.array(risk), np.array(moments)

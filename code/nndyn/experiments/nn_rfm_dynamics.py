@@ -74,12 +74,12 @@ class Result:
     Attributes
     ----------
     slice_angle : numpy.ndarray
-        Angle :math:`s\\in[-\\pi,\\pi]` of the slice's points
-        :math:`x(s)=\\cos(s)\\,e_1+\\sin(s)\\,u` (:meth:`slice_points`).
+        Angle :math:`\\varphi\\in[-\\pi,\\pi]` of the slice's points
+        :math:`x(\\varphi)=\\cos(\\varphi)\\,e_1+\\sin(\\varphi)\\,u` (:meth:`slice_points`).
     slice_direction : numpy.ndarray
         The unit vector :math:`u\\perp e_1` of the slice, drawn from the stream ``"slice"``.
     slice_target : numpy.ndarray
-        The target :math:`\\mathrm{ReLU}(\\cos s)` on the slice.
+        The target :math:`\\mathrm{ReLU}(\\cos\\varphi)` on the slice.
     """
 
     config: Config
@@ -107,7 +107,7 @@ class Result:
         }
 
     def slice_points(self) -> torch.Tensor:
-        """The points :math:`x(s)=\\cos(s)\\,e_1+\\sin(s)\\,u` of the slice, one per row (float64)."""
+        """The points :math:`x(\\varphi)=\\cos(\\varphi)\\,e_1+\\sin(\\varphi)\\,u` of the slice, one per row (float64)."""
         return slice_points(self.slice_angle, self.slice_direction)
 
     def slice_gap(self) -> np.ndarray:
@@ -128,7 +128,7 @@ def slice_direction(d: int, seed: int) -> np.ndarray:
 
 
 def slice_points(angle: np.ndarray, direction: np.ndarray) -> torch.Tensor:
-    """The points :math:`\\cos(s)\\,e_1+\\sin(s)\\,u` of the great circle through :math:`e_1` and ``direction``."""
+    """The points :math:`\\cos(\\varphi)\\,e_1+\\sin(\\varphi)\\,u` of the great circle through :math:`e_1` and ``direction``."""
     e1 = np.zeros_like(direction)
     e1[0] = 1.0
     return torch.from_numpy(np.cos(angle)[:, None] * e1 + np.sin(angle)[:, None] * direction)
@@ -211,7 +211,7 @@ def plot_slice(result: Result):
             if w == 0:
                 a.set_ylabel(f"output at\n$mt/n={kt[k]:.4g}$")
             if i == len(rows) - 1:
-                a.set_xlabel("angle $s$ (degrees)")
+                a.set_xlabel(r"angle $\varphi$ (degrees)")
     ax[0, 0].set_xticks([-180, -90, 0, 90, 180])
     ax[0, 0].set_ylim(*_slice_range(result))
     fig.legend(*ax[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=LEGEND_SIZE)
@@ -240,16 +240,16 @@ def interactive(result: Result):
         data.append({"type": "scatter", "mode": "lines", "x": degrees, "y": result.network["slice"][0, :, w], **xy,
                      "name": "network", "legendgroup": "network", "showlegend": first,
                      "line": {"color": OKABE_ITO[0], "width": 4.5},
-                     "hovertemplate": f"m = {m}<br>s = %{{x:.0f}}°<br>network %{{y:.3f}}<extra></extra>"})
+                     "hovertemplate": f"m = {m}<br>φ = %{{x:.0f}}°<br>network %{{y:.3f}}<extra></extra>"})
         data.append({"type": "scatter", "mode": "lines", "x": degrees, "y": result.features["slice"][0, :, w], **xy,
                      "name": "random features", "legendgroup": "features", "showlegend": first,
                      "line": {"color": OKABE_ITO[1], "width": 1.8},
-                     "hovertemplate": f"m = {m}<br>s = %{{x:.0f}}°<br>random features %{{y:.3f}}<extra></extra>"})
+                     "hovertemplate": f"m = {m}<br>φ = %{{x:.0f}}°<br>random features %{{y:.3f}}<extra></extra>"})
         # bottom centre, below the bump: the label stays off the curves and the target peak
         data.append({"type": "scatter", "mode": "text", "x": [0], "y": [low], **xy, "text": [f"gap {number(gap[0, w], 2)}"],
                      "textposition": "top center", "showlegend": False, "hoverinfo": "skip",
                      "textfont": {"size": 13, "color": "#222"}})
-        layout[f"xaxis{axis}"] = {"title": {"text": "angle s (degrees)", "standoff": 6}, "range": [-185, 185],
+        layout[f"xaxis{axis}"] = {"title": {"text": "angle φ (degrees)", "standoff": 6}, "range": [-185, 185],
                                   "tickvals": [-180, -90, 0, 90, 180], "zeroline": False}
         layout[f"yaxis{axis}"] = {"range": [low, high], "zeroline": False, "showticklabels": first}
         titles.append({"text": f"m = {m}", "xref": f"x{axis} domain", "yref": f"y{axis} domain", "x": 0.5, "y": 1.0,
@@ -277,7 +277,7 @@ def interactive(result: Result):
     for w in range(len(c.widths)):
         axis = "" if w == 0 else str(w + 1)
         narrow[f"yaxis{axis}"] = {"range": [low, high], "zeroline": False, "showticklabels": True}
-    alt = (f"{len(c.widths)} panels, one per width m = {', '.join(map(str, c.widths))}, each with the target ReLU(cos s) on a great "
+    alt = (f"{len(c.widths)} panels, one per width m = {', '.join(map(str, c.widths))}, each with the target ReLU(cos φ) on a great "
            "circle of the sphere, the network and its random feature model, with a slider over training time (without "
            f"JavaScript: a grid of {len(c.widths)} widths by {len(fallback_records(len(result.network.step)))} training times). At m = "
            f"{c.widths[0]} the network bends towards the target and its random feature model stays far below it; at m = "
