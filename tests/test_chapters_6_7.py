@@ -206,7 +206,7 @@ def test_braun_inequality_of_the_notes_fails_as_the_errata_say(scans):
     every draw at n = 50, 200, 400 and holds in most draws at n = 100, just past a block end."""
     r3, r5 = scans[3].ratio(), scans[5].ratio()
     assert np.all(r3 < 0.5)                                  # "fails in every one of 12 draws at each n"
-    assert 80 <= 1 / np.median(r3[:, -1]) <= 100             # "about n mu_n / 90 at n = 400"
+    assert 80 <= 1 / np.median(r3[:, -1]) <= 100             # "about n mu_(n) / 90 at n = 400"
     holds5 = (r5 > 0.5).sum(axis=0)
     assert list(holds5[[0, 2, 3]]) == [0, 0, 0]              # "fails in every draw at n = 50, 200, 400"
     assert holds5[1] > SCAN_DRAWS / 2                        # "holds in most draws at n = 100"

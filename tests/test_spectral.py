@@ -71,7 +71,7 @@ def test_closed_form_matches_an_independent_high_precision_integral(key):
 
 def test_closed_form_signs_and_low_degrees():
     nu = spectral.relu_feature_coefficients(5, range(9))
-    assert nu[1] == pytest.approx(1 / 10) and nu[0] == pytest.approx(0.1875)  # E[t_+] in d = 5
+    assert nu[1] == pytest.approx(1 / 10) and nu[0] == pytest.approx(0.1875)  # E[sigma(z)] in d = 5
     assert np.all(nu[3::2] == 0)
     assert list(np.sign(nu[2::2])) == [1, -1, 1, -1]
 

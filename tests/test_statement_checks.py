@@ -417,7 +417,7 @@ def test_gram_matrix_at_the_lemmas_width(seed):
 @pytest.mark.checks(
     "lem-kr-error-dynamics",
     "GD with $\\eta = 10^{-4}$ (10 steps) on a two-layer net ($n = 6$, $d = 4$, $m = 20$, both layers active), 3 "
-    "seeds: $de/dt = -Ge/n$ and $dR/dt = -e^\\top G e/n^2$ to $10^{-2}$, and $\\le -2\\lambda_n(G) R/n$",
+    "seeds: $\\mathrm de/\\mathrm dt = -Ge/n$ and $\\mathrm dR/\\mathrm dt = -e^\\top G e/n^2$ to $10^{-2}$, and $\\le -2\\lambda_n(G) R/n$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_error_dynamics_along_a_small_step_run(seed):

@@ -6,7 +6,7 @@ arguments, :math:`k(x,x')=\\kappa(\\cos\\varphi)`. Its integral operator on
 
 .. math::
 
-   (Tg)(x)=\\int k(x,x')\\,g(x')\\,d\\mathcal U(x'),
+   (Th)(x)=\\int k(x,x')\\,h(x')\\,\\mathrm d\\mathcal U(x'),
 
 is diagonal in the spherical harmonics: every harmonic of degree :math:`\\ell` is an
 eigenfunction with the same eigenvalue (Funk-Hecke)
@@ -14,7 +14,7 @@ eigenfunction with the same eigenvalue (Funk-Hecke)
 .. math::
 
    \\mu_\\ell=\\frac1{Z_d}\\int_0^\\pi
-   \\kappa(\\cos\\varphi)\\,P_\\ell^{(d)}(\\cos\\varphi)\\,\\sin^{d-2}\\varphi\\,d\\varphi ,
+   \\kappa(\\cos\\varphi)\\,P_\\ell^{(d)}(\\cos\\varphi)\\,\\sin^{d-2}\\varphi\\,\\mathrm d\\varphi ,
 
 where :math:`P_\\ell^{(d)}` is the Legendre (Gegenbauer) polynomial of degree :math:`\\ell`
 in dimension :math:`d`, normalised by :math:`P_\\ell^{(d)}(1)=1`, and
@@ -26,7 +26,7 @@ of degree :math:`\\ell` (:func:`harmonic_dimension`).
 For a general profile (:func:`zonal_kernel_eigenvalues`) the integral is computed in the
 angle :math:`\\varphi` with Gauss-Legendre quadrature, which integrates profiles that are
 smooth in :math:`\\varphi` (such as :func:`relu_profile`, whose profile has a
-:math:`(1-t)^{3/2}` singularity in :math:`t=\\cos\\varphi`) up to rounding error. That
+:math:`(1-z)^{3/2}` singularity in :math:`z=\\cos\\varphi`) up to rounding error. That
 error is *absolute*: it is a small multiple of the machine precision times
 :math:`\\kappa(1)` (at most :math:`4.1\\times10^{-14}\\,\\kappa(1)` for the ReLU kernel over
 :math:`3\\le d\\le50`, :math:`\\ell\\le200`), so the *relative* accuracy of a small
@@ -284,7 +284,7 @@ def relu_kernel_eigenvalues(d: int, degrees) -> np.ndarray:
     .. math::
 
        \\mu_\\ell=\\Big(\\frac{\\Gamma(d/2)\\,\\Gamma((\\ell-1)/2)}{4\\pi\\,\\Gamma((\\ell+d+1)/2)}\\Big)^2
-       \\sim\\frac{2^{d-2}\\Gamma(d/2)^2}{\\pi^2}\\,\\ell^{-(d+2)}\\qquad(\\ell\\to\\infty).
+       \\simeq\\frac{2^{d-2}\\Gamma(d/2)^2}{\\pi^2}\\,\\ell^{-(d+2)}\\qquad(\\ell\\to\\infty).
 
     Exact up to rounding (a few units in the last place) in every dimension and degree,
     unlike the quadrature of :func:`zonal_kernel_eigenvalues`, whose error is absolute

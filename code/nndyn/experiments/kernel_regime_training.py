@@ -1,6 +1,6 @@
 """Chapter 6: gradient descent in the kernel regime at several widths (the notes' Theorem 10).
 
-Networks with the notes' initialisation fit the single neuron :math:`\\mathrm{ReLU}(x_1)`
+Networks with the notes' initialisation fit the single neuron :math:`\\mathrm{ReLU}(x^{(1)})`
 on :math:`\\mathbb S^{d-1}` by gradient descent with learning rate ``lr_scale / m``, so
 that the kernel time :math:`mt/n` covered by ``steps`` steps is the same at every width.
 """

@@ -79,9 +79,9 @@ def lemma11_width(n: int, lam: float, delta: float) -> float:
 def chernoff_width(n: int, lam: float, delta: float) -> float:
     """Width after which the matrix Chernoff bound gives :math:`\\lambda_n(\\hat K)\\ge\\lambda/2` with probability :math:`1-\\delta`.
 
-    :math:`\\hat K=\\sum_jX_j` with :math:`X_j=z_jz_j^\\top/m`,
-    :math:`z_j=(\\sigma(b_j^\\top x_i))_i`, independent positive semi-definite summands
-    with :math:`\\lambda_{\\max}(X_j)=\\|z_j\\|^2/m\\le n/m` (unit inputs) and
+    :math:`\\hat K=\\sum_jX_j` with :math:`X_j=\\phi_j\\phi_j^\\top/m`,
+    :math:`\\phi_j=(\\sigma(b_j^\\top x_i))_i`, independent positive semi-definite summands
+    with :math:`\\lambda_{\\max}(X_j)=\\|\\phi_j\\|^2/m\\le n/m` (unit inputs) and
     :math:`\\mathbb E\\hat K=K`. Tropp's matrix Chernoff bound with :math:`\\varepsilon=1/2` gives
     :math:`\\mathbb P(\\lambda_n(\\hat K)\\le\\lambda/2)\\le n\\,e^{-(1-\\log2)\\lambda m/(2n)}`,
     at most :math:`\\delta` once :math:`m\\ge 2n\\log(n/\\delta)/((1-\\log 2)\\lambda)`.
@@ -92,7 +92,7 @@ def chernoff_width(n: int, lam: float, delta: float) -> float:
 
 
 def kernel_time_constant(n: int, lam: float, label_rms: float) -> float:
-    """The constant :math:`c=4nY/\\lambda`: :math:`\\int_0^\\infty\\sqrt{2\\hat{\\mathcal R}_n(\\theta(s))}\\,ds\\le c/m`."""
+    """The constant :math:`c=4nY/\\lambda`: :math:`\\int_0^\\infty\\sqrt{2\\hat{\\mathcal R}_n(\\theta(t'))}\\,\\mathrm dt'\\le c/m`."""
     n = check_positive_int("n", n)
     return 4 * n * check_nonnegative("label_rms", label_rms) / check_positive("lam", lam)
 
