@@ -20,7 +20,7 @@ CHAPTERS = sorted((ROOT / "book").glob("0*.md"))
 
 # token -> (chapters where it may appear, its one meaning as on the notation page)
 ALLOWED = {
-    "L": ({"01", "04", "06", "08"}, "a Lipschitz constant: the smoothness of chapter 1, in mean square in chapter 4"),
+    "L": ({"01", "04", "08"}, "a Lipschitz constant: the smoothness of chapter 1, in mean square in chapter 4"),
     r"\omega": ({"05"}, "the frequency of the sine neuron"),
     "B": ({"06", "07", "08", "09"}, "the first-layer matrix, theta = (a, B)"),
     r"\mathrm{b}": ({"03", "04", "05"}, "the b of the batch size n_b"),
