@@ -141,8 +141,8 @@ def test_parity_path_norm_grows_quadratically(parity):
 
 @pytest.mark.checks(
     "lem-cosine-family",
-    "(i): $|S_d|$ counted by enumeration equals $\\binom{2d}{d}$ and is $\\ge 4^d/(2\\sqrt{d}) \\ge 2^d/\\sqrt{d}$, "
-    "$d = 1, \\dots, 30$",
+    "(i): $|\\mathcal{C}_d|$ counted by enumeration equals $\\binom{2d}{d}$ and is $\\ge 4^d/(2\\sqrt{d}) \\ge "
+    "2^d/\\sqrt{d}$, $d = 1, \\dots, 30$",
     shown_in=("fig-cosine-family", "ch3-cos-enum-mismatch"),
 )
 def test_cosine_family_size(cosines):

@@ -349,14 +349,14 @@ def test_sgd_on_a_permuted_parity_is_the_permuted_run(seed):
 
 @pytest.mark.checks(
     "lem-cosine-family",
-    "(iii): the proof's neurons, $\\cos z = 1 - \\int_0^\\Omega \\cos(s)\\,\\sigma(z-s)\\,ds$ (trapezoid, $2 \\times "
-    "10^5$ nodes) at 20 random $u$, 4 $w$ per $d$, $d = 1, \\dots, 4$, 3 seeds, within $10^{-6}$; their cost $\\le 1 "
-    "+ 6\\pi^2 d^2$",
+    "(iii): the proof's neurons, $\\cos z = 1 - \\int_0^\\Omega \\cos\\phi\\,\\sigma(z-\\phi)\\,\\mathrm{d}\\phi$ "
+    "(trapezoid, $2 \\times 10^5$ nodes) at 20 random $\\tilde x$, 4 $w$ per $d$, $d = 1, \\dots, 4$, 3 seeds, "
+    "within $10^{-6}$; their cost $\\le 1 + 6\\pi^2 d^2$",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_cosine_barron_representation_and_its_cost(seed):
-    """Part (iii) of lem-cosine-family: the representation of cos(2 pi w.u) as one constant neuron
-    plus a continuum of ReLU neurons sigma(2 pi w.u - s), s in [0, Omega], holds, and its cost
+    """Part (iii) of lem-cosine-family: the representation of cos(2 pi w.x~) as one constant neuron
+    plus a continuum of ReLU neurons sigma(2 pi w.x~ - phi), phi in [0, Omega], holds, and its cost
     (the sum of |output weight| (|input weights|_1 + |bias|), which bounds the Barron norm)
     is at most 1 + 6 pi^2 d^2."""
     from nndyn.orthonormal import cosine_frequencies

@@ -53,11 +53,11 @@ def hat(z: torch.Tensor) -> torch.Tensor:
 
 
 def triangle_wave(z: torch.Tensor, levels: int) -> torch.Tensor:
-    """The triangle wave :math:`\\sum_{i=0}^{U} (-1)^i\\,\\mathrm{hat}(z-i)`.
+    """The triangle wave :math:`\\sum_{u=0}^{U} (-1)^u\\,\\mathrm{hat}(z-u)`.
 
     On :math:`[-1/2, U+1/2]` it is the piecewise-linear function through
-    :math:`(i, (-1)^i)` and the zeros at half-integers; in particular it equals
-    :math:`(-1)^s` at every integer :math:`s\\in\\{0,\\dots,U\\}`.
+    :math:`(u, (-1)^u)` and the zeros at half-integers; in particular it equals
+    :math:`(-1)^z` at every integer :math:`z\\in\\{0,\\dots,U\\}`.
 
     Parameters
     ----------
@@ -287,12 +287,12 @@ class HalfspaceIntersectionNet(nn.Module):
 class ParityNet(nn.Module):
     """A two-layer ReLU network equal to :math:`(-1)^{v^\\top x}` on :math:`\\{0,1\\}^d`.
 
-    Since :math:`s=v^\\top x\\in\\{0,\\dots,|v|\\}`, the triangle wave gives
+    Since :math:`z=v^\\top x\\in\\{0,\\dots,|v|\\}`, the triangle wave gives
 
     .. math::
 
-        (-1)^{v^\\top x} = \\sum_{i=0}^{U}(-1)^i\\big[&\\sigma(2v^\\top x-2i+1) \\\\
-            &- 2\\sigma(2v^\\top x-2i) + \\sigma(2v^\\top x-2i-1)\\big]
+        (-1)^{v^\\top x} = \\sum_{u=0}^{U}(-1)^u\\big[&\\sigma(2v^\\top x-2u+1) \\\\
+            &- 2\\sigma(2v^\\top x-2u) + \\sigma(2v^\\top x-2u-1)\\big]
 
     for any number of levels :math:`U\\ge|v|`; the notes take :math:`U=d`. The network has
     :math:`3(U+1)` neurons, all with first-layer weight :math:`2v`.

@@ -3,7 +3,7 @@
 * the parity class :math:`f_v(x)=(-1)^{v^\\top x}` on :math:`\\{0,1\\}^d`: its table, its
   Gram matrix under a product Bernoulli law, and the fast Walsh-Hadamard transform that
   computes all inner products :math:`\\langle f_v, u\\rangle` at once;
-* the cosine family :math:`S_d=\\{\\cos(w^\\top x): w\\in\\mathbb N^d, \\sum_i w_i\\le d\\}` on
+* the cosine family :math:`\\mathcal C_d=\\{\\cos(w^\\top x): w\\in\\mathbb N^d, \\sum_i w_i\\le d\\}` on
   :math:`[0,2\\pi]^d`: its frequencies, its size and its Gram matrix (exact quadrature or
   Monte Carlo);
 * the exact variance over the parity class of the population gradient of any model
@@ -114,7 +114,7 @@ def parity_gram(d: int, *, p: float = 0.5, dtype: torch.dtype = DEFAULT_DTYPE) -
 
 
 def cosine_family_size(d: int) -> int:
-    """:math:`|S_d|=\\#\\{w\\in\\mathbb N^d:\\sum_i w_i\\le d\\}=\\binom{2d}{d}` (stars and bars)."""
+    """:math:`|\\mathcal C_d|=\\#\\{w\\in\\mathbb N^d:\\sum_i w_i\\le d\\}=\\binom{2d}{d}` (stars and bars)."""
     d = check_positive_int("d", d)
     return math.comb(2 * d, d)
 
@@ -185,7 +185,7 @@ def cosine_features(x: torch.Tensor, frequencies: torch.Tensor, *, normalize: bo
 
 
 def cosine_gram_exact(d: int, *, dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Tensor:
-    """Gram matrix of the normalised family :math:`S_d` by exact quadrature.
+    """Gram matrix of the normalised family :math:`\\mathcal C_d` by exact quadrature.
 
     The products :math:`\\cos(w^\\top x)\\cos(w'^\\top x)` are trigonometric polynomials of
     degree at most :math:`2d` in each coordinate, so the mean over the tensor grid with
@@ -207,7 +207,7 @@ def cosine_gram_exact(d: int, *, dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Te
 def cosine_gram_monte_carlo(
     d: int, n: int, *, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE
 ) -> torch.Tensor:
-    """Monte-Carlo estimate of the Gram matrix of the normalised family :math:`S_d`.
+    """Monte-Carlo estimate of the Gram matrix of the normalised family :math:`\\mathcal C_d`.
 
     Parameters
     ----------

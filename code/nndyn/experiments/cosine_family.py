@@ -1,6 +1,6 @@
-"""Chapter 3: the cosine family :math:`S_d` on :math:`[0,2\\pi]^d`, its size and orthonormality.
+"""Chapter 3: the cosine family :math:`\\mathcal C_d` on :math:`[0,2\\pi]^d`, its size and orthonormality.
 
-The size :math:`|S_d|=\\binom{2d}{d}` is counted by enumeration (small :math:`d`) and by
+The size :math:`|\\mathcal C_d|=\\binom{2d}{d}` is counted by enumeration (small :math:`d`) and by
 formula, next to the notes' lower bound :math:`2^d/\\sqrt d`. The Gram matrix of the
 normalised family is computed by exact quadrature on a tensor grid, and estimated by Monte
 Carlo for growing sample sizes, whose error shrinks like :math:`n^{-1/2}`.
@@ -31,7 +31,7 @@ class Config(ExperimentConfig):
     Attributes
     ----------
     max_count_dim : int
-        :math:`|S_d|` is given for :math:`d=1,\\dots,` ``max_count_dim``.
+        :math:`|\\mathcal C_d|` is given for :math:`d=1,\\dots,` ``max_count_dim``.
     max_enumerate_dim : int
         Up to this dimension (at most 10) the frequencies are also enumerated one by one.
     max_exact_dim : int
@@ -75,7 +75,7 @@ class Result:
     Attributes
     ----------
     count_dims, sizes : numpy.ndarray
-        :math:`d` and :math:`|S_d|=\\binom{2d}{d}` (as floats).
+        :math:`d` and :math:`|\\mathcal C_d|=\\binom{2d}{d}` (as floats).
     enumerated : numpy.ndarray
         Number of frequencies found by enumeration, for :math:`d\\le` ``max_enumerate_dim``.
     exact_dims, exact_error : numpy.ndarray
@@ -110,7 +110,7 @@ class Result:
 
 
 def run(config: Config) -> Result:
-    """Count :math:`S_d` and compute its Gram matrices."""
+    """Count :math:`\\mathcal C_d` and compute its Gram matrices."""
     count_dims = np.arange(1, config.max_count_dim + 1)
     sizes = np.array([float(cosine_family_size(int(d))) for d in count_dims])
     enumerated = np.array([cosine_frequencies(d).shape[0] for d in range(1, config.max_enumerate_dim + 1)])
@@ -136,12 +136,12 @@ def run(config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Left: :math:`|S_d|` against the notes' bound. Right: Monte-Carlo Gram error against :math:`n`."""
+    """Left: :math:`|\\mathcal C_d|` against the notes' bound. Right: Monte-Carlo Gram error against :math:`n`."""
     fig, (ax1, ax2) = figure(2, width=7.5, height=4.0)
     below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": LEGEND_SIZE}
     d = result.count_dims
     ax1.semilogy(d, result.sizes, "o", color=OKABE_ITO[0], ms=6, mfc="none", mew=1.2, zorder=2,
-                 label=r"$|S_d|=\binom{2d}{d}$")
+                 label=r"$|\mathcal{C}_d|=\binom{2d}{d}$")
     ax1.semilogy(d, result.asymptotic, color=OKABE_ITO[2], lw=1.6, zorder=3, label=r"$4^d/\sqrt{\pi d}$")
     ax1.semilogy(d, result.notes_lower_bound, **BOUND_STYLE, label=r"lower bound $2^d/\sqrt{d}$")
     ax1.set(xlabel="dimension $d$", ylabel="number of functions", title="Size of the cosine family")

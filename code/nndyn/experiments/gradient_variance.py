@@ -26,7 +26,7 @@ CHAPTER = 3
 
 
 def tanh_network(d: int, width: int, *, seed: int = 0, dtype: torch.dtype = torch.float64) -> nn.Module:
-    """A two-layer tanh network :math:`h(x)=a^\\top\\tanh(Wx+c)+e` with PyTorch's default random init.
+    """A two-layer tanh network :math:`h(x)=\\sum_ja_j\\tanh(w_j^\\top x+\\beta_j)+a_0` with PyTorch's default init.
 
     Parameters
     ----------

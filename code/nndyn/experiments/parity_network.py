@@ -168,10 +168,10 @@ def plot(result: Result):
 
     L = result.config.wave_levels
     s = torch.linspace(-0.75, L + 0.75, 801, dtype=torch.float64)
-    ax2.plot(s, triangle_wave(s, L), color=OKABE_ITO[0], label=f"triangle wave,\nhats $i=0,\\dots,{L}$")
+    ax2.plot(s, triangle_wave(s, L), color=OKABE_ITO[0], label=f"triangle wave,\nhats $u=0,\\dots,{L}$")
     ints = np.arange(L + 1)
-    ax2.plot(ints, (-1.0) ** ints, "o", color=OKABE_ITO[1], ms=6, label="$(-1)^s$, $s=v^\\top x$")
-    ax2.set(xlabel="$s$", title="Triangle wave from hats", ylim=(-1.5, 1.5))
+    ax2.plot(ints, (-1.0) ** ints, "o", color=OKABE_ITO[1], ms=6, label="$(-1)^z$, $z=v^\\top x$")
+    ax2.set(xlabel="$z$", title="Triangle wave from hats", ylim=(-1.5, 1.5))
     ax2.legend(**below)
 
     d = result.path_dims
