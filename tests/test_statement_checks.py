@@ -312,7 +312,7 @@ def _accuracy(params, x, y):
 
 @pytest.mark.checks(
     "prop-equivariance",
-    "online SGD ($d = 6$, $m = 16$, batch 32, 60 steps) on $\\chi_S$ and on $\\chi_{\\pi(S)}$ from the permuted init "
+    "online SGD ($d = 6$, $m = 16$, batch 32, 60 steps) on $\\chi_S$ and on $\\chi_{\\Pi(S)}$ from the permuted init "
     "and examples, 3 seeds: weights permuted ($10^{-12}$), exact test accuracies equal at every step",
 )
 @pytest.mark.parametrize("seed", SEEDS)
