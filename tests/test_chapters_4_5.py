@@ -201,6 +201,10 @@ def test_chapter_4_captions_state_no_fact_typed_from_one_run():
     assert "stays at chance" not in sgd_caption
     rs_caption = _caption("fig-parity-random-subsets")
     assert "beyond which no run" not in rs_caption and "crosses" not in rs_caption
+    # issue 24: which reference lines the left panel draws depends on the preset, so the caption
+    # glues it from the function the plot asks (tests/test_parity_random_subsets.py checks the plot)
+    assert "{glue:text}`ch4-rs-ref-2d`" in rs_caption and "{glue:text}`ch4-rs-ref-binom`" in rs_caption
+    assert "random_subsets.reference_lines(rs)" in CHAPTER4.read_text()
     gd_caption = _caption("fig-parity-population-gd")
     assert "divided by $\\Gamma_0$, against $d$" in gd_caption  # the left panel plots the distance over Gamma_0
     text = CHAPTER4.read_text()
@@ -583,6 +587,9 @@ def test_gd_success_fraction_falls_with_L():
         frac = res.fractions(which)
         assert np.all(np.diff(frac) < 0)
         assert frac[0] > 0.5 and frac[-1] < 0.1
+    # chapter 5 glues the fall between the two largest omega against omega^-2; the dashed line is
+    # drawn through the population point at the largest omega, so that point must be positive
+    assert res.fractions("population")[-1] > 0
     with pytest.raises(ValueError):
         res.fractions("other")
     # where the failing starts go, on the population risk: at the largest L most are not moved

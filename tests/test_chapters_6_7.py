@@ -223,6 +223,13 @@ def test_smallest_eigenvalue_slope_varies_between_draws(scans):
     assert np.ptp(slopes) > 0.5                              # draws differ: a single slope would mislead
     # the closest-pair bound holds in every draw
     assert np.all(scans[3].lam <= scans[3].pair + 1e-12)
+    # issue 24, chapter 6: the bound is far from tight (its median at least 10 times the median
+    # lambda_n(K) at the largest n) and falls more slowly, so it does not explain the decay
+    from nndyn.widths import fitted_slope
+
+    pair = np.median(scans[3].pair, axis=0)
+    assert pair[-1] >= 10 * np.median(scans[3].lam[:, -1])
+    assert fitted_slope(scans[3].n, pair) > np.median(slopes)
 
 
 def test_fitted_mercer_slopes_are_pre_asymptotic():

@@ -112,6 +112,26 @@ def test_the_figure_has_the_growth_and_the_sweep_panels(result):
     plt.close(fig)
 
 
+def test_the_left_panel_draws_exactly_the_reference_lines_that_reference_lines_reports(result):
+    # issue 24: chapter 4's caption glues which reference lines the left panel draws, from
+    # reference_lines(); the plot must draw those and no other
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    labels = {"2^d": r"$2^d/n_{\mathrm{b}}$", "binomial": r"$\binom{d}{d/2}/n_{\mathrm{b}}$"}
+    # the quick result, and a copy whose batch is so large that both lines fall below the range
+    for res in (result, dataclasses.replace(result, config=dataclasses.replace(result.config, batch_size=10**9))):
+        where = prs.reference_lines(res)
+        assert set(where) == set(labels) and set(where.values()) <= {"shown", "below", "above"}
+        fig = prs.plot(res)
+        legend = {t.get_text() for t in fig.axes[0].get_legend().get_texts()}
+        for name, label in labels.items():
+            assert (label in legend) == (where[name] == "shown"), (name, where)
+        plt.close(fig)
+    assert set(where.values()) == {"below"}
+
+
 def test_subsets_are_uniform_draws_from_their_own_stream(result):
     for d in result.config.dims:
         for k in range(result.config.draws):

@@ -186,6 +186,39 @@ def central_binomial(d: np.ndarray) -> np.ndarray:
     return np.exp([lgamma(x + 1) - 2 * lgamma(x / 2 + 1) for x in d.ravel()]).reshape(d.shape)
 
 
+def _left_panel_geometry(result: Result) -> tuple[np.ndarray, float, float]:
+    """The grid of :math:`d` and the plotted range of steps of the left panel of :func:`plot`."""
+    config = result.config
+    dims = np.asarray(config.dims, dtype=float)
+    gap = float(min(np.diff(dims))) if len(dims) > 1 else 4.0
+    grid = np.linspace(dims[0] - 0.4 * gap, dims[-1] + 0.4 * gap, 100)
+    finite = np.concatenate([result.steps_to_learn[d][np.isfinite(result.steps_to_learn[d])] for d in config.dims])
+    low = float(finite.min()) if finite.size else float(config.max_steps)
+    high = float(finite.max()) if finite.size else float(config.max_steps)
+    return grid, max(config.eval_every / 2, low / 4), high * 8
+
+
+def reference_lines(result: Result) -> dict[str, str]:
+    """Where the two reference lines of the left panel of :func:`plot` lie.
+
+    Returns
+    -------
+    dict
+        For ``"2^d"`` (:math:`2^d/n_{\\mathrm b}`) and ``"binomial"``
+        (:math:`\\binom{d}{d/2}/n_{\\mathrm b}`): ``"shown"`` if the line enters the plotted
+        range (it is then drawn and listed in the legend), else ``"below"`` or ``"above"`` it.
+    """
+    grid, y_low, y_high = _left_panel_geometry(result)
+    batch = result.config.batch_size
+    where = {}
+    for name, values in (("2^d", 2.0**grid / batch), ("binomial", central_binomial(grid) / batch)):
+        if np.any((values >= y_low) & (values <= y_high)):
+            where[name] = "shown"
+        else:
+            where[name] = "below" if np.all(values < y_low) else "above"
+    return where
+
+
 def _factor_per_bit(result: Result, values) -> float:
     xs, ys = [], []
     for d in result.config.dims:
@@ -316,7 +349,7 @@ def plot(result: Result):
                        facecolors=draw_color if reached else "white", edgecolors=draw_color, linewidths=1.2)
             ax.annotate(f"{int(size)}", (x, y), textcoords="offset points", xytext=(0, 5),
                         ha="center", va="bottom", fontsize=LEGEND_SIZE, color=draw_color)
-    grid = np.linspace(dims[0] - 0.4 * gap, dims[-1] + 0.4 * gap, 100)
+    grid, y_low, y_high = _left_panel_geometry(result)
     factor = result.growth_per_bit()
     if np.isfinite(factor):
         learned = [(d, t) for d in config.dims for t in result.steps_to_learn[d] if np.isfinite(t)]
@@ -325,16 +358,14 @@ def plot(result: Result):
         ax.plot(grid, 2.0 ** (icpt + slope * grid), color=fit_color, linewidth=1.5,
                 label=f"fit: factor {factor:.2f} per bit")
     ax.set_yscale("log")
-    finite = np.concatenate([result.steps_to_learn[d][np.isfinite(result.steps_to_learn[d])] for d in config.dims])
-    low = float(finite.min()) if finite.size else float(cap)
-    high = float(finite.max()) if finite.size else float(cap)
-    y_low, y_high = max(config.eval_every / 2, low / 4), high * 8
     ax.set_ylim(y_low, y_high)
     # a reference line is drawn (and listed in the legend) only where it enters the plotted range
-    for values, style, label in ((2.0**grid / batch, BOUND_STYLE, r"$2^d/n_{\mathrm{b}}$"),
-                                 (central_binomial(grid) / batch,
-                                  {"color": "grey", "linestyle": ":", "linewidth": 1.2}, r"$\binom{d}{d/2}/n_{\mathrm{b}}$")):
-        if np.any((values >= y_low) & (values <= y_high)):
+    shown = reference_lines(result)
+    for name, values, style, label in (
+            ("2^d", 2.0**grid / batch, BOUND_STYLE, r"$2^d/n_{\mathrm{b}}$"),
+            ("binomial", central_binomial(grid) / batch,
+             {"color": "grey", "linestyle": ":", "linewidth": 1.2}, r"$\binom{d}{d/2}/n_{\mathrm{b}}$")):
+        if shown[name] == "shown":
             ax.plot(grid, values, **style, label=label)
     ax.scatter([], [], marker="o", color=draw_color, label=r"random $S$ (label: $|S|$)")
     ax.set_xlim(dims[0] - 0.45 * gap, dims[-1] + 0.45 * gap)
