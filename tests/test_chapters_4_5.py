@@ -469,7 +469,7 @@ def test_interactive_landscape_figure(landscape_result):
 @pytest.mark.checks(
     "prop-cosine-origin",
     "$w_* = (1, 0.5)$, $\\omega = 4, 8$ ($q = \\omega|w_*| = 4.5, 8.9 \\ge 2.5$): GD from 0 (2000 steps) stops at $|\\nabla R_\\omega| < "
-    "10^{-10}$ with $|w_0| < 1/(2\\omega)$, $R_\\omega(w_0) \\le R_\\omega(0)$, $R_\\omega(w_0) > 0.4$",
+    "10^{-10}$ with $|w_\\circ| < 1/(2\\omega)$, $R_\\omega(w_\\circ) \\le R_\\omega(0)$, $R_\\omega(w_\\circ) > 0.4$",
     shown_in=("fig-cosine-landscape", "ch5-land-origin-min"),
 )
 def test_spurious_minimum_near_origin_is_a_local_minimum():
