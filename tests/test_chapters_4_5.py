@@ -126,7 +126,7 @@ def test_both_criteria_are_reported_for_every_dimension(sgd):
         leave, learn = sgd.steps_to_leave_chance[d], sgd.steps_to_learn[d]
         assert leave <= learn  # leaving chance comes first
         assert sgd.steps_at_chance[d] == min(float(steps), leave)
-    # the largest quick dimension: the sample budget n_b T is below 2^d and it never leaves chance
+    # the largest quick dimension: the sample budget n_b k is below 2^d and it never leaves chance
     d = cfg.dims[-1]
     assert cfg.batch_size * cfg.steps[-1] < 2**d
     assert math.isinf(sgd.steps_to_leave_chance[d])
@@ -161,7 +161,7 @@ def test_sgd_table_and_the_verdict_on_the_largest_dimension(sgd):
         leave = sgd.steps_to_leave_chance[d]
         assert cells[2] == (str(int(leave)) if math.isfinite(leave) else f"not within {cells[1]}")
     assert parity_sgd.largest_stays_at_chance(sgd) == math.isinf(sgd.steps_to_leave_chance[cfg.dims[-1]])
-    assert parity_sgd.largest_stays_at_chance(sgd)  # quick: d = 20 with n_b T < 2^d
+    assert parity_sgd.largest_stays_at_chance(sgd)  # quick: d = 20 with n_b k < 2^d
     d = cfg.dims[-1]
     left = parity_sgd.largest_stays_at_chance(
         parity_sgd.Result(cfg, steps_to_leave_chance={**sgd.steps_to_leave_chance, d: 250.0}))
@@ -473,7 +473,7 @@ def test_interactive_landscape_figure(landscape_result):
 @pytest.mark.checks(
     "prop-cosine-origin",
     "$w_* = (1, 0.5)$, $\\omega = 4, 8$ ($q = \\omega|w_*| = 4.5, 8.9 \\ge 2.5$): GD from 0 (2000 steps) stops at $|\\nabla R_\\omega| < "
-    "10^{-10}$ with $|w_0| < 1/(2\\omega)$, $R_\\omega(w_0) \\le R_\\omega(0)$, $R_\\omega(w_0) > 0.4$",
+    "10^{-10}$ with $|w_\\circ| < 1/(2\\omega)$, $R_\\omega(w_\\circ) \\le R_\\omega(0)$, $R_\\omega(w_\\circ) > 0.4$",
     shown_in=("fig-cosine-landscape", "ch5-land-origin-min"),
 )
 def test_spurious_minimum_near_origin_is_a_local_minimum():

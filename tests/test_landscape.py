@@ -10,8 +10,8 @@ W_STAR = np.array([1.0, 0.5])
 
 @pytest.mark.checks(
     "lem-sin-sin",
-    "$\\mathbb{E}[\\sin(a \\cdot x) \\sin(b \\cdot x)]$, $x \\sim N(0, I_2)$, closed form vs 200 000 samples for 3 "
-    "pairs $(a, b)$: within 4 standard errors",
+    "$\\mathbb{E}[\\sin(v \\cdot x) \\sin(v' \\cdot x)]$, $x \\sim N(0, I_2)$, closed form vs 200 000 samples for 3 "
+    "pairs $(v, v')$: within 4 standard errors",
     shown_in=("ch5-mc-z",),
 )
 def test_sin_sin_closed_form_matches_monte_carlo():
@@ -52,7 +52,7 @@ def test_population_risk_matches_large_sample_empirical_risk():
 
 @pytest.mark.checks(
     "prop-cosine-risk",
-    "the gradient $S_\\omega + T_\\omega$ vs central differences ($\\varepsilon = 10^{-6}$) of the closed-form risk, 3 points, "
+    "the gradient $\\Phi_\\omega + \\Psi_\\omega$ vs central differences ($\\varepsilon = 10^{-6}$) of the closed-form risk, 3 points, "
     "$\\omega = 1, 2.5, 6$: within $10^{-6} \\max(1, \\omega^2)$",
 )
 def test_gradients_match_finite_differences():

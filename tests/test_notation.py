@@ -35,16 +35,18 @@ ALLOWED = {
     r"\mu": ({"06", "07"}, "the Mercer eigenvalues mu_l, mu_(i)"),
     r"\gamma": ({"07"}, "the strength of the path-norm penalty"),
     "C": ({"01"}, "the Polyak-Lojasiewicz constant"),
-    r"\Gamma": ({"03", "04", "06"}, "Gamma(theta), Gamma_0 (chapters 3-4); the Gamma function of a number (chapter 6)"),
+    r"\Gamma": ({"03", "04", "05", "06"}, "Gamma(theta), Gamma_0 (chapters 3-5); the Gamma function of a number (chapter 6)"),
     r"\mathcal{U}": ({"06", "07"}, "the uniform law on the sphere"),
     "P": ({"02", "04", "05", "06", "07", "08", "09"}, "a polynomial (chapter 2), never the number of parameters p"),
 }
 # k as a function, k(x, x') or k_m(x, x'), is the kernel; k after eta counts gradient-descent steps. Any
 # other k (a subscript, a count) is a step count where steps are counted and the kernel where it is the
 # kernel; a chapter that has neither has no k (chapter 2 counts halfspaces with r, chapters 3-4 write the
-# degree of a parity |S|, chapter 5 indexes its targets by s)
+# degree of a parity |S|, chapter 5 indexes its targets by s). The samples n_b k of k steps of online SGD
+# may also appear in chapter 5's summary of Part II, which counts no other steps
 KERNEL_K = {"06", "07"}
 STEP_K = {"01", "04", "08", "09"}
+SAMPLES_K = STEP_K | {"05"}
 # what the notation page must list, as it is written there
 ON_NOTATION_PAGE = ["$L$", "$L^2(\\mathcal D)$", "$\\omega$", "$n_{\\mathrm b}$", "$B", "$M$", "$U$", "$Z_d$",
                     "$k(x,x')$", "$K$", "$e$, $e_i$", "$e_1$", "$p$", "$\\beta_j$", "$\\chi_S$", "$\\mathcal U$", "$x^{(i)}$",
@@ -113,7 +115,9 @@ def uses(text: str) -> list[tuple[str, str, str]]:
                 if not rest or rest == ["("]:
                     continue  # the function spaces L^2(D), L^1(D)
             if t == "k":
-                if before != "_" and ((after[:1] == ["("] and after[1:] and after[1] in ("x", "u", r"\cdot")) or after == ["_", "m"]):
+                if i >= 5 and tok[i - 5 : i] == ["n", "_", "{", r"\mathrm{b}", "}"]:
+                    found.append(("k", "samples", span))  # n_b k: the fresh samples of k steps
+                elif before != "_" and ((after[:1] == ["("] and after[1:] and after[1] in ("x", "u", r"\cdot")) or after == ["_", "m"]):
                     found.append(("k(x,x')", "kernel", span))
                 elif before in (r"\eta", "0") or (before == "_" and tok[i - 2 : i - 1] == [r"\eta"]):
                     found.append(("k", "steps", span))
@@ -148,6 +152,8 @@ def clashes(pages: dict[str, str], extra: dict[str, set[str]] | None = None) -> 
                 ok = chapter in KERNEL_K
             elif kind == "steps":
                 ok = chapter in STEP_K
+            elif kind == "samples":
+                ok = chapter in SAMPLES_K
             elif kind == "steps or kernel":
                 ok = chapter in STEP_K | KERNEL_K
             elif kind == "pi is the number":
@@ -216,7 +222,10 @@ def test_the_notation_page_lists_the_renamed_symbols():
         ("06", r"\gamma_T=\max_{t\le T}\|\theta(t)-\theta_0\|", True),
         ("02", r"k(x,x')", True),  # the kernel outside chapters 6-7
         ("04", r"L^2(\mathcal D)", False),
-        ("04", r"e^{Lt}\ \Lambda\ n_{\mathrm b}T", False),
+        ("04", r"e^{Lt}\ \Lambda\ n_{\mathrm b}k", False),
+        ("05", r"n_{\mathrm b}k\gtrsim\binom d{|S|}", False),  # the samples of k steps, in the summary of Part II
+        ("05", r"\theta_k", True),  # but no other k
+        ("05", r"4\,\Gamma(\theta)/N", False),
         ("07", r"k_m(x,x')=\frac1m\sum_j", False),
         ("02", r"\sigma(w_j^\top x+c_j)", True),  # the old bias c_j of chapters 2-3
         ("03", r"\theta\in\mathbb R^P", True),  # the old parameter count P of chapter 3
@@ -227,20 +236,78 @@ def test_the_scan_tells_a_clash_from_a_different_token(chapter, math, clash):
     assert bool(clashes({chapter: f"Text ${math}$ text."})) is clash
 
 
-def test_chapter_4_indexes_coordinates_by_j():
-    # issue 24, third reading: in chapter 4, k counts gradient-descent steps, so the parameter coordinates
-    # are indexed by j (p is the number of parameters, as in chapters 1 and 3) and the difference of partial
-    # derivatives is Delta_j, not D_k; the remark on equivariance writes D_S(t), indexed by the parity's set S
+def test_chapter_4_indexes_coordinates_by_r():
+    # issue 24: in chapter 4, k counts gradient-descent steps and j indexes neurons (a_j, b_j, beta_j), so the
+    # parameter coordinates are indexed by r, r' (p is the number of parameters, as in chapters 1 and 3) and the
+    # difference of partial derivatives is Delta_r, not D_k or Delta_j; the remark on equivariance writes D_S(t),
+    # indexed by the parity's set S. The barrier radius is rho_* (r is a coordinate), the Gronwall constants nu_0,
+    # nu_1, and the induction over gradient-descent steps runs over k' <= k, not j <= k
     ch4 = (ROOT / "book" / "04_gd_cannot_learn.md").read_text(encoding="utf-8")
     assert r"\theta_k}" not in ch4 and r"\partial\theta_k" not in ch4 and "D_k" not in ch4
     assert r"\mathbb R^P" not in ch4 and r"\theta_p}" not in ch4
+    assert r"\partial_{\theta_j}" not in ch4 and r"\theta_{j'}" not in ch4 and r"\Delta_j" not in ch4
+    assert r"\partial_{\theta_r}" in ch4 and r"\partial_{\theta_{r'}}" in ch4
+    assert "r_*" not in ch4 and r"\rho_*" in ch4
+    assert r"\rho_0" not in ch4 and r"\rho_1" not in ch4 and r"\nu_0" in ch4 and r"\nu_1" in ch4
+    assert r"\|u_j\|" not in ch4 and r"\|u_{k'}\|\le V\eta k'$ for $k'\le k$" in ch4
+
+
+# issue 24, chapters 4 and 5 and their errata: the local letters that had a second meaning, the way each
+# page wrote them before (any of these strings is a clash) and what replaced them
+RETIRED = {
+    "04_gd_cannot_learn.md": [
+        ("a_f", "the size of a target's first gradient is g_f (a_j is an output weight)"),
+        (r"\theta_1", "two arbitrary parameter points are theta, theta' (theta_t is the parameter at time t)"),
+        (r"\langle u,v\rangle", "the inner product is <f,f'> (u is the displacement)"),
+        (r"\delta_{ij}", "orthonormality without indices"),
+        (r"\ell(", "the hinge loss has no name (ell is a degree)"),
+        ("H(x;", "the Hessian is written nabla^2_theta h (H_0 is a mean squared norm)"),
+        ("the $i$-th draw", "no letter for the index of a draw (i is a coordinate)"),
+        ("Row $s$", "no letter for a row (s is the fraction of targets)"),
+        (r"n_{\mathrm b}T", "k counts SGD steps (T is a time horizon)"),
+        (r"\log_2T", "k counts SGD steps"),
+        ("x_i", "a coordinate is x^(i) (x_i is a training point)"),
+        (r"\pi(", "a permutation is tau (pi is the number)"),
+    ],
+    "errata/ch04.md": [
+        ("a_f", "g_f"), (r"G(\theta_0)", "the notes' G is Gamma on this page"), (r"\sqrt{G(", "Gamma"), ("f G(", "Gamma"), ("fG(", "Gamma"), (r"\theta_1", "theta, theta'"),
+        (r"n_{\mathrm b}T", "k counts SGD steps"), ("x_i", "a coordinate is x^(i)"),
+    ],
+    "05_cosine_landscape.md": [
+        (r"S_\omega", "the target-free part of the gradient is Phi_omega (S is a parity's set)"),
+        (r"T_\omega", "the target part is Psi_omega"),
+        (r"\ell", "the half-side of the square has no letter (ell is a degree)"),
+        ("w_0", "the spurious minimum is w_circ (a subscript 0 is a start)"),
+        (r"=\rho=", "the radius 1/(2 omega) has no letter (rho is the exponent d^rho)"),
+        (r"\rho\mapsto", "the monotone function's variable is xi"),
+        (r"a,b\in", "the Gaussian lemma's vectors are v, v' (a, b_j are weights)"),
+        (r"\nabla_\theta h\|^2/N", "the gradient budget is Gamma(theta)"),
+        (r"n_{\mathrm b}T", "k counts SGD steps"),
+    ],
+    "errata/ch05.md": [(r"\sin(a^\top x)", "v, v'")],
+}
+INTRODUCED = {
+    "04_gd_cannot_learn.md": [r"[d]=\{1,\dots,d\}", "with coordinates $x^{(i)}$"],
+    "errata/ch04.md": [r"$\delta_t=(\mathbb E_f\|\theta^f_t-\theta_0\|^2)^{1/2}$", "the notes write $G(\\theta)$"],
+    "05_cosine_landscape.md": [r"\mathrm i=\sqrt{-1}", "no factor $\\frac12$", r"$|v|$ is the Euclidean norm",
+                               r"($\rho>0$ fixed)"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(RETIRED))
+def test_chapters_4_and_5_retire_the_letters_with_two_meanings(page):
+    text = (ROOT / "book" / page).read_text(encoding="utf-8")
+    left = [f"{old!r}: {why}" for old, why in RETIRED[page] if old in text]
+    assert not left, left
+    missing = [s for s in INTRODUCED.get(page, []) if s not in text]
+    assert not missing, f"not defined where used: {missing}"
 
 
 def test_gamma_of_parameters_and_the_gamma_function_are_told_apart_by_their_argument():
     """Chapters 3-4 write Gamma(theta) and Gamma_0 (the gradient budget); chapter 6 writes Euler's Gamma
     function of a number, Gamma(d/2): never one in the other's chapter."""
     pages = _pages()
-    for chapter, budget in (("03", True), ("04", True), ("06", False)):
+    for chapter, budget in (("03", True), ("04", True), ("05", True), ("06", False)):
         for span in math_spans(pages[chapter]):
             tok = tokens(span)
             for i, t in enumerate(tok):

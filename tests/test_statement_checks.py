@@ -115,9 +115,9 @@ def test_halfspace_network_path_norm_chain(seed):
 # ------------------------------------------------------------------------ chapter 4
 @pytest.mark.checks(
     "lem-gronwall",
-    "$\\phi_{k+1} \\le \\phi_k + \\eta(g_0 + g_1\\phi_k)$ with random slack, and an exact flow with $\\phi \\le g_0 "
-    "t + g_1\\int\\phi$, 3 seeds $\\times$ 3 $(g_0, g_1, \\eta)$: $\\phi_k \\le g_0((1+\\eta g_1)^k - 1)/g_1$ $\\le "
-    "g_0(e^{g_1\\eta k} - 1)/g_1$; equality without slack (relative $10^{-12}$)",
+    "$\\phi_{k+1} \\le \\phi_k + \\eta(\\nu_0 + \\nu_1\\phi_k)$ with random slack, and an exact flow with $\\phi \\le \\nu_0 "
+    "t + \\nu_1\\int\\phi$, 3 seeds $\\times$ 3 $(\\nu_0, \\nu_1, \\eta)$: $\\phi_k \\le \\nu_0((1+\\eta \\nu_1)^k - 1)/\\nu_1$ $\\le "
+    "\\nu_0(e^{\\nu_1\\eta k} - 1)/\\nu_1$; equality without slack (relative $10^{-12}$)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_gronwall_discrete_and_continuous(seed):
@@ -166,19 +166,19 @@ def _sine_model(d: int, seed: int, features: int = 4):
 def _hinge_gd_all_parities(phi, targets, theta0, lr, steps):
     """GD on the hinge risk of every target at once; |h| <= 1/2 so grad R^f = -E[f grad h].
 
-    Returns the distances |theta^f_k - theta0| (steps+1, N) and the initial gradient norms a_f.
+    Returns the distances |theta^f_k - theta0| (steps+1, N) and the initial gradient norms g_f.
     """
     n = phi.shape[0]
     theta = np.tile(theta0, (targets.shape[0], 1))
     dist = np.zeros((steps + 1, targets.shape[0]))
-    a_f = None
+    g_f = None
     for k in range(steps + 1):
         dist[k] = np.linalg.norm(theta - theta0, axis=1)
         grad = -((targets * np.cos(theta @ phi.T) / 2) @ phi) / n
         if k == 0:
-            a_f = np.linalg.norm(grad, axis=1)
+            g_f = np.linalg.norm(grad, axis=1)
         theta = theta - lr * grad
-    return dist, a_f
+    return dist, g_f
 
 
 @pytest.mark.checks(
@@ -205,12 +205,12 @@ def test_hinge_risk_is_linear_for_bounded_models(seed):
 
 def _all_parities_run(d: int, seed: int, horizon, steps: int = 200):
     """GD on the hinge risk of all 2^d parities from the smooth model of ``seed``, up to the
-    time ``horizon(L)``: (distances per step and target, a_f, L, Gamma_0, the time T)."""
+    time ``horizon(L)``: (distances per step and target, g_f, L, Gamma_0, the time T)."""
     x, phi, theta0, L, _, G0, _ = _sine_model(d, seed)
     F = all_parities(torch.as_tensor(x)).numpy()
     T = horizon(L)
-    dist, a_f = _hinge_gd_all_parities(phi, F, theta0, T / steps, steps)
-    return dist, a_f, L, G0, T
+    dist, g_f = _hinge_gd_all_parities(phi, F, theta0, T / steps, steps)
+    return dist, g_f, L, G0, T
 
 
 @pytest.mark.checks(
@@ -222,10 +222,10 @@ def _all_parities_run(d: int, seed: int, horizon, steps: int = 200):
 @pytest.mark.parametrize("d", [6, 8])
 def test_gd_stays_near_its_initialisation(d, seed):
     steps = 200
-    dist, a_f, L, G0, T = _all_parities_run(d, seed, lambda L: 1.5 / L, steps)
+    dist, g_f, L, G0, T = _all_parities_run(d, seed, lambda L: 1.5 / L, steps)
     t = T / steps * np.arange(steps + 1)
     growth = np.expm1(L * t) / L
-    assert np.all(dist <= a_f[None, :] * growth[:, None] * (1 + 1e-12) + 1e-15)
+    assert np.all(dist <= g_f[None, :] * growth[:, None] * (1 + 1e-12) + 1e-15)
     mean_sq = np.mean(dist**2, axis=1)
     assert np.all(mean_sq <= G0 / 2**d * growth**2 * (1 + 1e-12))
     assert mean_sq[-1] > 0.3 * G0 / 2**d * t[-1] ** 2  # the targets do move: not a vacuous check
@@ -234,23 +234,23 @@ def test_gd_stays_near_its_initialisation(d, seed):
 @pytest.mark.checks(
     "cor-gd-stays",
     "as thm-gd-stays, $T = d\\ln 2/(4L)$, $s = 0.5, 0.75, 0.9$: $\\sup_t |\\theta^f_t - \\theta_0| \\le "
-    "a_f(e^{LT} - 1)/L$ for every $f$; every $f$ with $a_f^2 \\le \\Gamma_0/((1-s)2^d)$, $\\ge s "
+    "g_f(e^{LT} - 1)/L$ for every $f$; every $f$ with $g_f^2 \\le \\Gamma_0/((1-s)2^d)$, $\\ge s "
     "2^d$ of them, within the radius (relative $10^{-12}$)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", [6, 8])
 def test_most_targets_stay_within_the_corollary_radius(d, seed):
     steps = 200
-    dist, a_f, L, G0, T = _all_parities_run(d, seed, lambda L: d * math.log(2) / (4 * L), steps)  # the corollary's horizon
+    dist, g_f, L, G0, T = _all_parities_run(d, seed, lambda L: d * math.log(2) / (4 * L), steps)  # the corollary's horizon
     sup = dist.max(axis=0)
     growth = math.expm1(L * T) / L
-    # the proof's steps, each with its own constant: sup_t |theta^f_t - theta_0| <= a_f (e^{L T}-1)/L
-    # for every target, and sum_f a_f^2 <= Gamma_0 (an equality for the parity basis)
-    assert np.all(sup <= a_f * growth * (1 + 1e-12) + 1e-15)
-    assert np.sum(a_f**2) == pytest.approx(G0, rel=1e-9)
+    # the proof's steps, each with its own constant: sup_t |theta^f_t - theta_0| <= g_f (e^{L T}-1)/L
+    # for every target, and sum_f g_f^2 <= Gamma_0 (an equality for the parity basis)
+    assert np.all(sup <= g_f * growth * (1 + 1e-12) + 1e-15)
+    assert np.sum(g_f**2) == pytest.approx(G0, rel=1e-9)
     for s in (0.5, 0.75, 0.9):
         radius = math.sqrt(G0 / ((1 - s) * 2**d)) * growth
-        small = a_f**2 <= G0 / ((1 - s) * 2**d)  # Markov: at least s 2^d targets, each within the radius
+        small = g_f**2 <= G0 / ((1 - s) * 2**d)  # Markov: at least s 2^d targets, each within the radius
         assert np.mean(small) >= s and np.all(sup[small] <= radius * (1 + 1e-12))
         assert np.mean(sup <= radius) >= s
         # "in particular": at this horizon the radius is at most sqrt(Gamma_0/(1-s)) 2^{-d/4} / L
@@ -260,7 +260,7 @@ def test_most_targets_stay_within_the_corollary_radius(d, seed):
 @pytest.mark.checks(
     "thm-gd-stays-exponential",
     "GD to $T_*$ on all $2^d$ parities, smooth model, computed $\\Gamma_0, H_0, M$, $d = 6, 8$, 3 seeds, $s = 0.5, "
-    "0.75$: every $f$ with $a_f^2 + \\|A_f\\|_F^2 \\le \\Lambda^2 2^{-d}$, $\\ge s 2^d$ of them, keeps $|\\theta^f_t - "
+    "0.75$: every $f$ with $g_f^2 + \\|A_f\\|_F^2 \\le \\Lambda^2 2^{-d}$, $\\ge s 2^d$ of them, keeps $|\\theta^f_t - "
     "\\theta_0| \\le (2\\Lambda + M/\\sqrt{3}) 2^{-d/2} t$ (relative $10^{-12}$)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
@@ -277,14 +277,14 @@ def test_most_targets_stay_put_up_to_the_exponential_horizon(d, seed):
         K = math.sqrt((G0 + H0) / (1 - s))
         T_star = 2 ** (d / 4) / (2 * K + c)
         steps = 100
-        dist, a_f = _hinge_gd_all_parities(phi, F, theta0, T_star / steps, steps)
+        dist, g_f = _hinge_gd_all_parities(phi, F, theta0, T_star / steps, steps)
         t = T_star / steps * np.arange(steps + 1)
         bound = (2 * K + c) * 2 ** (-d / 2) * t
         assert bound[-1] == pytest.approx(2 ** (-d / 4), rel=1e-12)
         within = np.all(dist <= bound[:, None] * (1 + 1e-12) + 1e-15, axis=0)
-        # the proof's set: a_f^2 + |A_f|_F^2 <= Lambda^2 2^{-d} holds (K = Lambda) for at least s 2^d targets, and every one of them
+        # the proof's set: g_f^2 + |A_f|_F^2 <= Lambda^2 2^{-d} holds (K = Lambda) for at least s 2^d targets, and every one of them
         # stays below the bound (a barrier argument for each target, not only a count)
-        small = a_f**2 + A_norm_sq <= K**2 * 2.0**-d
+        small = g_f**2 + A_norm_sq <= K**2 * 2.0**-d
         assert np.mean(small) >= s and np.all(within[small])
         assert np.mean(within) >= s
 

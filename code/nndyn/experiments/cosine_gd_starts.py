@@ -1,11 +1,11 @@
 """Gradient descent on the sine neuron from a grid of starting points.
 
 For each frequency :math:`\\omega`, gradient descent with step :math:`\\eta_0/\\omega^2` runs on the
-population risk and on the empirical risk from every point of a grid of
-:math:`[-\\ell,\\ell]^2`; a start succeeds if it ends within ``tolerance`` of :math:`w_*`.
-The other starts are sorted by where they end (:meth:`Result.outcomes`): at the spurious
-minimum near the origin, where they started (gradient descent did not move them by
-``tolerance``), or elsewhere.
+population risk and on the empirical risk from every point of a grid of the square of
+half-side ``limit`` centred at the origin; a start succeeds if it ends within ``tolerance``
+of :math:`w_*`. The other starts are sorted by where they end (:meth:`Result.outcomes`): at
+the spurious minimum near the origin, where they started (gradient descent did not move them
+by ``tolerance``), or elsewhere.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 For each frequency :math:`\\omega` the experiment evaluates the population risk
 :math:`R_\\omega(w)=\\mathbb E(\\sin(\\omega w^\\top x)-\\sin(\\omega w_*^\\top x))^2` (closed form) and the
-empirical risk with ``n`` Gaussian samples on a grid of :math:`[-\\ell,\\ell]^2`, and counts
-the strict local minima of each on the grid. It also evaluates the empirical risk for each
-sample size in ``sample_sizes`` (the interactive figure of chapter 5 has a slider over it).
+empirical risk with ``n`` Gaussian samples on a grid of the square of half-side ``limit``
+centred at the origin, and counts the strict local minima of each on the grid. It also
+evaluates the empirical risk for each sample size in ``sample_sizes`` (the interactive figure
+of chapter 5 has a slider over it).
 
 The samples of the different sizes are nested: the sample of size ``k`` is the first ``k``
 points of one sequence, whose first ``n`` points are the ``n`` samples above (stream
@@ -43,7 +44,7 @@ class Config(ExperimentConfig):
     n : int
         Samples of the empirical risk.
     limit : float
-        Half-width :math:`\\ell` of the grid :math:`[-\\ell,\\ell]^2`.
+        Half-side of the square grid, centred at the origin.
     points : int
         Grid points per side.
     sample_sizes : tuple of int

@@ -4,7 +4,7 @@ The hardness theorem of chapter 4 is a statement about a parity :math:`\\chi_S` 
 *uniformly* from all :math:`2^d` of them, i.e. every coordinate belongs to :math:`S` with
 probability 1/2, independently. This experiment samples such targets: for each dimension
 :math:`d` it draws several sets :math:`S` (each from its own stream
-``derive_seed(seed, "subset", d, k)``), trains the network of :mod:`nndyn.experiments.parity_sgd` (balanced
+``derive_seed(seed, "subset", d, i)`` for the ``i``-th draw), trains the network of :mod:`nndyn.experiments.parity_sgd` (balanced
 initialisation, a constant input coordinate, hinge loss) by online SGD on each
 :math:`\\chi_S`, and records the number of steps until the test accuracy first reaches
 ``learned_level``. The cap ``max_steps`` is a safeguard, set high enough that every draw
@@ -12,7 +12,7 @@ of the full preset is learned: what the experiment measures is how the steps gro
 :math:`d`, not where a cap cuts them off.
 
 Online SGD consumes ``batch_size`` fresh points per step, so a run that learns after
-:math:`T` steps has drawn :math:`n_{\\mathrm b}T` samples. To see whether the samples or the steps
+:math:`k` steps has drawn :math:`n_{\\mathrm b}k` samples. To see whether the samples or the steps
 bind, the first draw of dimension ``sweep_dim`` is trained again with every batch size of
 ``sweep_batches`` (same network, same data seed).
 """
@@ -163,12 +163,12 @@ class Result:
         return np.array([float(comb(d, int(k))) for k in self.sizes[d]])
 
     def samples_to_learn(self, d: int) -> np.ndarray:
-        """:math:`n_{\\mathrm b}T`: the fresh samples each draw of dimension ``d`` consumed until it was learned."""
+        """:math:`n_{\\mathrm b}k`: the fresh samples each draw of dimension ``d`` consumed until it was learned."""
         return self.config.batch_size * self.steps_to_learn[d]
 
     def growth_per_bit(self) -> float:
         """The fitted factor per bit of the steps to learn: :math:`2^s`, where :math:`s` is the
-        least-squares slope of :math:`\\log_2 T` against :math:`d` over every learned draw."""
+        least-squares slope of :math:`\\log_2 k` against :math:`d` over every learned draw."""
         return _factor_per_bit(self, lambda d: self.steps_to_learn[d])
 
     def binomial_growth_per_bit(self) -> float:
@@ -176,7 +176,7 @@ class Result:
         return _factor_per_bit(self, self.binomials)
 
     def sweep_samples(self) -> dict[int, float]:
-        """:math:`n_{\\mathrm b}T` at learning of the sweep, by batch size."""
+        """:math:`n_{\\mathrm b}k` at learning of the sweep, by batch size."""
         return {b: b * t for b, t in self.sweep_steps.items()}
 
 
@@ -292,8 +292,8 @@ def run(config: Config) -> Result:
 def table(result: Result) -> str:
     """The measurements as a Markdown table, one row per dimension (what the chapter shows)."""
     config = result.config
-    rows = ["| $d$ | $\\lvert S\\rvert$ of the draws | steps to the level | $n_{\\mathrm b}T/2^d$ | "
-            "$n_{\\mathrm b}T/\\binom{d}{\\lvert S\\rvert}$ |",
+    rows = ["| $d$ | $\\lvert S\\rvert$ of the draws | steps to the level | $n_{\\mathrm b}k/2^d$ | "
+            "$n_{\\mathrm b}k/\\binom{d}{\\lvert S\\rvert}$ |",
             "|---:|:---|:---|:---|:---|"]
 
     def steps_text(t: float, acc: float) -> str:
@@ -317,7 +317,7 @@ def sweep_table(result: Result) -> str:
     config = result.config
     d = config.sweep_dim
     binom = float(comb(d, int(result.sizes[d][0])))
-    rows = ["| batch $n_{\\mathrm b}$ | steps to the level | $n_{\\mathrm b}T$ | $n_{\\mathrm b}T/2^d$ | $n_{\\mathrm b}T/\\binom{d}{\\lvert S\\rvert}$ |",
+    rows = ["| batch $n_{\\mathrm b}$ | steps to the level | $n_{\\mathrm b}k$ | $n_{\\mathrm b}k/2^d$ | $n_{\\mathrm b}k/\\binom{d}{\\lvert S\\rvert}$ |",
             "|---:|---:|---:|---:|---:|"]
     for batch, steps in result.sweep_steps.items():
         if np.isfinite(steps):
@@ -331,7 +331,7 @@ def sweep_table(result: Result) -> str:
 
 def plot(result: Result):
     """Left: steps to ``learned_level`` against :math:`d` (log scale), one point per draw, with
-    the fitted growth and the steps at which :math:`n_{\\mathrm b}T` reaches :math:`2^d` and
+    the fitted growth and the steps at which :math:`n_{\\mathrm b}k` reaches :math:`2^d` and
     :math:`\\binom{d}{d/2}`. Right: the batch sweep, steps against :math:`n_{\\mathrm b}` with the same two lines."""
     config = result.config
     cap, batch = config.max_steps, config.batch_size

@@ -45,16 +45,16 @@ def initial_speed_bound(G0: float, d: int) -> float:
 
 
 def pathwise_bound(t, speed: float, L: float) -> np.ndarray:
-    """Gronwall's bound for one target: :math:`\\|\\theta^f_t-\\theta_0\\|\\le a_f\\,(e^{L t}-1)/L`.
+    """Gronwall's bound for one target: :math:`\\|\\theta^f_t-\\theta_0\\|\\le g_f\\,(e^{L t}-1)/L`.
 
     Parameters
     ----------
     t : float or array_like
         Gradient-flow time (>= 0); for gradient descent with step :math:`\\eta`, :math:`t=\\eta k`.
     speed : float
-        :math:`a_f=\\|\\nabla R^f(\\theta_0)\\|` (>= 0).
+        :math:`g_f=\\|\\nabla R^f(\\theta_0)\\|` (>= 0).
     L : float
-        Mean-square Lipschitz constant of :math:`\\nabla_\\theta h` (>= 0; 0 gives the limit :math:`a_f t`).
+        Mean-square Lipschitz constant of :math:`\\nabla_\\theta h` (>= 0; 0 gives the limit :math:`g_f t`).
     """
     speed = check_nonnegative("speed", speed)
     L = check_nonnegative("L", L)
