@@ -184,7 +184,7 @@ def plot(result: Result):
     ax_s.plot(pts[:, 0], pts[:, 1], "x", linestyle="none", markersize=0.6 * size, color=OKABE_ITO[1],
               markeredgewidth=min(1.5, size / 5), label="empirical")
     ax_s.plot(*config.w_star, "*", color="black", markersize=10, label="$w_*$")
-    ax_s.set(xlim=(-config.limit, config.limit), ylim=(-config.limit, config.limit), xlabel="$w_1$", ylabel="$w_2$",
+    ax_s.set(xlim=(-config.limit, config.limit), ylim=(-config.limit, config.limit), xlabel="$w^{(1)}$", ylabel="$w^{(2)}$",
              title=f"starts that reach $w_*$, $\\omega={L_max:g}$")
     ax_s.set_aspect("equal")
     ax_s.legend(loc="lower left", fontsize=LEGEND_SIZE, markerscale=max(1.0, 6.0 / size))

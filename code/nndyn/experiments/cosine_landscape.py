@@ -184,9 +184,9 @@ def plot(result: Result):
             ax.grid(False)
             ax.set_title(f"{name}, $\\omega={L:g}$: {len(minima)} {'minimum' if len(minima) == 1 else 'minima'}")
             if row == k - 1:
-                ax.set_xlabel("$w_1$")
+                ax.set_xlabel("$w^{(1)}$")
             if col == 0:
-                ax.set_ylabel("$w_2$")
+                ax.set_ylabel("$w^{(2)}$")
     fig.colorbar(cs, ax=axes, shrink=0.5, aspect=30, label="risk")
     return fig
 
@@ -263,9 +263,9 @@ def interactive(result: Result, *, page_points: int = 71):
     axis = {"range": lim, "constrain": "domain", "showgrid": False, "zeroline": False}
     layout = {
         "grid": {"rows": 1, "columns": 2, "pattern": "independent"},
-        "xaxis": {**axis, "title": {"text": "w₁"}},
-        "yaxis": {**axis, "title": {"text": "w₂"}, "scaleanchor": "x"},
-        "xaxis2": {**axis, "title": {"text": "w₁"}},
+        "xaxis": {**axis, "title": {"text": "w⁽¹⁾"}},
+        "yaxis": {**axis, "title": {"text": "w⁽²⁾"}, "scaleanchor": "x"},
+        "xaxis2": {**axis, "title": {"text": "w⁽¹⁾"}},
         "yaxis2": {**axis, "scaleanchor": "x2"},
         "legend": {"orientation": "h", "x": 0, "y": -0.16, "yanchor": "top"},
         "margin": {"l": 50, "r": 10, "t": 30, "b": 60},
