@@ -115,7 +115,7 @@ def sample_hypercube(
 
 
 def single_neuron_target(x: torch.Tensor, coordinate: int = 0) -> torch.Tensor:
-    """The single-neuron target :math:`f^*(x) = \\mathrm{ReLU}(x_1)`.
+    """The single-neuron target :math:`f^*(x) = \\sigma(x^{(1)})`.
 
     Parameters
     ----------
@@ -159,7 +159,7 @@ class RegressionData:
 def single_neuron_data(
     n: int, d: int, *, n_test: int = 1000, seed: int = 0, dtype: torch.dtype = DEFAULT_DTYPE
 ) -> RegressionData:
-    """Training and test points uniform on :math:`\\mathbb S^{d-1}`, labelled by ``ReLU(x_1)``.
+    """Training and test points uniform on :math:`\\mathbb S^{d-1}`, labelled by :math:`\\sigma(x^{(1)})`.
 
     The training set and the test set draw from the streams ``"train"`` and ``"test"``
     of ``seed`` (:func:`nndyn.seeding.derive_seed`), so they are independent of each

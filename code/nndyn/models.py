@@ -23,7 +23,7 @@ These rules hold for every model of this module (and for the probes, kernels and
   homogeneous*, :math:`f(cx)=cf(x)` for :math:`c>0`, and its odd part
   :math:`(f(x)-f(-x))/2=\\alpha\\sum_j a_j b_j^\\top x/2` is **linear** (because
   :math:`\\sigma(z)-\\sigma(-z)=z`). Such a network cannot fit an odd nonlinear target
-  like :math:`\\sin(3x_1)`, nor a constant offset. ``bias=True`` appends a constant input
+  like :math:`\\sin(3x^{(1)})`, nor a constant offset. ``bias=True`` appends a constant input
   coordinate 1 (the online trainer's ``bias_input``), which gives every neuron a bias.
 * **learning rate.** In the notes' parametrisation (:math:`\\alpha=1`, no :math:`1/m`
   in front of the sum) the curvature of the risk grows like :math:`m`, so stable

@@ -62,7 +62,7 @@ def representer_check(n: int = 50, d: int = 20, m: int = 200, *, lr_scale: float
     -----
     The data are :func:`nndyn.data.single_neuron_data` ``(n, d, n_test=n_test, seed=seed)``:
     training and test points uniform on :math:`\\mathbb S^{d-1}` (streams ``"train"`` and
-    ``"test"`` of ``seed``) labelled by :math:`\\mathrm{ReLU}(x_1)`; the features are the
+    ``"test"`` of ``seed``) labelled by :math:`\\sigma(x^{(1)})`; the features are the
     first layer of ``TwoLayerNet(d, m, seed=derive_seed(seed, "network"))``, the notes'
     initialisation, and the learning rate is ``lr_scale / m``.
     """

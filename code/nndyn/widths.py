@@ -7,7 +7,7 @@
 side by side in one :class:`MultiWidthNet`. The experiments
 :mod:`nndyn.experiments.kernel_regime_training`, :mod:`~nndyn.experiments.nn_vs_rfm` and
 :mod:`~nndyn.experiments.nn_rfm_dynamics` use it with points uniform on
-:math:`\\mathbb S^{d-1}` labelled by :math:`\\mathrm{ReLU}(x_1)`
+:math:`\\mathbb S^{d-1}` labelled by :math:`\\sigma(x^{(1)})`
 (:func:`nndyn.data.single_neuron_data`); exercises can call it with any data.
 :func:`fitted_slope` is the log-log slope of :func:`nndyn.plotting.loglog_slope`.
 """

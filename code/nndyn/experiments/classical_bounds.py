@@ -3,7 +3,7 @@
 Three objectives, one per bound:
 
 * non-convex: the empirical risk of a narrow two-layer ReLU network fitting the single
-  neuron :math:`\\mathrm{ReLU}(x_1)` (trained through Lightning), against the bound on the
+  neuron :math:`\\sigma(x^{(1)})` (trained through Lightning), against the bound on the
   smallest gradient norm (:math:`1/\\sqrt t`);
 * convex: an ill-conditioned least-squares problem, against the :math:`1/t` bound on the
   optimality gap;

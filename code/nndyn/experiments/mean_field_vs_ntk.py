@@ -2,7 +2,7 @@
 
 Two-layer ReLU networks :math:`f(x)=m^{-\\beta}\\sum_j a_j\\sigma(b_j^\\top x)` with the same
 :math:`O(1)` symmetric initialisation (:func:`nndyn.mean_field.scaled_two_layer`) are
-trained by gradient descent on :math:`f^*(x)=\\mathrm{ReLU}(x_1)`, with the learning rate
+trained by gradient descent on :math:`f^*(x)=\\sigma(x^{(1)})`, with the learning rate
 :math:`\\eta_0 m^{2\\beta-1}` (:func:`nndyn.mean_field.learning_rate`), for
 :math:`\\beta=1/2` (NTK) and :math:`\\beta=1` (mean field) and growing widths :math:`m`.
 Measured at the final time: the root-mean-square movement of a neuron, the alignment of
