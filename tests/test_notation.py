@@ -37,6 +37,9 @@ ALLOWED = {
     "C": ({"01"}, "the Polyak-Lojasiewicz constant"),
     r"\Gamma": ({"03", "04", "05", "06"}, "Gamma(theta), Gamma_0 (chapters 3-5); the Gamma function of a number (chapter 6)"),
     r"\mathcal{U}": ({"06", "07"}, "the uniform law on the sphere"),
+    # the degree of spherical harmonics; a loss is loss(., .) (chapter 3), the 1-norm is ||.||_1 (chapters 2-3)
+    r"\ell": ({"06", "07"}, "the degree of spherical harmonics"),
+    "G": ({"06", "07", "08"}, "the Gram matrix of parameter gradients"),
     "P": ({"02", "04", "05", "06", "07", "08", "09"}, "a polynomial (chapter 2), never the number of parameters p"),
 }
 # k as a function, k(x, x') or k_m(x, x'), is the kernel; k after eta counts gradient-descent steps. Any
@@ -136,8 +139,8 @@ def uses(text: str) -> list[tuple[str, str, str]]:
 
 
 # the errata of a chapter speak its notation; two pages also name another chapter's symbol on purpose
-ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}, "02": {"c", "k"}, "04": {"C"}}  # "the notes' L is the book's omega"; chapter 8 on
-# chapter 6; chapter 2 quotes the notes' garbled c(x)
+ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}, "02": {"c", "k"}, "04": {"C", "G"}}  # "the notes' L is the book's omega"; chapter 8 on
+# chapter 6; chapter 2 quotes the notes' garbled c(x) and their k; chapter 4 their constants C_1, C_2 and their name G for Gamma
 
 
 def clashes(pages: dict[str, str], extra: dict[str, set[str]] | None = None) -> list[str]:
