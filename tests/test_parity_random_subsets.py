@@ -91,19 +91,19 @@ def test_the_sweep_direction_is_the_one_the_count_predicts(result):
     ratio = result.sweep_steps[small] / result.sweep_steps[large]
     assert 1 < ratio < large / small
     text = prs.sweep_direction(result)
-    assert text.startswith(f"at the smallest batch size, {small}, the run needs {number(ratio, 2)} times")
-    assert "the direction the count predicts" in text and "not the direction" not in text
+    assert text.startswith(f"the run at the smallest batch size, {small}, needs {number(ratio, 2)} times")
+    assert "which is the direction the count predicts" in text and "not the direction" not in text
     assert f"the {number(large / small, 2)}-fold rise" in text
 
 
 @pytest.mark.parametrize(("steps", "words"), [
-    ({8: 170.0, 250: 100.0}, ("1.7 times the steps of batch size 250", "the direction the count predicts",
-                              "31-fold rise")),
-    ({8: 100.0, 250: 120.0}, ("0.83 times", "not the direction the count predicts")),
-    ({8: 100.0, 250: 100.0}, ("1 times", "not the direction the count predicts")),
-    ({8: math.inf, 250: 100.0}, ("did not reach the level within 1500 steps, against 100 steps at batch size 250",
-                                 "the direction the count predicts")),
-    ({8: 100.0, 250: math.inf}, ("at the largest batch size, 250, the run did not reach", "does not show")),
+    ({8: 170.0, 250: 100.0}, ("1.7 times the steps of the run at batch size 250, which is the direction the count "
+                              "predicts", "31-fold rise")),
+    ({8: 100.0, 250: 120.0}, ("0.83 times", "which is not the direction the count predicts")),
+    ({8: 100.0, 250: 100.0}, ("1 times", "which is not the direction the count predicts")),
+    ({8: math.inf, 250: 100.0}, ("did not reach the level within 1500 steps, against 100 steps at batch size 250, "
+                                 "which is the direction the count predicts",)),
+    ({8: 100.0, 250: math.inf}, ("the run at the largest batch size, 250, did not reach", "does not show")),
     ({250: 100.0}, ("single batch size",)),
 ])
 def test_sweep_direction_words_every_case(steps, words):

@@ -317,18 +317,18 @@ def sweep_direction(result: Result) -> str:
     t_small, t_large = result.sweep_steps[small], result.sweep_steps[large]
     cap = result.config.max_steps
     if not np.isfinite(t_large):
-        return (f"at the largest batch size, {large}, the run did not reach the level within {cap} steps, "
+        return (f"the run at the largest batch size, {large}, did not reach the level within {cap} steps, "
                 "so the sweep does not show how the steps depend on the batch size")
+    predicted = "the direction the count predicts (more steps for fewer samples per step)"
     if not np.isfinite(t_small):
-        return (f"at the smallest batch size, {small}, the run did not reach the level within {cap} steps, against "
-                f"{int(t_large)} steps at batch size {large}: more steps for fewer samples per step, the direction "
-                "the count predicts")
+        return (f"the run at the smallest batch size, {small}, did not reach the level within {cap} steps, against "
+                f"{int(t_large)} steps at batch size {large}, which is {predicted}")
     ratio = t_small / t_large
-    head = f"at the smallest batch size, {small}, the run needs {number(ratio, 2)} times the steps of batch size {large}"
+    head = f"the run at the smallest batch size, {small}, needs {number(ratio, 2)} times the steps of the run at batch size {large}"
     if ratio > 1:
-        return (f"{head}: more steps for fewer samples per step, the direction the count predicts, though less than "
-                f"the {number(large / small, 2)}-fold rise that would keep the number of samples fixed")
-    return f"{head}: no more steps for fewer samples per step, not the direction the count predicts"
+        return (f"{head}, which is {predicted}, though less than the {number(large / small, 2)}-fold rise that would "
+                "keep the number of samples fixed")
+    return f"{head}, which is not {predicted}"
 
 
 def plot(result: Result):
