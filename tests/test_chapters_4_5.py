@@ -689,3 +689,15 @@ def test_the_initialisation_experiment_trains_the_network_of_the_random_parities
     for preset in ("quick", "full", "lecture"):
         fi, rs = parity_full_init.Config.preset(preset), parity_random_subsets.Config.preset(preset)
         assert (fi.width, fi.batch_size, fi.lr) == (rs.width, rs.batch_size, rs.lr), preset
+
+
+def test_chapter_5_glue_keys_say_omega_and_every_glued_value_is_used():
+    # issue 24 (referee 4): keys named the frequency L (the notes' letter); 23 glued values were never shown
+    text = CHAPTER5.read_text()
+    keys = re.findall(r'glue\(f?"([^"]+)"', text)
+    assert keys and not [k for k in keys if re.search(r"(^|[-_])L|L($|[-_\d])", k)]
+    tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    unused = [k for k in keys if f"`{k}`" not in text and f"`{k}:" not in text and f'"{k}"' not in tests]
+    assert unused == []
+    # the share of starts that leave the square is glued with the frequency, not the word "small"
+    assert "At small $\\omega$" not in text and "{glue:text}`ch5-gd-else-omega`" in text
