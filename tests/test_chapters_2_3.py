@@ -260,3 +260,12 @@ def test_plots_return_figures(halfspaces, parity, cosines, variance):
         fig = module.plot(result)
         assert len(fig.axes) >= 1
         plt.close(fig)
+
+
+def test_chapter_2_names_the_implication_that_holds():
+    # issue 24 (referee 4): "Only the converse holds" named the wrong implication
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "book" / "02_barron_hardness.md").read_text()
+    assert "Only the converse holds" not in text
+    assert "What does hold is the opposite\n  implication: a good approximation in $L^2(\\mathcal D)$ is a good classifier." in text

@@ -173,6 +173,56 @@ def test_sgd_table_and_the_verdict_on_the_largest_dimension(sgd):
     plt.close("all")
 
 
+
+@pytest.mark.observation(
+    "parity_sgd",
+    "the count of samples against $2^d$: the run in $d = 20$ drew fewer samples than $2^{20}$ and did not reach "
+    "95 %, so its failure is consistent with the count; no run learned with fewer samples than $2^d$",
+    shown_in=("ch4-sgd-count-verdict",),
+)
+def test_the_count_verdict_reads_the_runs(sgd):
+    cfg = sgd.config
+    d = cfg.dims[-1]
+    assert cfg.batch_size * cfg.steps[-1] < 2**d and math.isinf(sgd.steps_to_learn[d])
+    for small in cfg.dims[:-1]:
+        assert cfg.batch_size * sgd.steps_to_learn[small] >= 2**small  # learned, with more samples than 2^d
+    assert parity_sgd.count_verdict(sgd) == (
+        f"The run in d = {d}, which did not reach 95%, drew fewer samples than the cube has points, "
+        "so its failure is consistent with the count.")
+
+
+@pytest.mark.parametrize(("learn", "sentences"), [
+    # quick preset: dims (4, 8, 20), steps (200, 500, 1500), batch 500
+    ({4: 80.0, 8: 240.0, 20: math.inf}, ["The run in d = 20, which did not reach 95%, drew fewer samples than "
+                                          "the cube has points, so its failure is consistent with the count."]),
+    ({4: 80.0, 8: 240.0, 20: 1000.0}, ["The run in d = 20 reached 95% with fewer samples than the cube has points "
+                                        "(500\u2009000 against 1\u2009048\u2009576), the one outcome of this "
+                                        "experiment that bears on the count."]),
+    ({4: math.inf, 8: math.inf, 20: 1000.0}, [
+        "The run in d = 20 reached 95% with fewer samples",
+        "In d = 4, 8 the full parity was not learned although the run drew at least as many samples as the cube "
+        "has points."]),
+])
+def test_count_verdict_words_every_case(learn, sentences):
+    verdict = parity_sgd.count_verdict(parity_sgd.Result(parity_sgd.Config.preset("quick"), steps_to_learn=learn))
+    assert verdict.startswith(sentences[0])
+    for sentence in sentences[1:]:
+        assert sentence in verdict
+    assert verdict.count(". ") == len(sentences) - 1  # one sentence per case
+
+
+def test_count_verdict_plural_and_when_every_run_learned_with_enough_samples():
+    cfg = parity_sgd.Config(dims=(4, 8), steps=(200, 500), batch_size=500)
+    assert parity_sgd.count_verdict(parity_sgd.Result(cfg, steps_to_learn={4: 80.0, 8: 240.0})) == (
+        "Every run reached 95% after drawing at least as many samples as the cube has points, so the count has "
+        "no failure to account for.")
+    cfg = parity_sgd.Config(dims=(20, 21), steps=(1500, 1500), batch_size=500)
+    failed = parity_sgd.count_verdict(parity_sgd.Result(cfg, steps_to_learn={20: math.inf, 21: math.inf}))
+    assert failed.startswith("The runs in d = 20, 21, which") and "their failure" in failed
+    learned = parity_sgd.count_verdict(parity_sgd.Result(cfg, steps_to_learn={20: 100.0, 21: 100.0}))
+    assert learned.startswith("The runs in d = 20, 21 reached 95%") and learned.count("against") == 2
+
+
 CHAPTER4 = Path(__file__).resolve().parents[1] / "book" / "04_gd_cannot_learn.md"
 
 
@@ -629,3 +679,15 @@ def test_the_initialisation_experiment_trains_the_network_of_the_random_parities
     for preset in ("quick", "full", "lecture"):
         fi, rs = parity_full_init.Config.preset(preset), parity_random_subsets.Config.preset(preset)
         assert (fi.width, fi.batch_size, fi.lr) == (rs.width, rs.batch_size, rs.lr), preset
+
+
+def test_chapter_5_glue_keys_say_omega_and_every_glued_value_is_used():
+    # issue 24 (referee 4): keys named the frequency L (the notes' letter); 23 glued values were never shown
+    text = CHAPTER5.read_text()
+    keys = re.findall(r'glue\(f?"([^"]+)"', text)
+    assert keys and not [k for k in keys if re.search(r"(^|[-_])L|L($|[-_\d])", k)]
+    tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    unused = [k for k in keys if f"`{k}`" not in text and f"`{k}:" not in text and f'"{k}"' not in tests]
+    assert unused == []
+    # the share of starts that leave the square is glued with the frequency, not the word "small"
+    assert "At small $\\omega$" not in text and "{glue:text}`ch5-gd-else-omega`" in text

@@ -391,7 +391,7 @@ def test_path_norm_generalises_better(penalty):
 
 def test_caption_of_the_path_norm_figure(penalty):
     """fig-nn-rfm-path-norm: plain GD drives the training risk below the range shown while its
-    test risk reaches its minimum early, then rises and levels off (the caption's words are glued
+    test risk reaches its minimum in the first half of the run, then rises and levels off (the caption's words are glued
     from the curve; this checks the quick preset says them); with the penalty the training risk stays positive and the test risk
     falls to about a tenth of that of plain GD; the penalty concentrates the path norm on a few
     neurons, plain GD spreads it over all of them."""
@@ -402,7 +402,9 @@ def test_caption_of_the_path_norm_figure(penalty):
     late = plain["test_risk"][half:]
     assert late.max() < 1.1 * late.min()                       # levels off over the second half
     k = int(np.argmin(plain["test_risk"]))
-    assert k < half and plain["test_risk"][-1] > 1.05 * plain["test_risk"][k]  # an early minimum, then a rise
+    assert k < half and plain["test_risk"][-1] > 1.05 * plain["test_risk"][k]  # a minimum in the first half, then a rise
+    assert path_norm.risk_trend(plain["test_risk"]).startswith("reaches its minimum in the first half of the run, then rises")
+    assert path_norm.risk_trend(plain["test_risk"]).endswith(" and levels off")
     assert reg["train_risk"][-1] > 100 * plain["train_risk"][-1]
     # "falls to about a tenth of that of plain GD" (quick 0.11, full 0.09; in the full preset it
     # bottoms out at three quarters of the run and rises by a sixth, so no "keeps falling")
@@ -411,6 +413,18 @@ def test_caption_of_the_path_norm_figure(penalty):
     top = lambda run: np.sort(penalty.weights[run][0])[::-1]
     share = {run: top(run)[:5].sum() / top(run).sum() for run in ("regularized", "plain")}
     assert share["regularized"] > 0.5 > share["plain"]        # five neurons carry most of it only with the penalty
+
+
+
+@pytest.mark.parametrize(("risk", "words"), [
+    ([4, 3, 2, 1], "is lowest in the second half of the run"),
+    ([4, 1, 1.02, 1.03], "stops falling in the first half of the run"),
+    ([4, 1, 1.5, 1.55], "reaches its minimum in the first half of the run, then rises by 55 % and levels off"),
+    ([4, 1, 1.5, 2.0], "reaches its minimum in the first half of the run, then rises by 100 % and keeps rising"),
+])
+def test_risk_trend_words_every_case(risk, words):
+    # issue 24 (referee 4): a minimum anywhere in the first half is not "early in the run"
+    assert path_norm.risk_trend(np.array(risk)) == words
 
 
 # ---------------------------------------------------------------- plumbing

@@ -8,6 +8,7 @@ import torch
 
 from nndyn.data import parity_target
 from nndyn.experiments import parity_random_subsets as prs
+from nndyn.prose import number
 from nndyn.seeding import derive_seed
 from nndyn.training.online import ParityStream
 
@@ -75,6 +76,41 @@ def test_the_batch_sweep_trains_the_first_draw_and_reuses_the_main_run(result):
     assert result.sweep_samples() == {b: b * t for b, t in result.sweep_steps.items()}
     # the smallest batch learns the same parity, but needs more steps than the main run
     assert result.sweep_steps[cfg.sweep_batches[0]] > result.sweep_steps[cfg.batch_size]
+
+
+
+@pytest.mark.observation(
+    "parity_random_subsets",
+    "batch sweep at $d = 8$: at the smallest batch the steps to learn rise against the largest batch, the direction "
+    "of the count of signal against noise, by less than the ratio of the batch sizes",
+    shown_in=("ch4-rs-sweep-direction",),
+)
+def test_the_sweep_direction_is_the_one_the_count_predicts(result):
+    # issue 24 (referee 4): no threshold on the ratio to the heuristic count; the chapter says how the steps move
+    small, large = min(result.sweep_steps), max(result.sweep_steps)
+    ratio = result.sweep_steps[small] / result.sweep_steps[large]
+    assert 1 < ratio < large / small
+    text = prs.sweep_direction(result)
+    assert text.startswith(f"the run at the smallest batch size, {small}, needs {number(ratio, 2)} times")
+    assert "which is the direction the count predicts" in text and "not the direction" not in text
+    assert f"the {number(large / small, 2)}-fold rise" in text
+
+
+@pytest.mark.parametrize(("steps", "words"), [
+    ({8: 170.0, 250: 100.0}, ("1.7 times the steps of the run at batch size 250, which is the direction the count "
+                              "predicts", "31-fold rise")),
+    ({8: 100.0, 250: 120.0}, ("0.83 times", "which is not the direction the count predicts")),
+    ({8: 100.0, 250: 100.0}, ("1 times", "which is not the direction the count predicts")),
+    ({8: math.inf, 250: 100.0}, ("did not reach the level within 1500 steps, against 100 steps at batch size 250, "
+                                 "which is the direction the count predicts",)),
+    ({8: 100.0, 250: math.inf}, ("the run at the largest batch size, 250, did not reach", "does not show")),
+    ({250: 100.0}, ("single batch size",)),
+])
+def test_sweep_direction_words_every_case(steps, words):
+    text = prs.sweep_direction(prs.Result(prs.Config.preset("quick"), sweep_steps=steps))
+    for w in words:
+        assert w in text, (w, text)
+    assert "far above" not in text and "factor of 10" not in text
 
 
 def test_measurements_are_tables_one_row_per_dimension_and_batch(result):

@@ -79,6 +79,9 @@ class Result:
         Relative kernel change, relative parameter movement, largest RMS distance between
         the network and its linearisation on the test points, and the final training
         risks of both models.
+    initial_norm : numpy.ndarray
+        :math:`\\|\\theta_0\\|`, the norm of all parameters at initialisation (the
+        denominator of ``movement``).
     t : numpy.ndarray
         Record times.
     loss, lin_loss : numpy.ndarray
@@ -92,17 +95,22 @@ class Result:
     lin_distance: np.ndarray
     final_loss: np.ndarray
     lin_final_loss: np.ndarray
+    initial_norm: np.ndarray
     t: np.ndarray
     loss: np.ndarray
     lin_loss: np.ndarray
 
     def slopes(self) -> dict[str, float]:
-        """Log-log slopes against the width of the three measured quantities."""
+        """Log-log slopes against the width of the three measured quantities, of the
+        initial norm :math:`\\|\\theta_0\\|` (``"initial_norm"``) and of the movement
+        :math:`\\|\\theta_T-\\theta_0\\|` itself (``"distance"``)."""
         w = self.config.widths
         return {
             "kernel_change": loglog_slope(w, self.kernel_change),
             "movement": loglog_slope(w, self.movement),
             "lin_distance": loglog_slope(w, self.lin_distance),
+            "initial_norm": loglog_slope(w, self.initial_norm),
+            "distance": loglog_slope(w, self.movement * self.initial_norm),
         }
 
 
@@ -131,6 +139,7 @@ def run(config: Config) -> Result:
                 traj.loss,
                 lin_traj.loss,
                 traj.t,
+                norm0,
             )
         )
     cols = list(zip(*rows))
@@ -141,6 +150,7 @@ def run(config: Config) -> Result:
         lin_distance=np.array(cols[2]),
         final_loss=np.array(cols[3]),
         lin_final_loss=np.array(cols[4]),
+        initial_norm=np.array(cols[8]),
         t=cols[7][0],
         loss=np.stack(cols[5]),
         lin_loss=np.stack(cols[6]),

@@ -87,6 +87,32 @@ class Result:
         """Log-log slope of the mean relative error against the width, per depth."""
         return {depth: loglog_slope(self.config.widths, e) for depth, e in zip(self.config.depths, self.mean_errors())}
 
+    def depth_comparison(self) -> str:
+        """Whether the deepest network is further from its limit than the shallowest, width by
+        width (mean relative errors), as a clause for the chapter's caption and text.
+
+        Returns
+        -------
+        str
+            "depth D is further from its limit than depth D' at every width", or the widths
+            at which it is and is not, or that it is at none (lower case, no full stop).
+        """
+        shallow, deep = self.config.depths[0], self.config.depths[-1]
+        mean = self.mean_errors()
+        further = mean[-1] > mean[0]
+        head = f"depth {deep} is further from its limit than depth {shallow}"
+        if further.all():
+            return f"{head} at every width"
+        if not further.any():
+            return f"depth {deep} is not further from its limit than depth {shallow} at any width"
+
+        def widths(flags) -> str:
+            ws = [str(w) for w, f in zip(self.config.widths, flags) if f]
+            return ("width " if len(ws) == 1 else "widths ") + (
+                ws[0] if len(ws) == 1 else ", ".join(ws[:-1]) + " and " + ws[-1])
+
+        return f"{head} at {widths(further)}, but not at {widths(~further)}"
+
 
 def _grid_kernel(cosines: np.ndarray, depth: int) -> np.ndarray:
     c = torch.as_tensor(cosines, dtype=torch.float64)

@@ -329,6 +329,41 @@ def sweep_table(result: Result) -> str:
     return "\n".join(rows)
 
 
+def sweep_direction(result: Result) -> str:
+    """How the steps change at the smallest batch of the sweep, against its largest, in words.
+
+    The count of signal against noise (chapter 4) asks for a number of samples
+    :math:`n_{\\mathrm b}T` of a given order; if the samples bind, a smaller batch needs more
+    steps. The clause says the ratio of the steps at the smallest batch size to those at
+    the largest, and whether it goes in that direction. If the samples alone set the steps,
+    the ratio would be the ratio of the batch sizes; the clause names that number too.
+
+    Returns
+    -------
+    str
+        A clause that starts in lower case and ends without a full stop.
+    """
+    batches = sorted(result.sweep_steps)
+    if len(batches) < 2:
+        return "the sweep has a single batch size, so it says nothing about how the steps depend on it"
+    small, large = batches[0], batches[-1]
+    t_small, t_large = result.sweep_steps[small], result.sweep_steps[large]
+    cap = result.config.max_steps
+    if not np.isfinite(t_large):
+        return (f"the run at the largest batch size, {large}, did not reach the level within {cap} steps, "
+                "so the sweep does not show how the steps depend on the batch size")
+    predicted = "the direction the count predicts (more steps for fewer samples per step)"
+    if not np.isfinite(t_small):
+        return (f"the run at the smallest batch size, {small}, did not reach the level within {cap} steps, against "
+                f"{int(t_large)} steps at batch size {large}, which is {predicted}")
+    ratio = t_small / t_large
+    head = f"the run at the smallest batch size, {small}, needs {number(ratio, 2)} times the steps of the run at batch size {large}"
+    if ratio > 1:
+        return (f"{head}, which is {predicted}, though less than the {number(large / small, 2)}-fold rise that would "
+                "keep the number of samples fixed")
+    return f"{head}, which is not {predicted}"
+
+
 def plot(result: Result):
     """Left: steps to ``learned_level`` against :math:`d` (log scale), one point per draw, with
     the fitted growth and the steps at which :math:`n_{\\mathrm b}k` reaches :math:`2^d` and

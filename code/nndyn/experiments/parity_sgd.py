@@ -19,6 +19,7 @@ import numpy as np
 from .._validation import check_accuracy_levels, check_increasing
 from ..models import TwoLayerNet
 from ..plotting import LEGEND_SIZE, colors, figure
+from ..prose import number
 from ..training.online import OnlineTrajectory, train_online
 from ..seeding import derive_seed
 from .base import ExperimentConfig
@@ -180,6 +181,61 @@ def table(result: Result) -> str:
 def largest_stays_at_chance(result: Result) -> bool:
     """Whether the largest dimension stays at chance for the whole run (never reaches ``chance_level``)."""
     return not np.isfinite(result.steps_to_leave_chance[result.config.dims[-1]])
+
+
+def count_verdict(result: Result) -> str:
+    """What each run says about the count of samples against the :math:`2^d` points of the cube, in words.
+
+    The heuristic count of chapter 4 asks a target drawn from the class for a number of
+    samples :math:`n_{\\mathrm b}T` of order :math:`2^d`. A run bears on it in three ways:
+
+    * it reached ``learned_level`` after drawing fewer samples than :math:`2^d` (the one
+      outcome that bears on the count, although the full parity is one fixed target, not
+      a draw from the class);
+    * it did not reach the level and drew fewer samples than :math:`2^d` in the whole run
+      (consistent with the count);
+    * it did not reach the level although it drew at least :math:`2^d` samples (the count,
+      a lower bound, does not account for it).
+
+    Returns
+    -------
+    str
+        One sentence for each case that occurs (in this order), or one sentence saying that
+        every run reached the level with at least :math:`2^d` samples.
+    """
+    config = result.config
+    level = number(100 * config.learned_level)
+
+    def dims(ds: list[int]) -> str:
+        return ", ".join(str(d) for d in ds)
+
+    learned_under = [d for d in config.dims
+                     if np.isfinite(result.steps_to_learn[d]) and config.batch_size * result.steps_to_learn[d] < 2**d]
+    unlearned = [(d, T) for d, T in zip(config.dims, config.steps) if not np.isfinite(result.steps_to_learn[d])]
+    under_unlearned = [d for d, T in unlearned if config.batch_size * T < 2**d]
+    over_unlearned = [d for d, T in unlearned if config.batch_size * T >= 2**d]
+    sentences = []
+    if learned_under:
+        one = len(learned_under) == 1
+        samples = "; ".join(f"{number(config.batch_size * result.steps_to_learn[d])} against {number(2**d)}"
+                            for d in learned_under)
+        sentences.append(
+            ("The run in d = " if one else "The runs in d = ") + dims(learned_under)
+            + f" reached {level}% with fewer samples than the cube has points ({samples}), "
+            + "the one outcome of this experiment that bears on the count.")
+    if under_unlearned:
+        one = len(under_unlearned) == 1
+        sentences.append(
+            ("The run in d = " if one else "The runs in d = ") + dims(under_unlearned)
+            + f", which did not reach {level}%, drew fewer samples than the cube has points, so "
+            + ("its" if one else "their") + " failure is consistent with the count.")
+    if over_unlearned:
+        sentences.append(f"In d = {dims(over_unlearned)} the full parity was not learned although the run drew "
+                         "at least as many samples as the cube has points.")
+    if not sentences:
+        sentences.append(f"Every run reached {level}% after drawing at least as many samples as the cube has "
+                         "points, so the count has no failure to account for.")
+    return " ".join(sentences)
 
 
 def plot(result: Result):

@@ -13,6 +13,7 @@ from ..plotting import OKABE_ITO, figure
 from ..regularization import penalty_weight, train_path_norm
 from ..training import Trajectory, probes
 from ..plotting import LEGEND_SIZE, PAGE_WIDTH
+from ..prose import number
 from ..widths import single_thread
 from .base import ExperimentConfig
 from ..seeding import derive_seed
@@ -86,6 +87,33 @@ class Result:
         """Average of the cosine with :math:`e_1`, weighted by :math:`|a_j|\\|b_j\\|`."""
         share, cos = self.weights[run]
         return float((share * cos).sum() / share.sum())
+
+
+
+def risk_trend(risk: np.ndarray) -> str:
+    """The course of a recorded risk in words, for the chapter's caption.
+
+    Parameters
+    ----------
+    risk : numpy.ndarray
+        The risk at each record, in order of time.
+
+    Returns
+    -------
+    str
+        Where the minimum lies (first or second half of the records) and, after a minimum
+        in the first half, whether the risk ends within 5 % of it or rises, and then whether
+        it varies by less than 10 % over the second half ("levels off") or not (lower case,
+        no full stop).
+    """
+    risk = np.asarray(risk, dtype=float)
+    k, half = int(risk.argmin()), risk[len(risk) // 2:]
+    if k >= len(risk) // 2:
+        return "is lowest in the second half of the run"
+    if risk[-1] < 1.05 * risk[k]:
+        return "stops falling in the first half of the run"
+    return (f"reaches its minimum in the first half of the run, then rises by {number(100 * (risk[-1] / risk[k] - 1), 2)} %"
+            + (" and levels off" if half.max() < 1.1 * half.min() else " and keeps rising"))
 
 
 def _weights(net: TwoLayerNet) -> np.ndarray:
