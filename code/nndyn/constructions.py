@@ -26,17 +26,17 @@ from .data import DEFAULT_DTYPE, generator
 
 
 def relu_step(z: torch.Tensor, slope: float = 2.0) -> torch.Tensor:
-    """The ReLU approximation :math:`\\sigma(az) - \\sigma(az-1)` of the step function.
+    """The ReLU approximation :math:`\\sigma(qz) - \\sigma(qz-1)` of the step function.
 
-    It equals :math:`1(z\\ge0)` exactly whenever :math:`|z|\\ge 1/a` (and is linear in
-    between), so with the default slope :math:`a=2` it is exact for :math:`|z|\\ge1/2`.
+    It equals :math:`\\mathbf 1(z\\ge0)` exactly whenever :math:`|z|\\ge 1/q` (and is linear in
+    between), so with the default slope :math:`q=2` it is exact for :math:`|z|\\ge1/2`.
 
     Parameters
     ----------
     z : torch.Tensor
         Points at which to evaluate.
     slope : float
-        The slope :math:`a>0`.
+        The slope :math:`q>0`.
     """
     slope = check_positive("slope", slope)
     z = torch.as_tensor(z)
@@ -114,14 +114,14 @@ def random_integer_halfspaces(
     """Draw ``r`` halfspaces with integer weights for :class:`HalfspaceIntersectionNet`.
 
     The weights :math:`w_{ij}` are uniform on :math:`\\{-w_{\\max},\\dots,w_{\\max}\\}` with
-    :math:`w_{\\max}` = ``weight_bound``; the offset :math:`t_i` is uniform on
+    :math:`w_{\\max}` = ``weight_bound``; the offset :math:`s_i` is uniform on
     :math:`\\{-h_i,\\dots,h_i\\}` with :math:`h_i=\\lceil\\|w_i\\|_1/4\\rceil`, so that each
     halfspace cuts the cube somewhere near its middle.
 
     With ``nonempty=True`` a point :math:`x_0` is also drawn uniformly from
     :math:`\\{-1,1\\}^d`, and every offset that would exclude it is lowered to
-    :math:`t_i=w_i^\\top x_0-1`, the largest offset whose halfspace
-    :math:`w_i^\\top x-t_i-\\tfrac12\\ge0` contains :math:`x_0`. The intersection then
+    :math:`s_i=w_i^\\top x_0-1`, the largest offset whose halfspace
+    :math:`w_i^\\top x-s_i-\\tfrac12\\ge0` contains :math:`x_0`. The intersection then
     contains :math:`x_0`, so it is never empty; the weights, and the offsets that already
     contain :math:`p`, are the same as with ``nonempty=False``.
 
@@ -139,7 +139,7 @@ def random_integer_halfspaces(
     Returns
     -------
     (torch.Tensor, torch.Tensor)
-        Integer weights of shape ``(r, d)`` and offsets :math:`t_i` of shape ``(r,)``.
+        Integer weights of shape ``(r, d)`` and offsets :math:`s_i` of shape ``(r,)``.
     """
     r = check_positive_int("r", r)
     d = check_positive_int("d", d)
@@ -159,7 +159,7 @@ def random_integer_halfspaces(
 def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """The target :math:`h_1(x)\\wedge\\dots\\wedge h_r(x)` as a label in :math:`\\{-1,1\\}`.
 
-    Halfspace :math:`i` holds when :math:`w_i^\\top x - t_i - 1/2 \\ge 0`.
+    Halfspace :math:`i` holds when :math:`w_i^\\top x - s_i - 1/2 \\ge 0`.
 
     Parameters
     ----------
@@ -186,16 +186,16 @@ def halfspace_intersection(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) ->
 class HalfspaceIntersectionNet(nn.Module):
     """A two-layer ReLU network whose sign is an intersection of integer halfspaces.
 
-    With :math:`z_i(x) = w_i^\\top x - t_i - 1/2` and :math:`x\\in\\{-1,1\\}^d`, every
-    :math:`|z_i(x)|\\ge 1/2`, so :math:`\\sigma(a z_i) - \\sigma(a z_i - 1)` is exactly the
-    step :math:`1(z_i(x)\\ge0)` when the slope :math:`a\\ge2`. The network is
+    With :math:`z_i(x) = w_i^\\top x - s_i - 1/2` and :math:`x\\in\\{-1,1\\}^d`, every
+    :math:`|z_i(x)|\\ge 1/2`, so :math:`\\sigma(q z_i) - \\sigma(q z_i - 1)` is exactly the
+    step :math:`\\mathbf 1(z_i(x)\\ge0)` when the slope :math:`q\\ge2`. The network is
 
     .. math::
 
-        g(x) = \\frac{1}{2r}\\Big(\\sum_{i=1}^r \\big[\\sigma(a z_i(x)) - \\sigma(a z_i(x)-1)\\big]
+        g(x) = \\frac{1}{2r}\\Big(\\sum_{i=1}^r \\big[\\sigma(q z_i(x)) - \\sigma(q z_i(x)-1)\\big]
         - r + \\tau\\Big),
 
-    with margin :math:`\\tau\\in(0,1)` (the notes take :math:`a=2`, :math:`\\tau=1/3`). The
+    with margin :math:`\\tau\\in(0,1)` (the notes take :math:`q=2`, :math:`\\tau=1/3`). The
     constant :math:`(\\tau-r)/(2r)` is produced by one extra neuron :math:`\\sigma(1)`, so the
     network has :math:`2r+1` neurons and no output bias.
 
@@ -204,9 +204,9 @@ class HalfspaceIntersectionNet(nn.Module):
     W : array_like of int
         Weights, shape ``(r, d)``.
     b : array_like of int
-        Offsets :math:`t_i`, shape ``(r,)``.
+        Offsets :math:`s_i`, shape ``(r,)``.
     slope : float
-        The slope :math:`a>0` of the ReLU step (exact for :math:`a\\ge2`).
+        The slope :math:`q>0` of the ReLU step (exact for :math:`q\\ge2`).
     margin : float
         The constant :math:`\\tau` in :math:`[0, 2]` (the sign is right for :math:`0<\\tau<1`).
     dtype : torch.dtype

@@ -1,6 +1,6 @@
 """Chapter 2: a two-layer ReLU network that computes an intersection of halfspaces.
 
-For random integer halfspaces :math:`w_i^\\top x \\ge b_i + 1/2` on :math:`\\{-1,1\\}^d`, whose
+For random integer halfspaces :math:`w_i^\\top x \\ge s_i + 1/2` on :math:`\\{-1,1\\}^d`, whose
 offsets are drawn so that the intersection contains a random point of the cube (so that both
 signs of the network are tested), the network :class:`nndyn.constructions.HalfspaceIntersectionNet` is evaluated on every point
 of the cube and its sign compared with the AND of the halfspaces; its path norm is set

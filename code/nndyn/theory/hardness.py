@@ -2,7 +2,7 @@
 
 * :func:`halfspace_path_norm` is the exact path norm of the network of the notes' Theorem 5 that
   simulates an intersection of integer halfspaces, :func:`halfspace_path_norm_bound` its
-  bound in terms of :math:`\\|w_i\\|_1+|t_i|`, and :func:`notes_halfspace_path_norm` the
+  bound in terms of :math:`\\|w_i\\|_1+|s_i|`, and :func:`notes_halfspace_path_norm` the
   (too small) expression printed in the notes, kept for comparison;
 * :func:`parity_path_norm` is the exact path norm of the triangle-wave parity network;
 * :func:`gradient_variance_bound` is the right-hand side of the notes' Theorem 7.
@@ -28,7 +28,7 @@ def _halfspace_arrays(W, b) -> tuple[torch.Tensor, torch.Tensor]:
 def halfspace_path_norm(W, b, *, margin: float = 1.0 / 3.0) -> float:
     """Exact path norm of :class:`nndyn.constructions.HalfspaceIntersectionNet` (slope 2).
 
-    .. math:: \\frac{1}{2r}\\Big(r-\\tau + \\sum_{i=1}^r \\big[4\\|w_i\\|_1 + |2t_i+1| + |2t_i+2|\\big]\\Big)
+    .. math:: \\frac{1}{2r}\\Big(r-\\tau + \\sum_{i=1}^r \\big[4\\|w_i\\|_1 + |2s_i+1| + |2s_i+2|\\big]\\Big)
 
     Parameters
     ----------
@@ -49,11 +49,11 @@ def halfspace_path_norm(W, b, *, margin: float = 1.0 / 3.0) -> float:
 def halfspace_path_norm_bound(W, b) -> float:
     """The corrected bound of the notes on the path norm of the halfspace network.
 
-    .. math:: \\frac{1}{2r}\\Big(r - \\tfrac13 + \\sum_{i=1}^r\\big[4(\\|w_i\\|_1+|t_i|)+3\\big]\\Big)
-              \\le 2\\max_i(\\|w_i\\|_1+|t_i|) + 2,
+    .. math:: \\frac{1}{2r}\\Big(r - \\tfrac13 + \\sum_{i=1}^r\\big[4(\\|w_i\\|_1+|s_i|)+3\\big]\\Big)
+              \\le 2\\max_i(\\|w_i\\|_1+|s_i|) + 2,
 
-    which is :math:`\\mathrm{poly}(d)` when :math:`\\|w_i\\|_1+|t_i|` is. It is attained when
-    every :math:`t_i\\ge0`.
+    which is :math:`\\mathrm{poly}(d)` when :math:`\\|w_i\\|_1+|s_i|` is. It is attained when
+    every :math:`s_i\\ge0`.
     """
     W, b = _halfspace_arrays(W, b)
     r = W.shape[0]
@@ -64,7 +64,7 @@ def halfspace_path_norm_bound(W, b) -> float:
 def notes_halfspace_path_norm(W, b) -> float:
     """The expression the notes give as a bound on the path norm (it is too small).
 
-    .. math:: \\frac{1}{2r}\\Big(r + \\tfrac13 + \\sum_{i=1}^r\\big[2(2\\|w_i\\|_1+|t_i|+\\tfrac12)+1\\big]\\Big)
+    .. math:: \\frac{1}{2r}\\Big(r + \\tfrac13 + \\sum_{i=1}^r\\big[2(2\\|w_i\\|_1+|s_i|+\\tfrac12)+1\\big]\\Big)
     """
     W, b = _halfspace_arrays(W, b)
     r = W.shape[0]
