@@ -249,7 +249,8 @@ def test_chapter_4_indexes_coordinates_by_r():
     assert r"\theta_k}" not in ch4 and r"\partial\theta_k" not in ch4 and "D_k" not in ch4
     assert r"\mathbb R^P" not in ch4 and r"\theta_p}" not in ch4
     assert r"\partial_{\theta_j}" not in ch4 and r"\theta_{j'}" not in ch4 and r"\Delta_j" not in ch4
-    assert r"\partial_{\theta_r}" in ch4 and r"\partial_{\theta_{r'}}" in ch4
+    # a coordinate of theta is theta^(r), as a coordinate of x is x^(i): theta_t is the parameters at time t
+    assert r"\partial_{\theta^{(r)}}" in ch4 and r"\partial_{\theta^{(r')}}" in ch4 and r"\partial_{\theta_r}" not in ch4
     assert "r_*" not in ch4 and r"\rho_*" in ch4
     assert r"\rho_0" not in ch4 and r"\rho_1" not in ch4 and r"\nu_0" in ch4 and r"\nu_1" in ch4
     assert r"\|u_j\|" not in ch4 and r"\|u_{k'}\|\le V\eta k'$ for $k'\le k$" in ch4

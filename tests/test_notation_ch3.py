@@ -80,7 +80,7 @@ def test_chapter_3_letters_keep_one_meaning(page):
         (r"\cos(a^\top x)", True),
         (r"\sum_ja_j\tanh(w_j^\top x+\beta_j)+a_0", False),
         (r"\bar\xi_j=2^{-d}\partial_{\theta_j}h", True),
-        (r"\bar\xi_r=2^{-d}\partial_{\theta_r}h", False),
+        (r"\bar\xi_r=2^{-d}\partial_{\theta^{(r)}}h", False),
         (r"\prod_je^{ia_jx_j}", True),
         (r"\langle f_i,f_j\rangle=\delta_{ij}", True),
         (r"\|f-f'\|^2=2,\ f\ne f'", False),

@@ -293,7 +293,7 @@ class GradientVariance:
 
 
 def parity_gradient_coefficients(model: nn.Module, d: int) -> torch.Tensor:
-    """The inner products :math:`\\langle f_v,\\partial_{\\theta_p}h\\rangle` for every parity and parameter.
+    """The inner products :math:`\\langle f_v,\\partial_{\\theta^{(r)}}h\\rangle` for every parity and parameter.
 
     The expectation over the uniform law on :math:`\\{0,1\\}^d` is exact: the per-example
     gradients on all :math:`2^d` points go through :func:`walsh_hadamard`.

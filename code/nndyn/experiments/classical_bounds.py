@@ -88,7 +88,7 @@ class Result:
         return theory.nonconvex_gradient_bound(self.network.loss[0], self.network.t[1:])
 
     def running_min_gradient(self) -> np.ndarray:
-        """:math:`\\min_{s<t}\\|\\nabla R(\\theta_s)\\|` along the network trajectory."""
+        """:math:`\\min_{t'<t}\\|\\nabla R(\\theta_{t'})\\|` along the network trajectory."""
         return np.minimum.accumulate(self.network["grad_norm"])[:-1]
 
     def convex_bound(self) -> np.ndarray:
@@ -146,7 +146,7 @@ def plot(result: Result):
     legend = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "fontsize": LEGEND_SIZE, "handlelength": 2.2}
     net = result.network
     ax1.loglog(net.t[1:], result.running_min_gradient(), color=OKABE_ITO[0], lw=3.2, alpha=0.55,
-               solid_capstyle="butt", label=r"$\min_{s<t}\|\nabla R(\theta_s)\|$")
+               solid_capstyle="butt", label=r"$\min_{t'<t}\|\nabla R(\theta_{t'})\|$")
     ax1.loglog(net.t[1:], net["grad_norm"][1:], color=OKABE_ITO[1], lw=1.0, label=r"$\|\nabla R(\theta_t)\|$")
     ax1.loglog(net.t[1:], result.nonconvex_bound(), **BOUND_STYLE, label=r"bound $\sqrt{R(\theta_0)/t}$")
     ax1.set(title="Non-convex: network", xlabel="time $t$", ylabel="gradient norm")
