@@ -79,7 +79,7 @@ class Result:
     slice_direction : numpy.ndarray
         The unit vector :math:`u\\perp e_1` of the slice, drawn from the stream ``"slice"``.
     slice_target : numpy.ndarray
-        The target :math:`\\mathrm{ReLU}(\\cos\\varphi)` on the slice.
+        The target :math:`\\sigma(\\cos\\varphi)` on the slice.
     """
 
     config: Config
@@ -235,7 +235,7 @@ def interactive(result: Result):
         xy = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
         first = w == 0
         data.append({"type": "scatter", "mode": "lines", "x": degrees, "y": result.slice_target, **xy,
-                     "name": "target ReLU(x₁)", "legendgroup": "target", "showlegend": first,
+                     "name": "target σ(x⁽¹⁾)", "legendgroup": "target", "showlegend": first,
                      "line": {"color": "black", "dash": "dash", "width": 1.5}, "hoverinfo": "skip"})
         data.append({"type": "scatter", "mode": "lines", "x": degrees, "y": result.network["slice"][0, :, w], **xy,
                      "name": "network", "legendgroup": "network", "showlegend": first,
@@ -277,7 +277,7 @@ def interactive(result: Result):
     for w in range(len(c.widths)):
         axis = "" if w == 0 else str(w + 1)
         narrow[f"yaxis{axis}"] = {"range": [low, high], "zeroline": False, "showticklabels": True}
-    alt = (f"{len(c.widths)} panels, one per width m = {', '.join(map(str, c.widths))}, each with the target ReLU(cos φ) on a great "
+    alt = (f"{len(c.widths)} panels, one per width m = {', '.join(map(str, c.widths))}, each with the target σ(cos φ) on a great "
            "circle of the sphere, the network and its random feature model, with a slider over training time (without "
            f"JavaScript: a grid of {len(c.widths)} widths by {len(fallback_records(len(result.network.step)))} training times). At m = "
            f"{c.widths[0]} the network bends towards the target and its random feature model stays far below it; at m = "
