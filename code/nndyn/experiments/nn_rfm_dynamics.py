@@ -200,7 +200,7 @@ def plot_slice(result: Result):
     for i, k in enumerate(rows):
         for w, m in enumerate(c.widths):
             a = ax[i, w]
-            a.plot(degrees, result.slice_target, **BOUND_STYLE, label="target $\sigma(x^{(1)})$")
+            a.plot(degrees, result.slice_target, **BOUND_STYLE, label=r"target $\sigma(x^{(1)})$")
             a.plot(degrees, result.network["slice"][k, :, w], color=OKABE_ITO[0], linewidth=3.2, label="network")
             a.plot(degrees, result.features["slice"][k, :, w], color=OKABE_ITO[1], linewidth=1.3, label="random features")
             # bottom centre: the curves are high there, and the label stays off the target peak
