@@ -139,8 +139,8 @@ def uses(text: str) -> list[tuple[str, str, str]]:
 
 
 # the errata of a chapter speak its notation; two pages also name another chapter's symbol on purpose
-ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}, "02": {"c", "k"}, "04": {"C", "G"}}  # "the notes' L is the book's omega"; chapter 8 on
-# chapter 6; chapter 2 quotes the notes' garbled c(x) and their k; chapter 4 their constants C_1, C_2 and their name G for Gamma
+ERRATA_EXTRA = {"05": {"L"}, "08": {"K", "k(x,x')"}, "02": {"c", "k"}, "04": {"G"}}  # "the notes' L is the book's omega"; chapter 8 on
+# chapter 6; chapter 2 quotes the notes' garbled c(x) and their k; chapter 4 their name G for Gamma
 
 
 def clashes(pages: dict[str, str], extra: dict[str, set[str]] | None = None) -> list[str]:

@@ -31,7 +31,7 @@ GONE = [
     ("g as a function in L^2(U)", ["T", "g"], "Th"),
     ("g as the Rodrigues weight", ["g", "=", "("], r"w_\ell"),
     ("the horizon T, next to the integral operator T", ["T", "<", "t", "_", "0"], "t_1<t_0"),
-    ("the features z_j, next to the preactivation z", ["z", "_", "j"], r"\phi_j"),
+    ("the features z_j, next to the preactivation z", ["z", "_", "j"], "s_j"),
     ("the features u_0, v_0", ["u", "_", "0"], r"\sigma_{ij}(0)"),
     ("the features u_0, v_0", ["v", "_", "0"], r"\sigma_{i'j}(0)"),
     ("a second data point x_j (j is a neuron)", ["x", "_", "j"], r"x_{i'}"),

@@ -79,9 +79,9 @@ def lemma11_width(n: int, lam: float, delta: float) -> float:
 def chernoff_width(n: int, lam: float, delta: float) -> float:
     """Width after which the matrix Chernoff bound gives :math:`\\lambda_n(\\hat K)\\ge\\lambda/2` with probability :math:`1-\\delta`.
 
-    :math:`\\hat K=\\sum_jX_j` with :math:`X_j=\\phi_j\\phi_j^\\top/m`,
-    :math:`\\phi_j=(\\sigma(b_j^\\top x_i))_i`, independent positive semi-definite summands
-    with :math:`\\lambda_{\\max}(X_j)=\\|\\phi_j\\|^2/m\\le n/m` (unit inputs) and
+    :math:`\\hat K=\\sum_jX_j` with :math:`X_j=s_js_j^\\top/m`,
+    :math:`s_j=(\\sigma(b_j^\\top x_i))_i`, independent positive semi-definite summands
+    with :math:`\\lambda_{\\max}(X_j)=\\|s_j\\|^2/m\\le n/m` (unit inputs) and
     :math:`\\mathbb E\\hat K=K`. Tropp's matrix Chernoff bound with :math:`\\varepsilon=1/2` gives
     :math:`\\mathbb P(\\lambda_n(\\hat K)\\le\\lambda/2)\\le n\\,e^{-(1-\\log2)\\lambda m/(2n)}`,
     at most :math:`\\delta` once :math:`m\\ge 2n\\log(n/\\delta)/((1-\\log 2)\\lambda)`.
