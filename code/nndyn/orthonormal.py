@@ -3,7 +3,7 @@
 * the parity class :math:`f_v(x)=(-1)^{v^\\top x}` on :math:`\\{0,1\\}^d`: its table, its
   Gram matrix under a product Bernoulli law, and the fast Walsh-Hadamard transform that
   computes all inner products :math:`\\langle f_v, u\\rangle` at once;
-* the cosine family :math:`\\mathcal C_d=\\{\\cos(w^\\top x): w\\in\\mathbb N^d, \\sum_i w_i\\le d\\}` on
+* the cosine family :math:`\\mathcal C_d=\\{\\cos(\\nu^\\top x): \\nu\\in\\mathbb N^d, \\sum_i \\nu_i\\le d\\}` on
   :math:`[0,2\\pi]^d`: its frequencies, its size and its Gram matrix (exact quadrature or
   Monte Carlo);
 * the exact variance over the parity class of the population gradient of any model
@@ -114,13 +114,13 @@ def parity_gram(d: int, *, p: float = 0.5, dtype: torch.dtype = DEFAULT_DTYPE) -
 
 
 def cosine_family_size(d: int) -> int:
-    """:math:`|\\mathcal C_d|=\\#\\{w\\in\\mathbb N^d:\\sum_i w_i\\le d\\}=\\binom{2d}{d}` (stars and bars)."""
+    """:math:`|\\mathcal C_d|=\\#\\{\\nu\\in\\mathbb N^d:\\sum_i \\nu_i\\le d\\}=\\binom{2d}{d}` (stars and bars)."""
     d = check_positive_int("d", d)
     return math.comb(2 * d, d)
 
 
 def cosine_frequencies(d: int) -> torch.Tensor:
-    """All :math:`w\\in\\mathbb N^d` (with 0) with :math:`\\sum_i w_i\\le d`, one per row.
+    """All :math:`\\nu\\in\\mathbb N^d` (with 0) with :math:`\\sum_i \\nu_i\\le d`, one per row.
 
     Parameters
     ----------
@@ -149,9 +149,9 @@ def cosine_frequencies(d: int) -> torch.Tensor:
 
 
 def cosine_features(x: torch.Tensor, frequencies: torch.Tensor, *, normalize: bool = True) -> torch.Tensor:
-    """The functions :math:`\\cos(w^\\top x)` of the cosine family at the points ``x``.
+    """The functions :math:`\\cos(\\nu^\\top x)` of the cosine family at the points ``x``.
 
-    Under the uniform law on :math:`[0,2\\pi]^d`, :math:`\\|\\cos(w^\\top x)\\|^2=1/2` for
+    Under the uniform law on :math:`[0,2\\pi]^d`, :math:`\\|\\cos(\\nu^\\top x)\\|^2=1/2` for
     :math:`w\\ne0` and 1 for :math:`w=0`; with ``normalize=True`` the functions are scaled
     to norm 1 (by :math:`\\sqrt2` when :math:`w\\ne0`).
 
@@ -187,7 +187,7 @@ def cosine_features(x: torch.Tensor, frequencies: torch.Tensor, *, normalize: bo
 def cosine_gram_exact(d: int, *, dtype: torch.dtype = DEFAULT_DTYPE) -> torch.Tensor:
     """Gram matrix of the normalised family :math:`\\mathcal C_d` by exact quadrature.
 
-    The products :math:`\\cos(w^\\top x)\\cos(w'^\\top x)` are trigonometric polynomials of
+    The products :math:`\\cos(\\nu^\\top x)\\cos(\\nu'^\\top x)` are trigonometric polynomials of
     degree at most :math:`2d` in each coordinate, so the mean over the tensor grid with
     :math:`2d+1` equispaced points per axis equals their integral over :math:`[0,2\\pi]^d`.
 
