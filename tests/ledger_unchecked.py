@@ -10,8 +10,8 @@ the statement show as the reader sees it ("Lemma 2.2", a link); a raw label brea
 
 UNCHECKED: dict[str, str] = {
     "thm-kalai-klivans": (
-        "a hardness statement: efficient learnability would give polynomial-time quantum algorithms for "
-        "lattice problems; a reduction between complexity classes, which no finite computation can check"
+        "a hardness statement (efficient learnability would give polynomial-time quantum algorithms for "
+        "lattice problems), a reduction between two problems that no finite computation can check"
     ),
     "thm-livni": (
         "a hardness statement conditional on the same lattice assumption; its constructive part, the network "

@@ -81,7 +81,7 @@ class Result:
     exact_dims, exact_error : numpy.ndarray
         :math:`\\max|G-I|` of the exactly integrated Gram matrix, per dimension.
     mc_sizes, mc_error : numpy.ndarray
-        :math:`\\max|\\hat G_n-I|` of the Monte-Carlo Gram matrix in dimension ``mc_dim``.
+        :math:`\\max|\\hat Q_n-I|` of the Monte-Carlo Gram matrix in dimension ``mc_dim``.
     """
 
     config: Config
@@ -149,7 +149,7 @@ def plot(result: Result):
 
     n = result.mc_sizes
     ax2.loglog(n, result.mc_error, "o-", color=OKABE_ITO[1], ms=4,
-               label=rf"$\max|\hat G_n - I|$, $d={result.config.mc_dim}$")
+               label=rf"$\max|\hat Q_n - I|$, $d={result.config.mc_dim}$")
     ref = result.mc_error[0] * np.sqrt(n[0] / n)
     ax2.loglog(n, ref, **BOUND_STYLE, label=r"slope $-1/2$")
     # a handful of powers of two as ticks (the sample sizes are powers of two); no minor labels

@@ -43,7 +43,7 @@ class Config(ExperimentConfig):
     path_dims : tuple of int
         Dimensions at which the path norm of the full parity network is measured.
     wave_levels : int
-        Number of hats in the triangle wave drawn in the figure.
+        Index :math:`U` of the last hat of the triangle wave drawn in the figure (hats :math:`u=0,\\dots,U`).
     gram_dims : tuple of int
         Dimensions (at most 12) in which the exact Gram matrix of all :math:`2^d` parities is
         compared with the identity.
