@@ -69,9 +69,21 @@ def test_interrupted_and_resumed_run_is_bitwise_the_uninterrupted_one(name, tmp_
     assert_same_run(whole, parts)
 
 
+def _as_a_foreground_job() -> None:
+    """Give the child the SIGINT of a terminal's foreground job. Run as a background job without job
+    control (``make test &`` in a script), the test suite inherits SIGINT ignored, and nndyn rightly keeps
+    ignoring a signal its caller ignores (as under nohup): Ctrl-C could then not be tested."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start(command: list[str], cwd) -> subprocess.Popen:
+    """``command`` started as from a terminal, with its output captured."""
+    return subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_as_a_foreground_job)
+
+
 def run_cli(*args: str, cwd) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "nndyn", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return start([sys.executable, "-m", "nndyn", *args], cwd)
 
 
 @pytest.mark.xdist_group(shared_run_group("parity_sgd"))
@@ -174,7 +186,7 @@ def test_ctrl_c_at_any_moment_gives_one_line_and_exit_status_130(moment, tmp_pat
         command = [sys.executable, "-c", SLOW_PLOT.format(name=FAST), str(marker), *args]
     else:
         command = [sys.executable, "-m", "nndyn", *args]
-    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start(command, tmp_path)
     if moment == "plotting":
         deadline = time.monotonic() + 240
         while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -206,8 +218,7 @@ def test_sigterm_stops_like_ctrl_c_and_resume_is_bitwise_the_uninterrupted_run(t
     continue command and exit status 143 (it used to exit 0, silently, marked failed)."""
     whole, parts = quick_runs("classical_bounds"), tmp_path / "parts"
     args = ["run", "classical_bounds", "--preset", "quick", "--out", str(parts), "--checkpoint-every", "2", *thread_args()]
-    proc = subprocess.Popen([sys.executable, "-m", "nndyn", *args], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = run_cli(*args, cwd=tmp_path)
     wait_for(parts / "fits" / "000" / "last.ckpt", proc)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
