@@ -316,14 +316,25 @@ def page_lines(bbox_html: str) -> list[list[tuple[float, float, str]]]:
 
 def rows(lines: list[tuple[float, float, str]]) -> int:
     """How many lines of text ``lines`` make: pdftotext cuts a line with maths or wide spaces
-    into pieces (an exponent, a fraction, a run of words), which overlap in height."""
-    count, bottom = 0, None
+    into pieces (an exponent, a fraction, a run of words), which overlap in height. A piece
+    belongs to the line above when they overlap by at least half the height of the shorter of
+    the two: the line under a tall formula overlaps it by a few points only (Exercise 8.4's two
+    lines, read as one in the quick build of 2026-12-08)."""
+    count, row = 0, None
     for top, low, _ in sorted(lines):
-        if bottom is None or top >= bottom - 2:
-            count, bottom = count + 1, low
+        if row is not None and min(row[1], low) - max(row[0], top) >= 0.5 * min(low - top, row[1] - row[0]):
+            row = (min(row[0], top), max(row[1], low))
         else:
-            bottom = max(bottom, low)
+            count, row = count + 1, (top, low)
     return count
+
+
+def test_rows_tells_the_line_under_a_tall_formula_from_a_piece_of_it():
+    formula, under = (730.9, 746.6, "Check ... over 200 initialisations"), (744.2, 755.4, "for m = 16, 64, 256 ...")
+    exponent, fraction = (731.0, 737.0, "2"), (728.0, 750.0, "1/2")
+    assert rows([formula, under]) == 2
+    assert rows([formula, exponent, fraction]) == 1
+    assert rows([(100.0, 110.0, "a"), (112.0, 122.0, "b"), (124.0, 134.0, "c")]) == 3
 
 
 def titles_at_the_foot(pages: list[list[tuple[float, float, str]]], headings: set[str], titles: set[str]) -> list[tuple[int, str, int]]:
