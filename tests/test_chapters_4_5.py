@@ -691,3 +691,25 @@ def test_chapter_5_glue_keys_say_omega_and_every_glued_value_is_used():
     assert unused == []
     # the share of starts that leave the square is glued with the frequency, not the word "small"
     assert "At small $\\omega$" not in text and "{glue:text}`ch5-gd-else-omega`" in text
+
+
+def test_the_dotted_line_is_the_learned_level_in_both_sgd_figures(sgd, full_init):
+    # issue 24 (reader 5): fig-parity-sgd drew one half dotted, fig-parity-full-init the learned level;
+    # both now draw the learned level, and the captions say so
+    import matplotlib.pyplot as plt
+
+    for result, module in ((sgd, parity_sgd), (full_init, parity_full_init)):
+        fig = module.plot(result)
+        dotted = [line for line in fig.axes[0].get_lines() if line.get_linestyle() == ":"]
+        assert [tuple(line.get_ydata()) for line in dotted] == [(result.config.learned_level,) * 2]
+    shapes = parity_sgd.interactive(sgd).spec["layout"]["shapes"]
+    dots = [s for s in shapes if s.get("line", {}).get("dash") == "dot"]
+    assert [s["y0"] for s in dots] == [sgd.config.learned_level]
+    assert "the dotted line the learned level" in _caption("fig-parity-sgd")
+    assert "dotted line: the learned level" in _caption("fig-parity-full-init")
+    # one dimension: the title names it and the legend keeps only the two line styles
+    labels = [t.get_text() for t in fig.legends[0].get_texts()] if fig.legends else \
+        [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert len(full_init.config.dims) == 1 and labels == ["Gaussian", r"$\pm1$"]
+    assert fig.axes[0].get_title() == f"$d$ = {full_init.config.dims[0]}"
+    plt.close("all")

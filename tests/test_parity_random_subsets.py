@@ -219,3 +219,19 @@ def test_post_init_leaves_the_type_checks_to_the_base_class():
     for module in (prs, parity_sgd, parity_full_init):
         source = inspect.getsource(module.Config.__post_init__)
         assert "check_positive" not in source, module.__name__
+
+
+@pytest.mark.observation(
+    "parity_random_subsets",
+    "random-subset parities, $d = 4, 6, 8$, and the batch sweep at $d = 8$: every run drew more than "
+    "$\\binom{d}{|S|}$ samples before reaching the level",
+    shown_in=("ch4-rs-least-binom",),
+)
+def test_every_run_drew_more_samples_than_the_count_of_its_degree(result):
+    # issue 24 (reader 5): chapter 5's Part II summary says that chapter 4's runs drew more samples than the
+    # heuristic lower bound C(d, |S|) before learning
+    cfg = result.config
+    for d in cfg.dims:
+        assert np.all(result.samples_to_learn(d) > result.binomials(d))
+    binom = math.comb(cfg.sweep_dim, int(result.sizes[cfg.sweep_dim][0]))
+    assert all(b * t > binom for b, t in result.sweep_steps.items())

@@ -202,14 +202,17 @@ def plot(result: Result):
         for first_layer, style in styles.items():
             traj = result.runs[key(d, first_layer)]
             ax.plot(traj.step, traj.test_accuracy, color=color, linestyle=style)
-        handles.append(Line2D([], [], color=color, label=f"$d={d}$"))
-    # one entry per colour (dimension) and one per line style (first layer): a short legend
-    # whatever the number of dimensions
+        if len(config.dims) > 1:
+            handles.append(Line2D([], [], color=color, label=f"$d={d}$"))
+    # one entry per colour (dimension, only if there are several: else the title names it) and one
+    # per line style (first layer): a short legend whatever the number of dimensions
     handles += [Line2D([], [], color="black", linestyle=styles[first_layer],
                        label="Gaussian" if first_layer == "gaussian" else r"$\pm1$") for first_layer in styles]
     ax.axhspan(1 - config.chance_level, config.chance_level, color="grey", alpha=0.12, linewidth=0)
     ax.axhline(config.learned_level, color="grey", linestyle=":", linewidth=1)
     ax.set(xlabel="SGD step", ylabel="test accuracy (full parity)", ylim=(0.4, 1.02), xlim=(0, config.steps),
            yticks=[0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+    if len(config.dims) == 1:
+        ax.set_title(f"$d$ = {config.dims[0]}")
     legend_below(ax, handles=handles, ncols=min(len(handles), 4), handlelength=2.2, columnspacing=1.2)
     return fig

@@ -244,7 +244,7 @@ def plot(result: Result):
     for (d, traj), color in zip(result.runs.items(), colors(len(result.runs))):
         ax_acc.plot(traj.step, traj.test_accuracy, color=color, label=f"$d={d}$")
         ax_loss.plot(traj.step[1:], traj.train_loss[1:], color=color, label=f"$d={d}$")
-    ax_acc.axhline(0.5, color="grey", linewidth=1, linestyle=":")
+    ax_acc.axhline(result.config.learned_level, color="grey", linewidth=1, linestyle=":")  # as in the chapter's later figures
     chance = result.config.chance_level
     ax_acc.axhspan(1 - chance, chance, color="grey", alpha=0.12, linewidth=0)
     ax_acc.text(ax_acc.get_xlim()[1], 0.455, "chance", ha="right", va="bottom", fontsize=LEGEND_SIZE, color="grey")
@@ -285,7 +285,8 @@ def interactive(result: Result):
         "yaxis2": {"title": {"text": "hinge loss (fresh batches)"}, "rangemode": "tozero"},
         "shapes": [{"type": "rect", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": 1 - chance, "y1": chance,
                     "fillcolor": "grey", "opacity": 0.15, "line": {"width": 0}},
-                   {"type": "line", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5,
+                   {"type": "line", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1,
+                    "y0": result.config.learned_level, "y1": result.config.learned_level,
                     "line": {"color": "grey", "width": 1, "dash": "dot"}}],
         "annotations": [{"text": "chance", "xref": "x domain", "yref": "y", "x": 1, "y": 1 - chance, "yanchor": "top",
                          "xanchor": "right", "showarrow": False, "font": {"size": 13, "color": "grey"}}],
