@@ -83,7 +83,7 @@ class Result:
     t : numpy.ndarray
         Record times; ``test_curve[s]`` is the test risk of the widest network over time.
     neurons, neurons0 : dict[str, numpy.ndarray]
-        For the widest network, per neuron: :math:`b_{j1}/\\|b_j\\|` and
+        For the widest network, per neuron: :math:`b_j^{(1)}/\\|b_j\\|` and
         :math:`|a_j|\\|b_j\\|` at the end (``neurons``) and at the start (``neurons0``),
         shape ``(m, 2)``.
     zero_risk : float
@@ -95,7 +95,7 @@ class Result:
         The record times :math:`t=\\eta_0k` of the particles (those of ``t``).
     particles : dict[str, numpy.ndarray]
         Per scaling, shape ``(len(particle_t), particle_width, 3)``: for every record time and
-        neuron, :math:`(a_j,\\ b_{j1},\\ \\|b_j-b_{j1}e_1\\|)` (:func:`particle_raw`), recorded
+        neuron, :math:`(a_j,\\ b_j^{(1)},\\ \\|b_j-b_j^{(1)}e_1\\|)` (:func:`particle_raw`), recorded
         during the training run itself.
     """
 
@@ -120,7 +120,7 @@ class Result:
 
 
 def particle_raw(net) -> torch.Tensor:
-    """Per neuron :math:`(a_j,\\ b_{j1},\\ \\|b_j-b_{j1}e_1\\|)`, shape ``(m, 3)``: what is recorded of a particle."""
+    """Per neuron :math:`(a_j,\\ b_j^{(1)},\\ \\|b_j-b_j^{(1)}e_1\\|)`, shape ``(m, 3)``: what is recorded of a particle."""
     if not hasattr(net, "a") or not hasattr(net, "B"):
         raise ValueError(f"net must be a two-layer network with parameters a and B, got {type(net).__name__}")
     a, B = net.a.detach(), net.B.detach()
@@ -128,7 +128,7 @@ def particle_raw(net) -> torch.Tensor:
 
 
 def particle_coordinates(raw: np.ndarray) -> np.ndarray:
-    """The drawn position of each neuron: :math:`|a_j|\\,(b_{j1},\\ \\|b_j-b_{j1}e_1\\|)`.
+    """The drawn position of each neuron: :math:`|a_j|\\,(b_j^{(1)},\\ \\|b_j-b_j^{(1)}e_1\\|)`.
 
     The neuron :math:`a_j\\sigma(b_j^\\top x)=\\operatorname{sign}(a_j)\\,\\sigma(|a_j|b_j^\\top x)`
     acts through its sign and the vector :math:`|a_j|b_j`; the point has as coordinates that
@@ -252,12 +252,12 @@ PANEL_TITLES = {"ntk": "NTK scaling (β = 1/2)", "mean_field": "mean-field scali
 
 
 def particle_alignment(raw: np.ndarray, signed: bool = False) -> np.ndarray:
-    """The alignment :math:`\\sum_j|a_j||b_{j1}|/\\sum_j|a_j|\\|b_j\\|` of recorded particles.
+    """The alignment :math:`\\sum_j|a_j||b_j^{(1)}|/\\sum_j|a_j|\\|b_j\\|` of recorded particles.
 
     ``raw`` has shape ``(..., m, 3)`` as in ``Result.particles``; the result has shape
     ``(...)``: for one record it is :func:`nndyn.mean_field.alignment` of that network.
     It measures how close the :math:`b_j` are to the line through :math:`\\pm e_1`. With
-    ``signed=True`` it is :math:`\\sum_j|a_j|b_{j1}/\\sum_j|a_j|\\|b_j\\|` instead, in
+    ``signed=True`` it is :math:`\\sum_j|a_j|b_j^{(1)}/\\sum_j|a_j|\\|b_j\\|` instead, in
     :math:`[-1,1]`, in which a neuron on the side of :math:`-e_1` counts negatively.
     """
     raw = np.asarray(raw, dtype=float)
@@ -295,7 +295,7 @@ def _particle_box(result: Result) -> tuple[list[float], list[float]]:
 
 
 def plot_particles(result: Result):
-    """The neurons of the recorded width as particles :math:`|a_j|(b_{j1},\\|b_j-b_{j1}e_1\\|)`:
+    """The neurons of the recorded width as particles :math:`|a_j|(b_j^{(1)},\\|b_j-b_j^{(1)}e_1\\|)`:
     at initialisation (the same for both scalings) and at the final time for each scaling,
     with the initial positions in grey. The static version of :func:`interactive`."""
     xr, yr = _particle_box(result)
@@ -312,9 +312,9 @@ def plot_particles(result: Result):
             ax.scatter(start[:, 0], start[:, 1], s=7, color="0.8", label="initial position")
         for mask, col, lab in ((sign, PARTICLE_COLORS[0], r"$a_j>0$ at $t=0$"), (~sign, PARTICLE_COLORS[1], r"$a_j<0$ at $t=0$")):
             ax.scatter(p[mask, 0], p[mask, 1], s=7, color=col, alpha=0.85, label=lab)
-        ax.set(title=title, xlim=xr, ylim=yr, xlabel=r"$|a_j|\,b_{j1}$")
+        ax.set(title=title, xlim=xr, ylim=yr, xlabel=r"$|a_j|\,b_j^{(1)}$")
         ax.set_aspect("equal", adjustable="box")  # a point's angle is the angle between b_j and e_1
-    axes[0].set_ylabel(r"$|a_j|\,\|b_j-b_{j1}e_1\|$")
+    axes[0].set_ylabel(r"$|a_j|\,\|b_j-b_j^{(1)}e_1\|$")
     handles, labels = axes[1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=LEGEND_SIZE)
     return fig
@@ -389,7 +389,7 @@ def interactive(result: Result, n_frames: int = 36):
     times = [f"t = {result.particle_t[k]:g}" for k in frames_idx]
     m = result.particle_width
     alt = (f"Two scatter plots, NTK and mean-field scaling, of the {m} neurons of a width-{m} network as points "
-           "|a_j| times (b_j1, distance of b_j from the e1 axis), drawn to equal scales, with a slider over training "
+           "|a_j| times (first coordinate of b_j, distance of b_j from the e1 axis), drawn to equal scales, with a slider over training "
            "time. Moving the slider, the NTK points stay on their grey initial positions, while the mean-field points "
            "with positive a_j turn towards the direction of e1 (their angle to the horizontal axis shrinks) and grow, "
            "so that they move to the right and away from the origin.")

@@ -116,7 +116,7 @@ def plot(result: Result):
     ax.loglog(m, result.gap, "o-", color=OKABE_ITO[0], label=f"measured: slope {signed(result.slope)}")
     ax.loglog(m, result.bound(), **BOUND_STYLE, label=rf"the theorem's bound (constant 1, $\delta={c.delta:g}$): slope $-1/2$")
     ax.loglog(m, result.gap[0] * (m / m[0]) ** -2.0, color=OKABE_ITO[1], linestyle=":", label=r"slope $-2$ (the rate of the sharper proposition)")
-    ax.set(xlabel="width $m$", ylabel=r"$\max_{t,x}|f_{NN}(x)-f_{RFM}(x)|$", title=rf"$n={c.n}$, $d={c.d}$, $\eta={c.lr_scale:g}/m$, {c.steps} steps")
+    ax.set(xlabel="width $m$", ylabel=r"$\max_{t,x}|\Delta(t,x)|$", title=rf"$n={c.n}$, $d={c.d}$, $\eta={c.lr_scale:g}/m$, {c.steps} steps")
     width_axis(ax, c.widths)
     legend_below(ax)
     return fig

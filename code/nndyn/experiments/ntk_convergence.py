@@ -151,7 +151,7 @@ def plot(result: Result):
         col = OKABE_ITO[k]
         ax1.plot(result.grid, result.analytic[depth], color=col, label=f"depth {depth}, $m=\\infty$")
         ax1.plot(result.cosines, result.empirical[depth], "o", ms=3, color=col, alpha=0.6)
-    ax1.set(xlabel=r"$x^\top x'$", ylabel=r"$\Theta(x,x')$", title=f"NTK: formula (lines), width {c.widths[-1]} (dots)")
+    ax1.set(xlabel=r"$x^\top x'$", ylabel=r"$\Theta_D(x,x')$", title=f"NTK: formula (lines), width {c.widths[-1]} (dots)")
     ax1.legend(loc="upper left", fontsize=LEGEND_SIZE)
     widths = np.array(c.widths, dtype=float)
     mean = result.mean_errors()
@@ -159,7 +159,7 @@ def plot(result: Result):
         ax2.loglog(widths, mean[k], "o-", color=OKABE_ITO[k], label=f"depth {depth}: slope {signed(result.slopes()[depth])}")
     ref = mean[:, 0].max() * (widths / widths[0]) ** -0.5
     ax2.loglog(widths, ref, **BOUND_STYLE, label=r"slope $-1/2$")
-    ax2.set(xlabel="width $m$", ylabel=r"$\|\hat\Theta-\Theta\|_F/\|\Theta\|_F$", title=f"Relative error (mean of {c.n_seeds} seeds)")
+    ax2.set(xlabel="width $m$", ylabel=r"$\|\hat\Theta-\Theta_D\|_F/\|\Theta_D\|_F$", title=f"Relative error (mean of {c.n_seeds} seeds)")
     legend_below(ax2)
     width_axis(ax2, c.widths)
     return fig
