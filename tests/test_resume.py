@@ -256,3 +256,24 @@ def test_a_hard_kill_loses_only_the_steps_after_the_last_checkpoint(tmp_path, qu
     assert json.loads((parts / "config.json").read_text())["status"] == "running"
     assert main([*args, "--resume"]) == 0
     assert_same_run(whole, parts)
+
+
+def test_run_imports_torch_and_lightning_before_its_signal_handler(tmp_path):
+    """Ctrl-C while torch imports must meet the start-up handler (one line, status 130), never
+    main's KeyboardInterrupt: raised inside torch's C++ import code, that aborted the interpreter
+    ("terminate called after throwing an instance of 'pybind11::error_already_set'", 2 s after
+    the start on a loaded machine). So ``run`` imports what it needs first, after the cheap checks."""
+    code = (
+        "import signal, sys\n"
+        "import nndyn.cli as cli\n"
+        "real, seen = signal.signal, []\n"
+        "def spy(signum, handler):\n"
+        "    if handler is cli._on_signal:\n"
+        "        seen.append(all(m in sys.modules for m in ('torch', 'pytorch_lightning', 'matplotlib.pyplot')))\n"
+        "    return real(signum, handler)\n"
+        "signal.signal = spy\n"
+        f"cli.main(['run', {FAST!r}, '--preset', 'quick', '--out', 'x', '--max-steps', '1'])\n"
+        "print(seen)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.stdout.strip().splitlines()[-1] == "[True, True]", (proc.stdout, proc.stderr)

@@ -736,6 +736,27 @@ def _stopped_message(args, out: Path, exc: BaseException) -> str:
     return f"{what}; run marked interrupted in {out}. Continue with: {continue_command(args, out)}"
 
 
+def _import_what_a_run_needs(experiment: str) -> None:
+    """Import torch, matplotlib, Lightning and the experiment before :func:`main` installs its
+    handler, while the start-up one of :mod:`nndyn._startup` is still in place: a signal during
+    these imports then ends the process at once with one line (status 130 or 143, nothing
+    written). torch runs Python code from C++ while it imports, and a KeyboardInterrupt raised
+    there escapes as a C++ exception that aborts the interpreter ("terminate called after
+    throwing an instance of 'pybind11::error_already_set'", seen when Ctrl-C came 2 s after
+    the start on a loaded machine). An unknown experiment is reported later, as before."""
+    import importlib
+
+    import torch  # noqa: F401
+
+    from . import plotting  # noqa: F401  (matplotlib)
+    from .training import session  # noqa: F401  (Lightning, which every run imports)
+
+    try:
+        importlib.import_module(f"{__package__}.experiments.{experiment}")
+    except ImportError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``nndyn`` and ``python -m nndyn``; returns the exit status.
 
@@ -752,6 +773,13 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     _Signals.received, _Signals.shield = None, False
+    if args.command == "run":
+        try:
+            precheck(args.experiment, args.preset, args.seed, args.set)
+        except Exception:  # a bad option: reported by _main at once, without torch
+            pass
+        else:
+            _import_what_a_run_needs(args.experiment)
     previous = {}
     try:
         for signum in (signal.SIGINT, signal.SIGTERM):
