@@ -744,16 +744,14 @@ def _import_what_a_run_needs(experiment: str) -> None:
     there escapes as a C++ exception that aborts the interpreter ("terminate called after
     throwing an instance of 'pybind11::error_already_set'", seen when Ctrl-C came 2 s after
     the start on a loaded machine). An unknown experiment is reported later, as before."""
-    import importlib
-
     import torch  # noqa: F401
 
     from . import plotting  # noqa: F401  (matplotlib)
     from .training import session  # noqa: F401  (Lightning, which every run imports)
 
     try:
-        importlib.import_module(f"{__package__}.experiments.{experiment}")
-    except ImportError:
+        _module(experiment)
+    except (CommandError, ImportError):
         pass
 
 
