@@ -253,7 +253,7 @@ def test_chapter_4_captions_state_no_fact_typed_from_one_run():
     assert "beyond which no run" not in rs_caption and "crosses" not in rs_caption
     # issue 24: which reference lines the left panel draws depends on the preset, so the caption
     # glues it from the function the plot asks (tests/test_parity_random_subsets.py checks the plot)
-    assert "{glue:text}`ch4-rs-ref-2d`" in rs_caption and "{glue:text}`ch4-rs-ref-binom`" in rs_caption
+    assert "{glue:text}`ch4-rs-ref-lines`" in rs_caption
     assert "random_subsets.reference_lines(rs)" in CHAPTER4.read_text()
     gd_caption = _caption("fig-parity-population-gd")
     assert "divided by $\\Gamma_0$, against $d$" in gd_caption  # the left panel plots the distance over Gamma_0

@@ -155,9 +155,9 @@ def plot(result: Result):
     for w, m in enumerate(c.widths):
         ax[0].semilogy(m * result.times(w) / c.n, result.risk[:, w], color=OKABE_ITO[w], label=f"$m={m}$")
     s = m * result.times(len(c.widths) - 1) / c.n
-    ax[0].semilogy(s, result.risk[0, -1] * np.exp(-result.lam * s / 2), **BOUND_STYLE, label=r"bound $e^{-m\lambda t/(2n)}\hat R_n(\theta_0)$")
+    ax[0].semilogy(s, result.risk[0, -1] * np.exp(-result.lam * s / 2), **BOUND_STYLE, label=r"bound $e^{-m\lambda t/(2n)}\hat{\mathcal{R}}_n(\theta_0)$")
     ax[0].semilogy(s, result.kernel_limit_risk(s), color="black", linestyle=":", linewidth=1.5, label=r"$m\to\infty$: $\frac{1}{2n}\|e^{-K mt/n}y\|^2$")
-    ax[0].set(xlabel=r"kernel time $m t / n$", ylabel=r"training risk $\hat R_n$", title="risk along gradient descent")
+    ax[0].set(xlabel=r"kernel time $m t / n$", ylabel=r"training risk $\hat{\mathcal{R}}_n$", title="risk along gradient descent")
     legend_below(ax[0], ncols=2 if len(c.widths) > 2 else 1)
     labels = {
         "distance": r"$\|\theta-\theta_0\|$",

@@ -159,7 +159,7 @@ def plot(result: Result):
         ax2.loglog(widths, mean[k], "o-", color=OKABE_ITO[k], label=f"depth {depth}: slope {signed(result.slopes()[depth])}")
     ref = mean[:, 0].max() * (widths / widths[0]) ** -0.5
     ax2.loglog(widths, ref, **BOUND_STYLE, label=r"slope $-1/2$")
-    ax2.set(xlabel="width $m$", ylabel=r"$\|\hat\Theta-\Theta_D\|_F/\|\Theta_D\|_F$", title=f"Relative error (mean of {c.n_seeds} seeds)")
+    ax2.set(xlabel="width $m$", ylabel=r"$\|\hat\Theta-\Theta_D\|_F/\|\Theta_D\|_F$", title=f"Relative error (mean of {c.n_seeds} initialisations)")
     legend_below(ax2)
     width_axis(ax2, c.widths)
     return fig
