@@ -135,10 +135,10 @@ def test_caption_of_the_ntk_figure(ntk_result):
     depth 3)."""
     mean = ntk_result.mean_errors()
     assert np.all(mean[-1] > mean[0])
-    # issue 24: the clause is glued from the result (caption and text), here the case "at every width"
+    # issue 24: the clause is glued from the result (caption, text and Summary), here the case "at every width"
     assert ntk_result.depth_comparison() == "depth 4 is further from its limit than depth 2 at every width"
     text = CHAPTER8.read_text()
-    assert text.count("{glue:text}`ch8-ntk-depth-clause`") == 2 and "than depth 2 at every width" not in text
+    assert text.count("{glue:text}`ch8-ntk-depth-clause`") == 3 and "than depth 2 at every width" not in text
     order = np.argsort(ntk_result.grid)
     for depth, values in ntk_result.empirical.items():
         limit = np.interp(ntk_result.cosines, ntk_result.grid[order], ntk_result.analytic[depth][order])
